@@ -1,0 +1,394 @@
+//! Request and response bodies of the native JSON API, shared by server and app.
+//!
+//! Times travel as RFC 3339 strings in the city's offset (WITA, `+08:00`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::city::Text;
+use crate::geo::LatLng;
+use crate::{Status, TicketCode};
+
+/// A report as a citizen sends it (`POST /api/v1/reports`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewReport {
+    /// A category code from `GET /api/v1/config`.
+    pub category: String,
+    /// What happened, 1 to 4000 characters.
+    pub description: String,
+    /// Where, from the map or the phone's location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<ReportLocation>,
+    /// Kecamatan code, e.g. `71.72.06`; with `address`, an alternative to `location`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub district: Option<String>,
+    /// Kelurahan code within `district`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village: Option<String>,
+    /// Address or landmark, up to 300 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// When true, no contact is stored even if one is sent.
+    #[serde(default)]
+    pub anonymous: bool,
+    /// How the call centre may reach the reporter; never public.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+}
+
+/// A point on the map with the phone's accuracy estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportLocation {
+    pub lat: f64,
+    pub lng: f64,
+    /// Radius of the phone's uncertainty in metres, when from GPS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_m: Option<f64>,
+}
+
+/// The reporter's contact: all optional, never public.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Contact {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// An Indonesian number: `0812 3456 7890`, `+62 812-3456-7890`, `(0438) 21234`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// Answer to a created report (201), also returned for an idempotent re-send.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedReport {
+    /// The ticket code to track the report with, e.g. `K7M-2QX-94R`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "K7M-2QX-94R"))]
+    pub code: TicketCode,
+    pub ticket: PublicTicket,
+}
+
+/// What anyone holding the code may see of a ticket.
+///
+/// For confidential categories only `code`, `status`, times and the status
+/// timeline are present; everything that could identify the case is omitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicTicket {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "K7M-2QX-94R"))]
+    pub code: TicketCode,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub status: Status,
+    pub status_label: Text,
+    pub confidential: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<NamedRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<NamedRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub district: Option<PlaceRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village: Option<PlaceRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<LatLng>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// URLs of the report's photos (`/api/v1/photos/{id}`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<String>,
+    /// Public history, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// A category or agency by code, with its names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NamedRef {
+    pub code: String,
+    pub name: Text,
+}
+
+/// A district or village by code and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlaceRef {
+    pub code: String,
+    pub name: String,
+}
+
+/// One public step in a ticket's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimelineEntry {
+    /// Increasing per ticket; SSE uses it as the event id.
+    pub seq: i64,
+    pub at: String,
+    /// The status after this step.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub status: Status,
+    /// Set when this step changed the status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub previous_status: Option<Status>,
+    /// Set when this step handed the ticket to an agency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<NamedRef>,
+    /// What the call centre or agency tells the reporter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// For duplicates: the code of the original ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+}
+
+/// Staff sign-in (`POST /api/v1/staff/session`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// A staff role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Role {
+    /// Call-centre operator: every ticket, contact included.
+    Operator,
+    /// Agency staff: their agency's tickets only, without the reporter's contact.
+    Agency,
+    /// Administrator: everything, plus the video catalogue.
+    Admin,
+}
+
+impl Role {
+    /// The storage and CLI name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Agency => "agency",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Reads the storage and CLI name back.
+    #[must_use]
+    pub fn from_name(s: &str) -> Option<Role> {
+        [Role::Operator, Role::Agency, Role::Admin].into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Whether this role may read the reporter's contact.
+    #[must_use]
+    pub fn sees_contact(self) -> bool {
+        matches!(self, Role::Operator | Role::Admin)
+    }
+}
+
+/// A bearer token and who it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffSession {
+    pub token: String,
+    pub expires_at: String,
+    pub username: String,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
+}
+
+/// A change a staff member makes to a ticket; any combination of fields.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TicketUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub status: Option<Status>,
+    /// Hand the ticket to this agency (operators and admins only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
+    /// Shown to the reporter and the public; required when rejecting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_note: Option<String>,
+    /// Seen by staff only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal_note: Option<String>,
+    /// With status `duplicate`: the code of the original ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+}
+
+/// The whole record, for staff.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffTicket {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub code: TicketCode,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub status: Status,
+    pub category: NamedRef,
+    pub agency: NamedRef,
+    pub confidential: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<LatLng>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_m: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub district: Option<PlaceRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village: Option<PlaceRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    pub anonymous: bool,
+    /// Present for operators and admins when the reporter left one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+    /// Where the report came from: `web` or `open311:<api key label>`.
+    pub source: String,
+    pub photos: Vec<String>,
+    pub events: Vec<StaffEvent>,
+}
+
+/// One step of a ticket's history, with what staff alone may read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffEvent {
+    pub seq: i64,
+    pub at: String,
+    /// Who: a staff username, `citizen` or `open311:<label>`.
+    pub actor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub from_status: Option<Status>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub to_status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal_note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+}
+
+/// One line of the staff ticket list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffTicketSummary {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub code: TicketCode,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub status: Status,
+    pub category: String,
+    pub agency: String,
+    pub confidential: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub district: Option<String>,
+    /// The first 140 characters of the description.
+    pub summary: String,
+}
+
+/// A page of the staff ticket list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffTicketPage {
+    pub tickets: Vec<StaffTicketSummary>,
+    pub page: u32,
+    pub page_size: u32,
+    pub total: u64,
+}
+
+/// An entry of the how-to video catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Video {
+    pub id: String,
+    pub agency: String,
+    pub title: Text,
+    #[serde(flatten)]
+    pub source: VideoSource,
+}
+
+/// Where a video plays from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum VideoSource {
+    /// Shown behind a facade; the youtube-nocookie player loads only on tap.
+    Youtube {
+        youtube_id: String,
+        /// A locally served poster image, if the entry has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        poster_url: Option<String>,
+    },
+    /// A file served by the portal itself.
+    File {
+        url: String,
+        mime: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        poster_url: Option<String>,
+        /// `WebVTT` caption tracks by language.
+        captions: Vec<Captions>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duration_s: Option<f64>,
+        /// Made from the portal itself (`make videos`) rather than by the agency.
+        #[serde(default)]
+        generated: bool,
+    },
+}
+
+/// One `WebVTT` caption track.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Captions {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub lang: crate::Lang,
+    pub url: String,
+}
+
+/// Limits the form needs to check before sending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Limits {
+    pub description_max_chars: usize,
+    pub address_max_chars: usize,
+    pub max_photos: usize,
+    pub photo_max_bytes: usize,
+}
+
+impl Limits {
+    /// The limits both sides enforce.
+    pub const CURRENT: Limits = Limits {
+        description_max_chars: crate::validate::DESCRIPTION_MAX,
+        address_max_chars: crate::validate::ADDRESS_MAX,
+        max_photos: crate::validate::MAX_PHOTOS,
+        photo_max_bytes: crate::validate::PHOTO_MAX_BYTES,
+    };
+}
+
+/// `GET /api/v1/config`: the city plus the limits of the form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicConfig {
+    #[serde(flatten)]
+    pub city: crate::city::CityConfig,
+    pub limits: Limits,
+}

@@ -1,0 +1,339 @@
+//! Validation of what citizens and staff send. The browser runs these same
+//! functions before sending, so a citizen reads the server's verdict instantly.
+
+use crate::city::CityConfig;
+use crate::dto::{Contact, NewReport, TicketUpdate};
+use crate::error::{ApiError, ErrorKind};
+use crate::geo::LatLng;
+use crate::{Status, TicketCode};
+
+/// Longest description, in characters.
+pub const DESCRIPTION_MAX: usize = 4000;
+/// Longest address or landmark text, in characters.
+pub const ADDRESS_MAX: usize = 300;
+/// Longest reporter name, in characters.
+pub const NAME_MAX: usize = 100;
+/// Longest staff note, in characters.
+pub const NOTE_MAX: usize = 2000;
+/// Photos per report.
+pub const MAX_PHOTOS: usize = 3;
+/// Bytes per photo as uploaded.
+pub const PHOTO_MAX_BYTES: usize = 5 * 1024 * 1024;
+/// Largest accuracy radius worth storing; beyond it the fix says nothing.
+pub const ACCURACY_MAX_M: f64 = 100_000.0;
+
+/// A report that passed every check, normalised for storage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidReport {
+    pub category: String,
+    pub agency: String,
+    pub confidential: bool,
+    pub description: String,
+    pub location: Option<LatLng>,
+    pub accuracy_m: Option<f64>,
+    pub district: Option<String>,
+    pub village: Option<String>,
+    pub address: Option<String>,
+    pub anonymous: bool,
+    /// `None` when anonymous or when nothing was given.
+    pub contact: Option<Contact>,
+}
+
+/// Checks a report against the city's rules; on failure, every problem found,
+/// each naming its field, in form order.
+pub fn validate_report(report: &NewReport, city: &CityConfig) -> Result<ValidReport, Vec<ApiError>> {
+    let mut errors = Vec::new();
+
+    let category = city.category(report.category.trim());
+    if report.category.trim().is_empty() {
+        errors.push(ApiError::field(ErrorKind::Required, "category"));
+    } else if category.is_none() {
+        errors.push(ApiError::field(ErrorKind::UnknownCategory, "category"));
+    }
+
+    let location = match report.location {
+        None => None,
+        Some(loc) => {
+            let point = LatLng { lat: loc.lat, lng: loc.lng };
+            if !point.is_valid() {
+                errors.push(ApiError::field(ErrorKind::InvalidCoordinates, "location"));
+                None
+            } else if !city.boundary.contains(point) {
+                errors.push(ApiError::field(
+                    ErrorKind::LocationOutside { city: city.city.name.clone() },
+                    "location",
+                ));
+                None
+            } else {
+                Some(point)
+            }
+        }
+    };
+    let accuracy_m = match report.location.and_then(|l| l.accuracy_m) {
+        Some(a) if !(a.is_finite() && a >= 0.0) => {
+            errors.push(ApiError::field(ErrorKind::InvalidValue, "location.accuracy_m"));
+            None
+        }
+        Some(a) => Some(a.min(ACCURACY_MAX_M)),
+        None => None,
+    };
+
+    let district = non_empty(report.district.as_deref());
+    let district_ref = district.and_then(|d| city.district(d));
+    if district.is_some() && district_ref.is_none() {
+        errors.push(ApiError::field(ErrorKind::UnknownDistrict, "district"));
+    }
+    let village = non_empty(report.village.as_deref());
+    if let Some(v) = village {
+        match district_ref {
+            Some(d) if d.villages.iter().any(|x| x.code == v) => {}
+            Some(_) => errors.push(ApiError::field(ErrorKind::UnknownVillage, "village")),
+            None if district.is_none() => errors.push(ApiError::field(ErrorKind::Required, "district")),
+            None => {}
+        }
+    }
+    let address = non_empty(report.address.as_deref());
+    if let Some(a) = address {
+        check_len(&mut errors, a, ADDRESS_MAX, "address");
+    }
+    // A place is either a point on the map or a district plus words a driver can follow.
+    if report.location.is_none() {
+        if district.is_none() {
+            errors.push(ApiError::field(ErrorKind::LocationRequired, "district"));
+        } else if address.is_none() {
+            errors.push(ApiError::field(ErrorKind::LocationRequired, "address"));
+        }
+    }
+
+    let description = report.description.trim();
+    if description.is_empty() {
+        errors.push(ApiError::field(ErrorKind::DescriptionEmpty, "description"));
+    } else {
+        check_len(&mut errors, description, DESCRIPTION_MAX, "description");
+    }
+
+    let contact = if report.anonymous {
+        // The reporter asked not to be known: whatever contact came along is dropped.
+        None
+    } else {
+        report.contact.as_ref().and_then(|c| validate_contact(c, &mut errors))
+    };
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let category = category.expect("checked above");
+    Ok(ValidReport {
+        category: category.code.clone(),
+        agency: category.agency.clone(),
+        confidential: category.confidential,
+        description: description.to_owned(),
+        location,
+        accuracy_m: location.and(accuracy_m),
+        district: district.map(str::to_owned),
+        village: village.map(str::to_owned),
+        address: address.map(str::to_owned),
+        anonymous: report.anonymous,
+        contact,
+    })
+}
+
+fn validate_contact(c: &Contact, errors: &mut Vec<ApiError>) -> Option<Contact> {
+    let name = non_empty(c.name.as_deref());
+    if let Some(n) = name {
+        check_len(errors, n, NAME_MAX, "contact.name");
+    }
+    let phone = non_empty(c.phone.as_deref()).and_then(|p| {
+        let normalized = normalize_phone(p);
+        if normalized.is_none() {
+            errors.push(ApiError::field(ErrorKind::PhoneInvalid, "contact.phone"));
+        }
+        normalized
+    });
+    let email = match non_empty(c.email.as_deref()) {
+        Some(e) if is_email(e) => Some(e.to_owned()),
+        Some(_) => {
+            errors.push(ApiError::field(ErrorKind::EmailInvalid, "contact.email"));
+            None
+        }
+        None => None,
+    };
+    if name.is_none() && phone.is_none() && email.is_none() {
+        return None;
+    }
+    Some(Contact { name: name.map(str::to_owned), phone, email })
+}
+
+fn non_empty(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn check_len(errors: &mut Vec<ApiError>, s: &str, max: usize, field: &str) {
+    if s.chars().count() > max {
+        errors.push(ApiError::field(ErrorKind::TooLong { max }, field));
+    }
+}
+
+/// Normalises an Indonesian phone number to E.164 (`+628123456789`).
+///
+/// Accepts the ways people write them: `0812-3456-7890`, `+62 812 3456 7890`,
+/// `62812...`, `(0438) 21234`. Mobile numbers start with 8 after the country
+/// code and have 9 to 12 digits there; fixed lines have an area code (2 to 4
+/// digits, not starting with 0 or 8) and 8 to 11 digits in all.
+#[must_use]
+pub fn normalize_phone(input: &str) -> Option<String> {
+    let s = input.trim();
+    if s.len() > 32 {
+        return None;
+    }
+    let (plus, rest) = match s.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    if !rest.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')')) {
+        return None;
+    }
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    let national = if plus {
+        digits.strip_prefix("62")?
+    } else if let Some(n) = digits.strip_prefix('0') {
+        n
+    } else {
+        digits.strip_prefix("62")?
+    };
+    let ok = match national.as_bytes().first()? {
+        b'8' => (9..=12).contains(&national.len()),
+        b'1'..=b'7' | b'9' => (8..=11).contains(&national.len()),
+        _ => false,
+    };
+    ok.then(|| format!("+62{national}"))
+}
+
+/// A pragmatic email check: one `@`, a sensible local part, and a domain
+/// with a dot whose labels are letters, digits and inner hyphens.
+#[must_use]
+pub fn is_email(s: &str) -> bool {
+    if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    if local.is_empty() || local.len() > 64 || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return false;
+    }
+    if !local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c)) {
+        return false;
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+        && labels.last().is_some_and(|tld| tld.len() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// A staff update that passed its checks (the status move is checked against
+/// the ticket's current status by [`check_transition`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidUpdate {
+    pub status: Option<Status>,
+    pub agency: Option<String>,
+    pub public_note: Option<String>,
+    pub internal_note: Option<String>,
+    pub duplicate_of: Option<TicketCode>,
+}
+
+/// Checks the shape of a staff update, independent of the ticket.
+pub fn validate_update(update: &TicketUpdate, city: &CityConfig) -> Result<ValidUpdate, ApiError> {
+    let public_note = non_empty(update.public_note.as_deref());
+    let internal_note = non_empty(update.internal_note.as_deref());
+    for (note, field) in [(public_note, "public_note"), (internal_note, "internal_note")] {
+        if note.is_some_and(|n| n.chars().count() > NOTE_MAX) {
+            return Err(ApiError::field(ErrorKind::TooLong { max: NOTE_MAX }, field));
+        }
+    }
+    let agency = non_empty(update.agency.as_deref());
+    if agency.is_some_and(|a| city.agency(a).is_none()) {
+        return Err(ApiError::field(ErrorKind::UnknownAgency, "agency"));
+    }
+    if update.status == Some(Status::Rejected) && public_note.is_none() {
+        return Err(ApiError::field(ErrorKind::ReasonRequired, "public_note"));
+    }
+    let duplicate_of = match non_empty(update.duplicate_of.as_deref()) {
+        Some(code) => {
+            if update.status != Some(Status::Duplicate) {
+                return Err(ApiError::field(ErrorKind::InvalidValue, "duplicate_of"));
+            }
+            Some(TicketCode::parse(code).map_err(|e| ApiError::field(code_error_kind(e), "duplicate_of"))?)
+        }
+        None if update.status == Some(Status::Duplicate) => {
+            return Err(ApiError::field(ErrorKind::DuplicateOfRequired, "duplicate_of"));
+        }
+        None => None,
+    };
+    if update.status.is_none() && agency.is_none() && public_note.is_none() && internal_note.is_none() {
+        return Err(ApiError::new(ErrorKind::NothingToChange));
+    }
+    Ok(ValidUpdate {
+        status: update.status,
+        agency: agency.map(str::to_owned),
+        public_note: public_note.map(str::to_owned),
+        internal_note: internal_note.map(str::to_owned),
+        duplicate_of,
+    })
+}
+
+/// Whether the ticket may move from `from` to `to` (409 listing the allowed moves if not).
+pub fn check_transition(from: Status, to: Status) -> Result<(), ApiError> {
+    if from.can_move_to(to) {
+        Ok(())
+    } else {
+        Err(ApiError::field(ErrorKind::IllegalTransition { from, to }, "status"))
+    }
+}
+
+/// The error a client receives for an unreadable ticket code.
+#[must_use]
+pub fn code_error_kind(e: crate::CodeError) -> ErrorKind {
+    match e {
+        crate::CodeError::Malformed => ErrorKind::CodeMalformed,
+        crate::CodeError::Typo => ErrorKind::CodeTypo,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_people_write() {
+        assert_eq!(normalize_phone("0812-3456-7890").as_deref(), Some("+6281234567890"));
+        assert_eq!(normalize_phone("+62 812 3456 7890").as_deref(), Some("+6281234567890"));
+        assert_eq!(normalize_phone("6281234567890").as_deref(), Some("+6281234567890"));
+        assert_eq!(normalize_phone("(0438) 21234").as_deref(), Some("+6243821234"));
+        assert_eq!(normalize_phone("0438 2123"), None, "too short for a fixed line");
+        assert_eq!(normalize_phone("(0438) 212345").as_deref(), Some("+62438212345"));
+        assert_eq!(normalize_phone("0811 234 567").as_deref(), Some("+62811234567"));
+    }
+
+    #[test]
+    fn phones_rejected() {
+        for bad in ["", "112", "12345678", "+1 202 555 0100", "0812-ABCD-7890", "08123", "0812345678901234", "00812345678", "+62 0812 345 678"] {
+            assert_eq!(normalize_phone(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        assert!(is_email("warga@contoh.id"));
+        assert!(is_email("nama.lengkap+112@mail.bitungkota.go.id"));
+        for bad in ["", "a", "a@b", "a@b.c", "@x.id", "a@@x.id", "a b@x.id", "a@-x.id", "a..b@x.id", "a@x.123"] {
+            assert!(!is_email(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,78 @@
+// Writes the kecamatan and kelurahan of a city into its config file, between the
+// "# BEGIN idn-area-data" and "# END idn-area-data" markers, from the official
+// Kemendagri lists in the npm package idn-area-data (data licensed ODbL).
+//
+// usage: node scripts/gen-areas.mjs config/bitung.toml [--check]
+//   --check: exit 1 (and say so) when the file is not what would be generated.
+import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+const [file, flag] = process.argv.slice(2);
+if (!file) {
+  console.error("usage: node scripts/gen-areas.mjs <config.toml> [--check]");
+  process.exit(2);
+}
+const require = createRequire(import.meta.url);
+const dataDir = join(dirname(require.resolve("idn-area-data/package.json")), "data");
+
+/** Minimal CSV reader for these files: comma-separated, fields may be quoted. */
+function readCsv(name) {
+  const [header, ...rows] = readFileSync(join(dataDir, name), "utf8").trim().split(/\r?\n/);
+  const keys = header.split(",");
+  return rows.map((line) => {
+    const fields = [];
+    let cur = "", quoted = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (quoted) {
+        if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; }
+        else if (c === '"') quoted = false;
+        else cur += c;
+      } else if (c === '"') quoted = true;
+      else if (c === ",") { fields.push(cur); cur = ""; }
+      else cur += c;
+    }
+    fields.push(cur);
+    return Object.fromEntries(keys.map((k, i) => [k, fields[i]]));
+  });
+}
+
+const text = readFileSync(file, "utf8");
+const cityCode = text.match(/^\[city\][^[]*?^code\s*=\s*"([^"]+)"/ms)?.[1];
+if (!cityCode) {
+  console.error(`${file}: [city] code not found`);
+  process.exit(1);
+}
+const districts = readCsv("districts.csv").filter((d) => d.regency_code === cityCode);
+const villages = readCsv("villages.csv");
+if (districts.length === 0) {
+  console.error(`${file}: idn-area-data has no districts for city code ${cityCode}`);
+  process.exit(1);
+}
+const q = (s) => JSON.stringify(s);
+let block = "";
+for (const d of districts) {
+  block += `\n[[districts]]\ncode = ${q(d.code)}\nname = ${q(d.name)}\nvillages = [\n`;
+  for (const v of villages.filter((v) => v.district_code === d.code)) {
+    block += `  { code = ${q(v.code)}, name = ${q(v.name)} },\n`;
+  }
+  block += "]\n";
+}
+const begin = "# BEGIN idn-area-data\n", end = "# END idn-area-data";
+const a = text.indexOf(begin), b = text.indexOf(end);
+if (a < 0 || b < a) {
+  console.error(`${file}: markers "${begin.trim()}" / "${end}" not found`);
+  process.exit(1);
+}
+const out = text.slice(0, a + begin.length) + block.trimStart() + text.slice(b);
+if (flag === "--check") {
+  if (out !== text) {
+    console.error(`${file} is out of date with idn-area-data: run node scripts/gen-areas.mjs ${file}`);
+    process.exit(1);
+  }
+  console.log(`${file}: districts and villages match idn-area-data`);
+} else {
+  writeFileSync(file, out);
+  console.log(`${file}: ${districts.length} districts written`);
+}

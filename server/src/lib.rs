@@ -1,0 +1,18 @@
+//! Portal 112 server: the public API (native JSON and Open311 GeoReport v2),
+//! the staff API, and the static browser app, over an embedded SQLite store.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod intake;
+pub mod openapi;
+pub mod photos;
+pub mod ratelimit;
+pub mod routes;
+pub mod state;
+pub mod store;
+pub mod view;
+
+pub use routes::router;
+pub use state::{AppState, Settings};

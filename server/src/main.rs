@@ -1,0 +1,262 @@
+//! `portal112`: serve the portal, and manage staff accounts and API keys.
+
+use std::io::Read as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use portal112_core::dto::Role;
+use portal112_server::auth::{hash_password, random_token, secret_hash};
+use portal112_server::config::load_city;
+use portal112_server::view::now_millis;
+use portal112_server::{AppState, Settings, router, store};
+use tokio::sync::watch;
+
+/// Portal 112: the public self-service portal of a city's 112 call centre.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct Common {
+    /// Database to use; created and migrated when missing.
+    #[arg(long = "database", env = "DATABASE_URL", default_value = "sqlite://data/portal112.db", global = true)]
+    database: String,
+    /// The city file.
+    #[arg(long, env = "PORTAL112_CONFIG", default_value = "config/bitung.toml", global = true)]
+    config: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API and the browser app.
+    Serve(Serve),
+    /// Manage staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+    /// Manage Open311 API keys.
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
+    /// Check the city file and exit.
+    CheckConfig,
+}
+
+#[derive(Debug, Args)]
+struct Serve {
+    /// Address to listen on.
+    #[arg(long, env = "PORTAL112_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The built browser app (served when the folder exists).
+    #[arg(long, env = "PORTAL112_DIST", default_value = "dist")]
+    dist: PathBuf,
+    /// Uploaded and generated videos.
+    #[arg(long, env = "PORTAL112_MEDIA", default_value = "data/media")]
+    media: PathBuf,
+    /// Behind a reverse proxy: take the client address from X-Forwarded-For.
+    #[arg(long, env = "PORTAL112_TRUST_PROXY")]
+    trust_proxy: bool,
+    /// Reports accepted per client address per minute.
+    #[arg(long, env = "PORTAL112_REPORT_RATE", default_value_t = 30)]
+    report_rate: u32,
+    /// Staff sign-in attempts per client address per minute.
+    #[arg(long, env = "PORTAL112_LOGIN_RATE", default_value_t = 10)]
+    login_rate: u32,
+    /// Hours a staff sign-in lasts.
+    #[arg(long, env = "PORTAL112_SESSION_HOURS", default_value_t = 12)]
+    session_hours: u64,
+    /// Log format.
+    #[arg(long, env = "PORTAL112_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum StaffCommand {
+    /// Add an account (or reset its password and role); the password is read from stdin.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Agency code, required for the agency role.
+        #[arg(long)]
+        agency: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key; prints the key alone on stdout (it is not shown again).
+    Create {
+        /// Who the key is for, e.g. "dashboard-provinsi".
+        #[arg(long)]
+        label: String,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::from_name(s).ok_or_else(|| format!("'{s}' is not a role: use operator, agency or admin"))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(serve_args) => serve(cli.common, serve_args).await,
+        Command::CheckConfig => {
+            let city = load_city(&cli.common.config)?;
+            eprintln!("{}: ok ({}, {} agencies, {} categories)", cli.common.config.display(), city.city.name, city.agencies.len(), city.categories.len());
+            Ok(())
+        }
+        Command::Staff { command: StaffCommand::Add { username, role, agency } } => {
+            let city = load_city(&cli.common.config)?;
+            let username = username.trim().to_owned();
+            anyhow::ensure!(
+                (3..=64).contains(&username.len()) && username.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
+                "username must be 3-64 letters, digits, '.', '_' or '-'"
+            );
+            match (role, &agency) {
+                (Role::Agency, None) => anyhow::bail!("--agency is required for the agency role"),
+                (Role::Agency, Some(a)) if city.agency(a).is_none() => {
+                    anyhow::bail!("unknown agency '{a}'; known: {}", city.agencies.iter().map(|a| a.code.as_str()).collect::<Vec<_>>().join(", "))
+                }
+                (Role::Operator | Role::Admin, Some(_)) => anyhow::bail!("--agency is only for the agency role"),
+                _ => {}
+            }
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).context("reading the password from stdin")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            anyhow::ensure!(password.chars().count() >= 10, "the password must have at least 10 characters");
+            let store = store::open(&cli.common.database).await?;
+            let hash = hash_password(password)?;
+            store.add_staff(&username, &hash, role, agency.as_deref(), now_millis()).await?;
+            store.audit(now_millis(), "cli", "staff_add", &format!("{username} ({})", role.as_str())).await?;
+            eprintln!("staff account '{username}' ({}) saved", role.as_str());
+            Ok(())
+        }
+        Command::ApiKey { command: ApiKeyCommand::Create { label } } => {
+            let label = label.trim().to_owned();
+            anyhow::ensure!((1..=64).contains(&label.len()), "the label must have 1-64 characters");
+            let store = store::open(&cli.common.database).await?;
+            let key = random_token();
+            store.add_api_key(&secret_hash(&key), &label, now_millis()).await?;
+            store.audit(now_millis(), "cli", "api_key_create", &label).await?;
+            #[expect(clippy::print_stdout, reason = "the key is this command's output")]
+            {
+                println!("{key}");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(common: Common, args: Serve) -> anyhow::Result<()> {
+    init_logging(args.log_format);
+    let city = load_city(&common.config)?;
+    let store = store::open(&common.database).await.context("opening the database")?;
+    let dist_dir = args.dist.join("index.html").exists().then_some(args.dist.clone());
+    if dist_dir.is_none() {
+        tracing::warn!(dist = %args.dist.display(), "no built app found; serving the API only");
+    }
+    let settings = Settings {
+        trust_proxy: args.trust_proxy,
+        session_ttl: Duration::from_secs(args.session_hours.max(1) * 3600),
+        report_rate_per_minute: args.report_rate,
+        login_rate_per_minute: args.login_rate,
+        media_dir: args.media.clone(),
+        dist_dir,
+    };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let state = AppState::new(city, store, settings, stop_rx);
+    portal112_server::routes::videos::seed(&state).await.map_err(|e| anyhow::anyhow!("seeding videos: {e}"))?;
+    spawn_limiter_cleanup(&state);
+
+    let app = router(state).layer(axum::middleware::from_fn(log_request));
+    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
+    tracing::info!(address = %args.listen, config = %common.config.display(), "portal112 serving");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing requests in flight");
+            let _ = stop_tx.send(true);
+        })
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn spawn_limiter_cleanup(state: &AppState) {
+    let (reports, logins) = (state.report_limiter.clone(), state.login_limiter.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(portal112_server::ratelimit::FORGET_EVERY);
+        loop {
+            tick.tick().await;
+            reports.forget_idle();
+            logins.forget_idle();
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+/// One line per request: method, path (never the query string, which may hold
+/// an API key), status and duration. No headers, no bodies, no addresses.
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::warn!(%method, %path, status, ms, "request");
+    } else {
+        tracing::info!(%method, %path, status, ms, "request");
+    }
+    response
+}

@@ -1,0 +1,58 @@
+//! The OpenAPI 3 document of the native API, generated from the handlers.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Portal 112 API",
+        description = "Public API of the 112 call centre portal: file reports, track tickets by code, and (for staff) move tickets through their statuses. Errors share one envelope, `{\"error\": {\"code\", \"message\", \"field\"}}`, with messages in Indonesian, or English when `Accept-Language` prefers it. Open311 GeoReport v2 is served under `/open311/v2`.",
+        license(name = "AGPL-3.0-or-later"),
+    ),
+    paths(
+        routes::meta::config,
+        routes::reports::create_report,
+        routes::tickets::get_ticket,
+        routes::tickets::ticket_events,
+        routes::tickets::get_photo,
+        routes::videos::list_videos,
+        routes::staff::sign_in,
+        routes::staff::sign_out,
+        routes::staff::list_tickets,
+        routes::staff::get_ticket,
+        routes::staff::add_event,
+        routes::videos::add_video,
+        routes::videos::remove_video,
+    ),
+    components(schemas(portal112_core::ErrorEnvelope, portal112_core::dto::Role)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "config", description = "The city"),
+        (name = "reports", description = "Filing a report"),
+        (name = "tickets", description = "Tracking a ticket"),
+        (name = "videos", description = "How-to videos of the agencies"),
+        (name = "staff", description = "Call centre and agency staff (bearer token)"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("Token from POST /api/v1/staff/session")).build()),
+        );
+    }
+}
+
+/// The document served at `/api/v1/openapi.json`.
+#[must_use]
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

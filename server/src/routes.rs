@@ -1,0 +1,116 @@
+//! The one route table of the server.
+
+pub mod app;
+pub mod meta;
+pub mod open311;
+pub mod reports;
+pub mod staff;
+pub mod tickets;
+pub mod videos;
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use portal112_core::ErrorKind;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::error::{AppError, api_error_response, localize};
+use crate::extract::JSON_BODY_MAX;
+use crate::state::AppState;
+
+/// Every route of the portal.
+pub fn router(state: AppState) -> Router {
+    let csp = app::content_security_policy(state.settings.dist_dir.as_deref(), &state.city.map.tile_url);
+    // Uploads from phones on one bar of signal take long; everything else must not.
+    let uploads = Router::new()
+        .route(
+            "/reports",
+            post(reports::create_report)
+                .layer::<_, Infallible>(DefaultBodyLimit::max(reports::REPORT_BODY_MAX))
+                .layer::<_, Infallible>(timeout(Duration::from_mins(5))),
+        )
+        .route(
+            "/staff/videos",
+            post(videos::add_video)
+                .layer::<_, Infallible>(DefaultBodyLimit::max(videos::VIDEO_MAX_BYTES + 8 * 1024 * 1024))
+                .layer::<_, Infallible>(timeout(Duration::from_mins(30))),
+        );
+    let api = Router::new()
+        .route("/config", get(meta::config))
+        .route("/openapi.json", get(meta::openapi))
+        .route("/tickets/{code}", get(tickets::get_ticket))
+        .route("/tickets/{code}/events", get(tickets::ticket_events))
+        .route("/photos/{id}", get(tickets::get_photo))
+        .route("/videos", get(videos::list_videos))
+        .route("/staff/session", post(staff::sign_in).delete(staff::sign_out))
+        .route("/staff/tickets", get(staff::list_tickets))
+        .route("/staff/tickets/{code}", get(staff::get_ticket))
+        .route("/staff/tickets/{code}/events", post(staff::add_event))
+        .route("/staff/videos/{id}", delete(videos::remove_video))
+        .layer(timeout(Duration::from_secs(30)))
+        .merge(uploads)
+        .fallback(|| async { AppError::from(ErrorKind::NotFound) })
+        .method_not_allowed_fallback(|| async { AppError::from(ErrorKind::MethodNotAllowed) })
+        .layer(middleware::from_fn(localize));
+
+    let open311 = Router::new()
+        .route("/{file}", get(open311::top_level).post(open311::top_level))
+        .route("/services/{file}", get(open311::service_definition))
+        .route("/requests/{file}", get(open311::get_request))
+        .route("/tokens/{file}", get(open311::get_token));
+
+    let media = ServeDir::new(&state.settings.media_dir);
+
+    Router::new()
+        .nest("/api/v1", api)
+        .nest("/open311/v2", open311)
+        .route("/healthz", get(meta::healthz))
+        .nest_service("/media", media)
+        .fallback(app::serve_app)
+        .layer(DefaultBodyLimit::max(JSON_BODY_MAX))
+        .layer(middleware::from_fn(move |req, next| security_headers(csp.clone(), req, next)))
+        .layer(CompressionLayer::new().br(true).gzip(true))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("handler panicked");
+            api_error_response(portal112_core::ApiError::new(ErrorKind::Internal))
+        }))
+        .with_state(state)
+}
+
+/// Ends a request that has not been answered in time (slow or stuck clients).
+fn timeout(after: Duration) -> TimeoutLayer {
+    TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, after)
+}
+
+/// Headers every answer carries; HTML pages also get the strict CSP.
+async fn security_headers(csp: String, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // Origin only, cross-site: YouTube's player needs it, nobody needs the path.
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("geolocation=(self), camera=(self), microphone=(), payment=(), usb=()"),
+    );
+    h.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
+    let is_html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let policy = if is_html { csp.as_str() } else { "default-src 'none'; frame-ancestors 'none'" };
+    if let Ok(v) = HeaderValue::from_str(policy) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    response
+}

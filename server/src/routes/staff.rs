@@ -1,0 +1,248 @@
+//! The staff side: sign-in, the ticket list, a ticket's full record, and
+//! moving tickets along the status machine.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use portal112_core::dto::{Credentials, Role, StaffSession, StaffTicket, StaffTicketPage, TicketUpdate};
+use portal112_core::validate::validate_update;
+use portal112_core::{ErrorKind, Status};
+use serde::Deserialize;
+
+use crate::auth::{Staff, dummy_hash, random_token, secret_hash, verify_password};
+use crate::error::AppError;
+use crate::extract::{ApiJson, ClientIp, parse_code};
+use crate::state::AppState;
+use crate::store::{TicketChange, TicketFilter};
+use crate::view::{format_time, now_millis, parse_time, staff_summary, staff_ticket};
+
+/// Exchanges a username and password for a bearer token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/session",
+    tag = "staff",
+    request_body = Credentials,
+    responses(
+        (status = 201, description = "Signed in", body = StaffSession),
+        (status = 400, description = "Malformed body", body = portal112_core::ErrorEnvelope),
+        (status = 401, description = "Wrong username or password", body = portal112_core::ErrorEnvelope),
+        (status = 415, description = "Not JSON", body = portal112_core::ErrorEnvelope),
+        (status = 422, description = "A field is missing or wrong", body = portal112_core::ErrorEnvelope),
+        (status = 429, description = "Too many attempts; see Retry-After", body = portal112_core::ErrorEnvelope),
+    )
+)]
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(credentials): ApiJson<Credentials>,
+) -> Result<Response, AppError> {
+    state.login_limiter.check(ip)?;
+    let account = state.store.staff_by_username(credentials.username.trim()).await?;
+    let hash = account.as_ref().map_or(dummy_hash(), |a| a.password_hash.as_str()).to_owned();
+    let password = credentials.password;
+    // argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    let valid = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| anyhow::anyhow!("password check: {e}"))?;
+    let Some(account) = account.filter(|_| valid) else {
+        state.store.audit(now_millis(), credentials.username.trim(), "login_failed", "").await?;
+        return Err(ErrorKind::BadCredentials.into());
+    };
+    let token = random_token();
+    let now = now_millis();
+    let expires_at = now + i64::try_from(state.settings.session_ttl.as_millis()).unwrap_or(i64::MAX / 2);
+    state.store.create_session(&secret_hash(&token), account.id, now, expires_at).await?;
+    state.store.audit(now, &account.username, "login", "").await?;
+    let session = StaffSession {
+        token,
+        expires_at: format_time(&state.city, expires_at),
+        username: account.username,
+        role: account.role,
+        agency: account.agency,
+    };
+    Ok((StatusCode::CREATED, Json(session)).into_response())
+}
+
+/// Ends the session of the token used.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/staff/session",
+    tag = "staff",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out; the token no longer works"),
+        (status = 401, description = "No valid token", body = portal112_core::ErrorEnvelope),
+    )
+)]
+pub async fn sign_out(State(state): State<AppState>, staff: Staff) -> Result<StatusCode, AppError> {
+    let now = now_millis();
+    state.store.revoke_session(&staff.token_hash, now).await?;
+    state.store.audit(now, &staff.account.username, "logout", "").await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Filters of the ticket list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Only this status.
+    status: Option<String>,
+    /// Only this agency (agency staff: their own, which is also the default).
+    agency: Option<String>,
+    /// Only this category.
+    category: Option<String>,
+    /// Only tickets created at or after this RFC 3339 time.
+    since: Option<String>,
+    /// Page number, from 1.
+    page: Option<u32>,
+    /// Tickets per page, 1 to 200 (default 50).
+    page_size: Option<u32>,
+}
+
+/// Tickets, newest first, filtered and paginated.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/tickets",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of tickets", body = StaffTicketPage),
+        (status = 401, description = "No valid token", body = portal112_core::ErrorEnvelope),
+        (status = 403, description = "Agency staff asking for another agency", body = portal112_core::ErrorEnvelope),
+        (status = 422, description = "A filter value is not valid", body = portal112_core::ErrorEnvelope),
+    )
+)]
+pub async fn list_tickets(
+    State(state): State<AppState>,
+    staff: Staff,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<StaffTicketPage>, AppError> {
+    let Query(q) = query.map_err(|_| AppError::field(ErrorKind::InvalidValue, "query"))?;
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(Status::from_name(s).ok_or_else(|| AppError::field(ErrorKind::InvalidValue, "status"))?),
+        None => None,
+    };
+    let mut agency = q.agency.filter(|a| !a.is_empty());
+    if let Some(a) = &agency
+        && state.city.agency(a).is_none()
+    {
+        return Err(AppError::field(ErrorKind::UnknownAgency, "agency"));
+    }
+    if staff.account.role == Role::Agency {
+        match &agency {
+            Some(a) if !staff.may_handle(a) => return Err(ErrorKind::Forbidden.into()),
+            _ => agency.clone_from(&staff.account.agency),
+        }
+    }
+    let category = q.category.filter(|c| !c.is_empty());
+    if let Some(c) = &category
+        && state.city.category(c).is_none()
+    {
+        return Err(AppError::field(ErrorKind::UnknownCategory, "category"));
+    }
+    let since = match q.since.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(parse_time(s).ok_or_else(|| AppError::field(ErrorKind::InvalidValue, "since"))?),
+        None => None,
+    };
+    let page = q.page.unwrap_or(1);
+    let page_size = q.page_size.unwrap_or(50);
+    if page == 0 || page > 1_000_000 {
+        return Err(AppError::field(ErrorKind::InvalidValue, "page"));
+    }
+    if !(1..=200).contains(&page_size) {
+        return Err(AppError::field(ErrorKind::InvalidValue, "page_size"));
+    }
+    let filter = TicketFilter {
+        status,
+        agency,
+        category,
+        since,
+        offset: u64::from(page - 1) * u64::from(page_size),
+        limit: u64::from(page_size),
+        ..TicketFilter::default()
+    };
+    let (tickets, total) = state.store.list_tickets(&filter).await?;
+    Ok(Json(StaffTicketPage {
+        tickets: tickets.iter().map(|t| staff_summary(&state.city, t)).collect(),
+        page,
+        page_size,
+        total,
+    }))
+}
+
+/// A ticket's full record; the reporter's contact for operators and admins.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/tickets/{code}",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Ticket code")),
+    responses(
+        (status = 200, description = "The full record", body = StaffTicket),
+        (status = 400, description = "Not a ticket code, or probably a typo", body = portal112_core::ErrorEnvelope),
+        (status = 401, description = "No valid token", body = portal112_core::ErrorEnvelope),
+        (status = 403, description = "Another agency's ticket", body = portal112_core::ErrorEnvelope),
+        (status = 404, description = "No ticket has this code", body = portal112_core::ErrorEnvelope),
+    )
+)]
+pub async fn get_ticket(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+) -> Result<Json<StaffTicket>, AppError> {
+    let code = parse_code(&code)?;
+    let ticket = state.store.ticket(&code).await?.ok_or(ErrorKind::TicketNotFound)?;
+    if !staff.may_handle(&ticket.agency) {
+        return Err(ErrorKind::Forbidden.into());
+    }
+    Ok(Json(staff_ticket(&state.city, &ticket, staff.account.role.sees_contact())))
+}
+
+/// Moves a ticket along: a new status, another agency, notes — any of them.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/tickets/{code}/events",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Ticket code")),
+    request_body = TicketUpdate,
+    responses(
+        (status = 201, description = "Recorded; the updated record", body = StaffTicket),
+        (status = 400, description = "Malformed body or code", body = portal112_core::ErrorEnvelope),
+        (status = 401, description = "No valid token", body = portal112_core::ErrorEnvelope),
+        (status = 403, description = "Another agency's ticket, or agency staff reassigning", body = portal112_core::ErrorEnvelope),
+        (status = 404, description = "No ticket has this code", body = portal112_core::ErrorEnvelope),
+        (status = 409, description = "The status machine forbids this move; `allowed` lists the moves it permits", body = portal112_core::ErrorEnvelope),
+        (status = 415, description = "Not JSON", body = portal112_core::ErrorEnvelope),
+        (status = 422, description = "A field breaks a rule (reason missing when rejecting, unknown agency, ...)", body = portal112_core::ErrorEnvelope),
+    )
+)]
+pub async fn add_event(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    ApiJson(update): ApiJson<TicketUpdate>,
+) -> Result<Response, AppError> {
+    let code = parse_code(&code)?;
+    let update = validate_update(&update, &state.city)?;
+    if staff.account.role == Role::Agency && update.agency.is_some() {
+        // Agencies hand a ticket back through a note; the call centre reassigns.
+        return Err(AppError::field(ErrorKind::Forbidden, "agency"));
+    }
+    let change = TicketChange {
+        update,
+        actor: staff.account.username.clone(),
+        only_agency: (staff.account.role == Role::Agency).then(|| staff.account.agency.clone().unwrap_or_default()),
+        at: now_millis(),
+    };
+    let event = state.store.change_ticket(&code, change).await?;
+    state
+        .store
+        .audit(event.at, &staff.account.username, "ticket_event", &format!("{}#{}", code.compact(), event.seq))
+        .await?;
+    let ticket = state.store.ticket(&code).await?.ok_or(ErrorKind::TicketNotFound)?;
+    let body = staff_ticket(&state.city, &ticket, staff.account.role.sees_contact());
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}

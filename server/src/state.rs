@@ -1,0 +1,78 @@
+//! What every handler shares.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use portal112_core::city::CityConfig;
+use portal112_core::dto::{Limits, PublicConfig};
+use tokio::sync::{Semaphore, watch};
+
+use crate::ratelimit::Limiter;
+use crate::store::SharedStore;
+
+/// Tunables of a running server (from the command line).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy).
+    pub trust_proxy: bool,
+    /// How long a staff sign-in lasts.
+    pub session_ttl: Duration,
+    /// Report creations per client per minute.
+    pub report_rate_per_minute: u32,
+    /// Staff sign-in attempts per client per minute.
+    pub login_rate_per_minute: u32,
+    /// Where uploaded and generated videos live.
+    pub media_dir: PathBuf,
+    /// The built browser app, if any.
+    pub dist_dir: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            trust_proxy: false,
+            session_ttl: Duration::from_hours(12),
+            report_rate_per_minute: 30,
+            login_rate_per_minute: 10,
+            media_dir: PathBuf::from("data/media"),
+            dist_dir: None,
+        }
+    }
+}
+
+/// Shared state of the router; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub city: Arc<CityConfig>,
+    /// `GET /api/v1/config`, serialised once.
+    pub config_json: Bytes,
+    pub store: SharedStore,
+    pub settings: Arc<Settings>,
+    pub report_limiter: Arc<Limiter>,
+    pub login_limiter: Arc<Limiter>,
+    /// Image decoding is CPU- and memory-heavy: at most this many at once.
+    pub photo_slots: Arc<Semaphore>,
+    /// Turns true when the server is shutting down; long streams end then.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl AppState {
+    /// Builds the state; `shutdown` ends event streams when it turns true.
+    pub fn new(city: CityConfig, store: SharedStore, settings: Settings, shutdown: watch::Receiver<bool>) -> Self {
+        let public = PublicConfig { city, limits: Limits::CURRENT };
+        let config_json = Bytes::from(serde_json::to_vec(&public).expect("config serialises"));
+        let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        Self {
+            city: Arc::new(public.city),
+            config_json,
+            store,
+            report_limiter: Arc::new(Limiter::per_minute(settings.report_rate_per_minute, settings.report_rate_per_minute)),
+            login_limiter: Arc::new(Limiter::per_minute(settings.login_rate_per_minute, settings.login_rate_per_minute)),
+            settings: Arc::new(settings),
+            photo_slots: Arc::new(Semaphore::new(cpus)),
+            shutdown,
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! Storage behind one trait: everything the routes persist or read goes through
+//! [`Store`]. SQLite (WAL, fsync on commit) is the embedded default; another
+//! backend implements the same trait and routes never notice.
+//!
+//! All SQL lives under this module, always with bound parameters.
+
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use portal112_core::dto::Role;
+use portal112_core::validate::{ValidReport, ValidUpdate};
+use portal112_core::{ApiError, Status, TicketCode};
+use tokio::sync::broadcast;
+
+/// Milliseconds since the Unix epoch, the only time format stored.
+pub type Millis = i64;
+
+/// What can go wrong in storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The request broke a domain rule that can only be checked against stored
+    /// state (an illegal status move, another agency's ticket, an unknown code).
+    #[error("rejected: {}", .0.kind.code())]
+    Rejected(ApiError),
+    /// The freshly drawn ticket code already exists; draw another.
+    #[error("ticket code already taken")]
+    CodeTaken,
+    /// The database failed; logged, and answered with a generic 500.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations could not be applied.
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Stored data that does not read back (a bug or a hand-edited database).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A new ticket, ready to be written in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub code: TicketCode,
+    pub report: ValidReport,
+    pub photos: Vec<NewPhoto>,
+    /// `web`, or `open311:<api key label>`.
+    pub source: String,
+    pub created_at: Millis,
+    pub idempotency: Option<Idempotency>,
+    /// Open311 token handed out with the request, if any.
+    pub open311_token: Option<String>,
+}
+
+/// A client's Idempotency-Key and the hash of what it was sent with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// A cleaned photo (metadata removed) to store with its report.
+#[derive(Debug, Clone)]
+pub struct NewPhoto {
+    pub id: String,
+    pub mime: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: Vec<u8>,
+}
+
+/// How a create ended.
+#[derive(Debug)]
+pub enum Created {
+    /// Written now.
+    New(Box<TicketRecord>),
+    /// The same key and request came before: this is the ticket then made.
+    Replayed(Box<TicketRecord>),
+    /// The key came before with a different request.
+    KeyConflict,
+}
+
+/// A ticket as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketRecord {
+    pub code: TicketCode,
+    pub category: String,
+    pub agency: String,
+    pub confidential: bool,
+    pub status: Status,
+    pub description: String,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    pub district: Option<String>,
+    pub village: Option<String>,
+    pub address: Option<String>,
+    pub anonymous: bool,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub source: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub photo_ids: Vec<String>,
+    /// The newest public note (Open311 `status_notes`).
+    pub latest_public_note: Option<String>,
+    /// The full history; empty in list results.
+    pub events: Vec<EventRecord>,
+}
+
+/// One row of the append-only status history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    pub seq: i64,
+    pub at: Millis,
+    pub actor: String,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    pub agency: Option<String>,
+    pub public_note: Option<String>,
+    pub internal_note: Option<String>,
+    pub duplicate_of: Option<String>,
+}
+
+impl EventRecord {
+    /// Whether anything in this step is for the public timeline.
+    #[must_use]
+    pub fn is_public(&self) -> bool {
+        self.from_status.is_none()
+            || self.from_status != Some(self.to_status)
+            || self.agency.is_some()
+            || self.public_note.is_some()
+    }
+}
+
+/// A staff change to apply to a ticket, with who makes it.
+#[derive(Debug, Clone)]
+pub struct TicketChange {
+    pub update: ValidUpdate,
+    pub actor: String,
+    /// For agency staff: the change is refused unless the ticket is this agency's.
+    pub only_agency: Option<String>,
+    pub at: Millis,
+}
+
+/// A stored photo with what decides whether it may be shown.
+#[derive(Debug, Clone)]
+pub struct PhotoRecord {
+    pub mime: String,
+    pub bytes: Vec<u8>,
+    pub confidential: bool,
+}
+
+/// Filters of the staff ticket list.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub status: Option<Status>,
+    pub agency: Option<String>,
+    pub category: Option<String>,
+    pub since: Option<Millis>,
+    pub until: Option<Millis>,
+    /// Only these codes (Open311 `service_request_id` lists).
+    pub codes: Option<Vec<String>>,
+    /// Open311 maps its `open`/`closed` onto sets of statuses.
+    pub statuses: Option<Vec<Status>>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// A staff account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRecord {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub agency: Option<String>,
+}
+
+/// An entry of the video catalogue as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoRecord {
+    pub id: String,
+    pub agency: String,
+    pub title_id: String,
+    pub title_en: String,
+    /// `youtube` or `file`.
+    pub kind: String,
+    pub youtube_id: Option<String>,
+    /// For files: the stored file name under the media folder.
+    pub file_name: Option<String>,
+    pub mime: Option<String>,
+    pub captions_id: Option<String>,
+    pub captions_en: Option<String>,
+    /// Stored poster image file name.
+    pub poster: Option<String>,
+    pub created_at: Millis,
+}
+
+/// A ticket's public timeline grew: sent to every open tracker of the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketNotice {
+    pub code: TicketCode,
+    pub seq: i64,
+}
+
+/// Persistence for the whole portal.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Writes a ticket, its photos, its first event and its idempotency key in
+    /// one durable transaction — or finds the ticket an earlier send made.
+    async fn create_ticket(&self, ticket: NewTicket) -> StoreResult<Created>;
+
+    /// A ticket with its photo ids and full history.
+    async fn ticket(&self, code: &TicketCode) -> StoreResult<Option<TicketRecord>>;
+
+    /// Applies a staff change atomically, checking the status machine and the
+    /// agency against the ticket as it is inside the transaction.
+    async fn change_ticket(&self, code: &TicketCode, change: TicketChange) -> StoreResult<EventRecord>;
+
+    /// A page of tickets, newest first, and how many match in all.
+    async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<(Vec<TicketRecord>, u64)>;
+
+    /// A photo by id.
+    async fn photo(&self, id: &str) -> StoreResult<Option<PhotoRecord>>;
+
+    /// The ticket an Open311 token stands for.
+    async fn open311_token(&self, token: &str) -> StoreResult<Option<TicketCode>>;
+
+    async fn add_staff(&self, username: &str, password_hash: &str, role: Role, agency: Option<&str>, at: Millis) -> StoreResult<i64>;
+    async fn staff_by_username(&self, username: &str) -> StoreResult<Option<StaffRecord>>;
+    async fn create_session(&self, token_hash: &str, staff_id: i64, at: Millis, expires_at: Millis) -> StoreResult<()>;
+    /// The account of a live (unexpired, unrevoked) session.
+    async fn session(&self, token_hash: &str, now: Millis) -> StoreResult<Option<StaffRecord>>;
+    async fn revoke_session(&self, token_hash: &str, at: Millis) -> StoreResult<bool>;
+
+    async fn add_api_key(&self, key_hash: &str, label: &str, at: Millis) -> StoreResult<()>;
+    /// The label of a live API key.
+    async fn api_key(&self, key_hash: &str) -> StoreResult<Option<String>>;
+
+    async fn videos(&self) -> StoreResult<Vec<VideoRecord>>;
+    /// Adds a catalogue entry; with `only_if_new`, an id seen before (even
+    /// one removed since) is left alone — how config seeds are applied.
+    async fn add_video(&self, video: &VideoRecord, only_if_new: bool) -> StoreResult<bool>;
+    /// Removes a catalogue entry (keeping a tombstone), returning it.
+    async fn remove_video(&self, id: &str, at: Millis) -> StoreResult<Option<VideoRecord>>;
+
+    /// Appends to the audit trail of staff and administrative actions.
+    async fn audit(&self, at: Millis, actor: &str, action: &str, target: &str) -> StoreResult<()>;
+
+    /// Notices of every public timeline change, from this process and (for
+    /// shared databases) from other instances.
+    fn subscribe(&self) -> broadcast::Receiver<TicketNotice>;
+
+    /// Whether the database answers (for `/healthz`).
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// The store the server runs with.
+pub type SharedStore = Arc<dyn Store>;
+
+/// Opens the store a `DATABASE_URL` names, creating and migrating it.
+pub async fn open(url: &str) -> anyhow::Result<SharedStore> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else {
+        anyhow::bail!("unsupported DATABASE_URL {url:?}: use sqlite://path/to/file.db")
+    }
+}

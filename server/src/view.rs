@@ -1,0 +1,186 @@
+//! Stored records turned into what each audience may see.
+//!
+//! This is the one place that decides privacy: the public view never carries
+//! contact data or internal notes, and confidential tickets show nothing but
+//! their status history.
+
+use portal112_core::city::CityConfig;
+use portal112_core::dto::{
+    Contact, NamedRef, PlaceRef, PublicTicket, StaffEvent, StaffTicket, StaffTicketSummary, TimelineEntry,
+};
+use portal112_core::geo::LatLng;
+use portal112_core::Status;
+use portal112_core::city::Text;
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::store::{EventRecord, Millis, TicketRecord};
+
+/// Now, in storage form.
+#[must_use]
+pub fn now_millis() -> Millis {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as Millis
+}
+
+/// A stored time as RFC 3339 in the city's offset, e.g. `2026-11-28T21:04:05+08:00`.
+#[must_use]
+pub fn format_time(city: &CityConfig, at: Millis) -> String {
+    let offset = UtcOffset::from_whole_seconds(city.city.utc_offset_minutes * 60).unwrap_or(UtcOffset::UTC);
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset)
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// Reads an RFC 3339 time (as Open311 and the staff filters send them).
+#[must_use]
+pub fn parse_time(s: &str) -> Option<Millis> {
+    let t = OffsetDateTime::parse(s.trim(), &Rfc3339).ok()?;
+    Some((t.unix_timestamp_nanos() / 1_000_000) as Millis)
+}
+
+/// The URL of a stored photo.
+#[must_use]
+pub fn photo_url(id: &str) -> String {
+    format!("/api/v1/photos/{id}")
+}
+
+fn status_label(s: Status) -> Text {
+    Text { id: s.label(portal112_core::Lang::Id).into(), en: s.label(portal112_core::Lang::En).into() }
+}
+
+fn category_ref(city: &CityConfig, code: &str) -> NamedRef {
+    let name = city.category(code).map_or_else(|| Text { id: code.into(), en: code.into() }, |c| c.name.clone());
+    NamedRef { code: code.into(), name }
+}
+
+/// An agency by code with its names (the code itself if the config lost it).
+#[must_use]
+pub fn agency_ref(city: &CityConfig, code: &str) -> NamedRef {
+    let name = city.agency(code).map_or_else(|| Text { id: code.into(), en: code.into() }, |a| a.name.clone());
+    NamedRef { code: code.into(), name }
+}
+
+fn district_ref(city: &CityConfig, code: Option<&str>) -> Option<PlaceRef> {
+    let code = code?;
+    let name = city.district(code).map_or_else(|| code.to_owned(), |d| d.name.clone());
+    Some(PlaceRef { code: code.into(), name })
+}
+
+fn village_ref(city: &CityConfig, district: Option<&str>, code: Option<&str>) -> Option<PlaceRef> {
+    let code = code?;
+    let name = district
+        .and_then(|d| city.district(d))
+        .and_then(|d| d.villages.iter().find(|v| v.code == code))
+        .map_or_else(|| code.to_owned(), |v| v.name.clone());
+    Some(PlaceRef { code: code.into(), name })
+}
+
+fn location(t: &TicketRecord) -> Option<LatLng> {
+    Some(LatLng { lat: t.lat?, lng: t.lng? })
+}
+
+/// One public timeline entry; `None` for steps with nothing public in them.
+#[must_use]
+pub fn timeline_entry(city: &CityConfig, confidential: bool, e: &EventRecord) -> Option<TimelineEntry> {
+    if !e.is_public() {
+        return None;
+    }
+    let status_changed = e.from_status.is_some_and(|f| f != e.to_status);
+    if confidential && e.from_status.is_some() && !status_changed {
+        // Notes and hand-overs of confidential cases stay inside.
+        return None;
+    }
+    Some(TimelineEntry {
+        seq: e.seq,
+        at: format_time(city, e.at),
+        status: e.to_status,
+        previous_status: if status_changed { e.from_status } else { None },
+        agency: if confidential { None } else { e.agency.as_deref().map(|a| agency_ref(city, a)) },
+        note: if confidential { None } else { e.public_note.clone() },
+        duplicate_of: e.duplicate_of.clone(),
+    })
+}
+
+/// What anyone holding the code sees.
+#[must_use]
+pub fn public_ticket(city: &CityConfig, t: &TicketRecord) -> PublicTicket {
+    let c = t.confidential;
+    PublicTicket {
+        code: t.code,
+        status: t.status,
+        status_label: status_label(t.status),
+        confidential: c,
+        created_at: format_time(city, t.created_at),
+        updated_at: format_time(city, t.updated_at),
+        category: (!c).then(|| category_ref(city, &t.category)),
+        agency: (!c).then(|| agency_ref(city, &t.agency)),
+        district: if c { None } else { district_ref(city, t.district.as_deref()) },
+        village: if c { None } else { village_ref(city, t.district.as_deref(), t.village.as_deref()) },
+        location: if c { None } else { location(t) },
+        address: if c { None } else { t.address.clone() },
+        description: (!c).then(|| t.description.clone()),
+        photos: if c { Vec::new() } else { t.photo_ids.iter().map(|id| photo_url(id)).collect() },
+        timeline: t.events.iter().filter_map(|e| timeline_entry(city, c, e)).collect(),
+    }
+}
+
+/// The whole record for staff; the contact only for roles that may see it.
+#[must_use]
+pub fn staff_ticket(city: &CityConfig, t: &TicketRecord, with_contact: bool) -> StaffTicket {
+    let contact = Contact { name: t.contact_name.clone(), phone: t.contact_phone.clone(), email: t.contact_email.clone() };
+    let has_contact = contact.name.is_some() || contact.phone.is_some() || contact.email.is_some();
+    StaffTicket {
+        code: t.code,
+        status: t.status,
+        category: category_ref(city, &t.category),
+        agency: agency_ref(city, &t.agency),
+        confidential: t.confidential,
+        created_at: format_time(city, t.created_at),
+        updated_at: format_time(city, t.updated_at),
+        description: t.description.clone(),
+        location: location(t),
+        accuracy_m: t.accuracy_m,
+        district: district_ref(city, t.district.as_deref()),
+        village: village_ref(city, t.district.as_deref(), t.village.as_deref()),
+        address: t.address.clone(),
+        anonymous: t.anonymous,
+        contact: (with_contact && has_contact).then_some(contact),
+        source: t.source.clone(),
+        photos: t.photo_ids.iter().map(|id| photo_url(id)).collect(),
+        events: t
+            .events
+            .iter()
+            .map(|e| StaffEvent {
+                seq: e.seq,
+                at: format_time(city, e.at),
+                actor: e.actor.clone(),
+                from_status: e.from_status,
+                to_status: e.to_status,
+                agency: e.agency.clone(),
+                public_note: e.public_note.clone(),
+                internal_note: e.internal_note.clone(),
+                duplicate_of: e.duplicate_of.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// One line of the staff list.
+#[must_use]
+pub fn staff_summary(city: &CityConfig, t: &TicketRecord) -> StaffTicketSummary {
+    StaffTicketSummary {
+        code: t.code,
+        status: t.status,
+        category: t.category.clone(),
+        agency: t.agency.clone(),
+        confidential: t.confidential,
+        created_at: format_time(city, t.created_at),
+        updated_at: format_time(city, t.updated_at),
+        district: t.district.clone(),
+        summary: t.description.chars().take(140).collect(),
+    }
+}
