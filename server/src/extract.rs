@@ -79,14 +79,20 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
+        // Serde reads a struct from an array too; such a body has no fields to name.
+        let top_is_array = matches!(e.path().iter().next(), Some(serde_path_to_error::Segment::Seq { .. }));
         let inner = e.into_inner();
         let message = inner.to_string();
         let field = |name: &str| if path == "." { name.to_owned() } else { format!("{path}.{name}") };
-        if let Some(name) = between(&message, "missing field `", "`") {
+        if top_is_array {
+            ErrorKind::InvalidJson { detail: "unexpected JSON shape".into() }.into()
+        } else if let Some(name) = between(&message, "missing field `", "`") {
             AppError::field(ErrorKind::Required, field(name))
         } else if let Some(name) = between(&message, "unknown field `", "`") {
-            AppError::field(ErrorKind::InvalidValue, field(name))
-        } else if inner.is_data() && path != "." {
+            // The path already ends at the unknown key itself.
+            AppError::field(ErrorKind::InvalidValue, if path == "." { name.to_owned() } else { path.clone() })
+        } else if (inner.is_data() || message.starts_with("number out of range")) && path != "." {
+            // A number too large for a float (`1e999`) is valid JSON but no valid value.
             AppError::field(ErrorKind::InvalidValue, path)
         } else {
             let detail = match inner.classify() {

@@ -166,6 +166,10 @@ pub struct TicketFilter {
     pub codes: Option<Vec<String>>,
     /// Open311 maps its `open`/`closed` onto sets of statuses.
     pub statuses: Option<Vec<Status>>,
+    /// Only these categories (Open311 lists several `service_code`s).
+    pub categories: Option<Vec<String>>,
+    /// Leave confidential tickets out (public listings).
+    pub exclude_confidential: bool,
     pub offset: u64,
     pub limit: u64,
 }

@@ -469,9 +469,12 @@ async fn list_requests(state: &AppState, query: &str, lang: Lang, format: Format
     if let Some(bad) = codes.iter().find(|c| state.city.category(c).is_none()) {
         return Err(AppError::field(ErrorKind::UnknownCategory, format!("service_code ({bad})")));
     }
-    if codes.len() == 1 {
-        filter.category = Some(codes[0].to_owned());
+    if !codes.is_empty() {
+        filter.categories = Some(codes.iter().map(|c| (*c).to_owned()).collect());
     }
+    // Confidential cases appear only when asked for by their code. Filtered in
+    // the query, not after it, so that pages come out full.
+    filter.exclude_confidential = filter.codes.is_none();
     let statuses = csv(q.get("status"));
     if !statuses.is_empty() {
         let mut set = Vec::new();
@@ -506,14 +509,7 @@ async fn list_requests(state: &AppState, query: &str, lang: Lang, format: Format
     let page_size = number("page_size", DEFAULT_PAGE_SIZE.min(MAX_RESULTS), MAX_RESULTS)?;
     filter.offset = u64::from(page - 1) * u64::from(page_size);
     filter.limit = u64::from(page_size);
-    let (mut tickets, _) = state.store.list_tickets(&filter).await?;
-    if codes.len() > 1 {
-        tickets.retain(|t| codes.contains(&t.category.as_str()));
-    }
-    // Confidential cases appear only when asked for by their code.
-    if filter.codes.is_none() {
-        tickets.retain(|t| !t.confidential);
-    }
+    let (tickets, _) = state.store.list_tickets(&filter).await?;
     let items: Vec<ServiceRequest> = tickets.iter().map(|t| service_request(state, t, lang)).collect();
     Ok(render(format, "service_requests", "request", &items))
 }
@@ -570,6 +566,20 @@ struct Created {
     service_notice: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     account_id: Option<String>,
+}
+
+/// A field of our report under the name an Open311 client sent it as.
+fn open311_field(field: &str) -> &str {
+    match field {
+        "category" => "service_code",
+        "location" => "lat",
+        "district" => "attribute[district]",
+        "address" => "address_string",
+        "contact.name" => "first_name",
+        "contact.phone" => "phone",
+        "contact.email" => "email",
+        other => other,
+    }
 }
 
 async fn post_request(state: &AppState, ip: std::net::IpAddr, request: Request, lang: Lang, format: Format) -> Result<Response, AppError> {
@@ -634,7 +644,14 @@ async fn post_request(state: &AppState, ip: std::net::IpAddr, request: Request, 
             open311_token: Some(token.clone()),
         },
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        AppError::Api(mut api) => {
+            api.field = api.field.map(|f| open311_field(&f).to_owned());
+            AppError::Api(api)
+        }
+        other => other,
+    })?;
     // A replay's ticket kept the token of its first send; that one is not known here.
     let token = (!outcome.replayed).then_some(token);
     let item = Created {

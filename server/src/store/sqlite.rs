@@ -192,6 +192,20 @@ fn push_filters(q: &mut QueryBuilder<'_, Sqlite>, f: &TicketFilter) {
     if let Some(c) = &f.category {
         q.push(" AND t.category = ").push_bind(c.clone());
     }
+    if let Some(categories) = &f.categories {
+        q.push(" AND t.category IN (");
+        let mut sep = q.separated(", ");
+        for c in categories {
+            sep.push_bind(c.clone());
+        }
+        if categories.is_empty() {
+            sep.push("NULL");
+        }
+        q.push(")");
+    }
+    if f.exclude_confidential {
+        q.push(" AND t.confidential = 0");
+    }
     if let Some(since) = f.since {
         q.push(" AND t.created_at >= ").push_bind(since);
     }
@@ -349,6 +363,10 @@ impl Store for SqliteStore {
             }
         }
         let new_agency = u.agency.clone().filter(|a| *a != agency);
+        if u.status.is_none() && new_agency.is_none() && u.public_note.is_none() && u.internal_note.is_none() {
+            // Handing a ticket to the agency it already has is no step at all.
+            return Err(StoreError::Rejected(ApiError::new(ErrorKind::NothingToChange)));
+        }
         let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM ticket_events WHERE ticket_code = ?")
             .bind(code)
             .fetch_one(&mut *tx)

@@ -1,0 +1,177 @@
+//! The only module that talks to the network. Pages and components call these
+//! functions; they never build URLs or parse JSON themselves.
+
+use gloo_net::http::{Request, Response};
+use portal112_core::dto::{CreatedReport, NewReport, PublicConfig, PublicTicket, TimelineEntry, Video};
+use portal112_core::{ErrorEnvelope, Lang, TicketCode};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{AbortController, AbortSignal, Blob, BlobPropertyBag, FormData};
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiFailure {
+    /// No answer at all: offline, DNS, reset connection. Worth retrying.
+    Network,
+    /// The server answered with its error envelope.
+    Server { status: u16, error: portal112_core::error::ErrorBody },
+    /// The server answered something we could not read (a proxy page, a 5xx).
+    Unexpected { status: u16 },
+    /// The caller went away (component unmounted).
+    Aborted,
+}
+
+impl ApiFailure {
+    /// Whether sending again later may succeed without any change.
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiFailure::Network | ApiFailure::Aborted => true,
+            ApiFailure::Unexpected { status } => *status >= 500 || *status == 408 || *status == 429,
+            ApiFailure::Server { status, .. } => *status >= 500 || *status == 408 || *status == 429,
+        }
+    }
+}
+
+/// Cancels its request when dropped (a component's fetch ends with the component).
+#[derive(Debug)]
+pub struct AbortOnDrop(Option<AbortController>);
+
+impl AbortOnDrop {
+    /// A fresh controller (none if the browser lacks `AbortController`).
+    #[must_use]
+    pub fn new() -> Self {
+        Self(AbortController::new().ok())
+    }
+
+    /// The signal to pass to a request.
+    #[must_use]
+    pub fn signal(&self) -> Option<AbortSignal> {
+        self.0.as_ref().map(AbortController::signal)
+    }
+}
+
+impl Default for AbortOnDrop {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = &self.0 {
+            c.abort();
+        }
+    }
+}
+
+async fn into_json<T: DeserializeOwned>(result: Result<Response, gloo_net::Error>) -> Result<T, ApiFailure> {
+    let response = match result {
+        Ok(r) => r,
+        Err(gloo_net::Error::JsError(e)) if e.name == "AbortError" => return Err(ApiFailure::Aborted),
+        Err(_) => return Err(ApiFailure::Network),
+    };
+    let status = response.status();
+    if response.ok() {
+        return response.json::<T>().await.map_err(|_| ApiFailure::Unexpected { status });
+    }
+    match response.json::<ErrorEnvelope>().await {
+        Ok(envelope) => Err(ApiFailure::Server { status, error: envelope.error }),
+        Err(_) => Err(ApiFailure::Unexpected { status }),
+    }
+}
+
+fn accept_language(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Id => "id",
+        Lang::En => "en, id;q=0.5",
+    }
+}
+
+/// The city: map, districts, agencies, categories.
+pub async fn config(abort: Option<AbortSignal>) -> Result<PublicConfig, ApiFailure> {
+    into_json(Request::get("/api/v1/config").abort_signal(abort.as_ref()).send().await).await
+}
+
+/// A ticket's public view.
+pub async fn ticket(code: &TicketCode, lang: Lang, abort: Option<AbortSignal>) -> Result<PublicTicket, ApiFailure> {
+    into_json(
+        Request::get(&format!("/api/v1/tickets/{}", code.compact()))
+            .header("Accept-Language", accept_language(lang))
+            .abort_signal(abort.as_ref())
+            .send()
+            .await,
+    )
+    .await
+}
+
+/// The video catalogue.
+pub async fn videos(abort: Option<AbortSignal>) -> Result<Vec<Video>, ApiFailure> {
+    into_json(Request::get("/api/v1/videos").abort_signal(abort.as_ref()).send().await).await
+}
+
+/// Sends a report with its photos (already resized JPEGs) under one
+/// Idempotency-Key, so sending again after any failure never makes a second ticket.
+pub async fn send_report(
+    report: &NewReport,
+    photos: &[Blob],
+    idempotency_key: &str,
+    lang: Lang,
+) -> Result<CreatedReport, ApiFailure> {
+    let form = FormData::new().map_err(|_| ApiFailure::Network)?;
+    let json = serde_json::to_string(report).map_err(|_| ApiFailure::Unexpected { status: 0 })?;
+    let options = BlobPropertyBag::new();
+    options.set_type("application/json");
+    let parts = js_sys::Array::of1(&JsValue::from_str(&json));
+    let report_blob = Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|_| ApiFailure::Network)?;
+    form.append_with_blob("report", &report_blob).map_err(|_| ApiFailure::Network)?;
+    for (i, photo) in photos.iter().enumerate() {
+        form.append_with_blob_and_filename("photo", photo, &format!("foto-{}.jpg", i + 1))
+            .map_err(|_| ApiFailure::Network)?;
+    }
+    let request = Request::post("/api/v1/reports")
+        .header("Idempotency-Key", idempotency_key)
+        .header("Accept-Language", accept_language(lang))
+        .body(form)
+        .map_err(|_| ApiFailure::Network)?;
+    into_json(request.send().await).await
+}
+
+/// A live feed of a ticket's new timeline entries (Server-Sent Events).
+/// Dropping it closes the connection.
+#[derive(Debug)]
+pub struct TicketFeed {
+    source: web_sys::EventSource,
+    _on_entry: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl TicketFeed {
+    /// Opens the feed; `on_entry` gets each entry after `after_seq`, and
+    /// `on_trouble` is told when the connection drops (the browser reconnects).
+    pub fn open(
+        code: &TicketCode,
+        after_seq: i64,
+        mut on_entry: impl FnMut(TimelineEntry) + 'static,
+        mut on_trouble: impl FnMut() + 'static,
+    ) -> Option<Self> {
+        let url = format!("/api/v1/tickets/{}/events?after={after_seq}", code.compact());
+        let source = web_sys::EventSource::new(&url).ok()?;
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            if let Some(entry) = e.data().as_string().and_then(|d| serde_json::from_str::<TimelineEntry>(&d).ok()) {
+                on_entry(entry);
+            }
+        });
+        source.add_event_listener_with_callback("timeline", on_message.as_ref().unchecked_ref()).ok()?;
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| on_trouble());
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Some(Self { source, _on_entry: on_message, _on_error: on_error })
+    }
+}
+
+impl Drop for TicketFeed {
+    fn drop(&mut self) {
+        self.source.close();
+    }
+}

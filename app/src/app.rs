@@ -1,0 +1,147 @@
+//! The root: language, city configuration, outbox, layout and the route table.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{ParamSegment, StaticSegment};
+use portal112_core::dto::PublicConfig;
+use portal112_core::Lang;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use crate::api::{self, AbortOnDrop};
+use crate::components::header::Header;
+use crate::device;
+use crate::i18n::{I18n, fill, use_i18n};
+use crate::outbox::Outbox;
+use crate::pages::{self, Page};
+
+/// The city configuration: the cached copy at once, then the server's.
+#[derive(Debug, Clone, Copy)]
+pub struct CityConfig {
+    pub config: RwSignal<Option<PublicConfig>>,
+    pub failed: RwSignal<bool>,
+}
+
+impl CityConfig {
+    fn load(self) {
+        self.failed.set(false);
+        spawn_local(async move {
+            let abort = AbortOnDrop::new();
+            match api::config(abort.signal()).await {
+                Ok(c) => {
+                    device::cache_config(&c);
+                    self.config.set(Some(c));
+                }
+                Err(_) => self.failed.set(self.config.with_untracked(Option::is_none)),
+            }
+        });
+    }
+}
+
+/// The city configuration context.
+#[must_use]
+pub fn use_city() -> CityConfig {
+    expect_context::<CityConfig>()
+}
+
+/// Whether the browser believes it is online, kept current.
+#[derive(Debug, Clone, Copy)]
+pub struct Online(pub RwSignal<bool>);
+
+fn watch_online() -> Online {
+    let online = RwSignal::new(web_sys::window().is_none_or(|w| w.navigator().on_line()));
+    if let Some(window) = web_sys::window() {
+        for (event, value) in [("online", true), ("offline", false)] {
+            let cb = Closure::<dyn Fn()>::new(move || online.set(value));
+            let _ = window.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref());
+            cb.forget();
+        }
+    }
+    Online(online)
+}
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    let lang = RwSignal::new(device::saved_lang().unwrap_or(Lang::Id));
+    provide_context(I18n { lang });
+    Effect::new(move || {
+        let l = lang.get();
+        if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = html.set_attribute("lang", l.tag());
+        }
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            doc.set_title(crate::i18n::strings(l).site_title);
+        }
+    });
+
+    let city = CityConfig { config: RwSignal::new(device::cached_config()), failed: RwSignal::new(false) };
+    city.load();
+    provide_context(city);
+    let online = watch_online();
+    provide_context(online);
+    let outbox = Outbox::start(lang.into());
+    provide_context(outbox);
+
+    view! {
+        <Router>
+            <Header/>
+            <OfflineBanner/>
+            <DeliveredNotice/>
+            <main id="isi" tabindex="-1">
+                <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
+                    <Route path=StaticSegment("") view=pages::home::Home/>
+                    <Route path=StaticSegment(Page::REPORT) view=pages::report::ReportPage/>
+                    <Route path=StaticSegment(Page::TRACK) view=pages::track::TrackPage/>
+                    <Route path=(StaticSegment(Page::TRACK), ParamSegment("code")) view=pages::track::TrackPage/>
+                    <Route path=StaticSegment(Page::VIDEOS) view=pages::videos::VideosPage/>
+                    <Route path=(StaticSegment(Page::VIDEOS), ParamSegment("agency")) view=pages::videos::VideosPage/>
+                </Routes>
+            </main>
+            <Footer/>
+        </Router>
+    }
+}
+
+#[component]
+fn OfflineBanner() -> impl IntoView {
+    let i18n = use_i18n();
+    let Online(online) = expect_context::<Online>();
+    view! {
+        <Show when=move || !online.get()>
+            <p class="banner banner-offline" role="status">{move || i18n.t().offline_banner}</p>
+        </Show>
+    }
+}
+
+/// Says so when a report that waited for a signal has been delivered.
+#[component]
+fn DeliveredNotice() -> impl IntoView {
+    let i18n = use_i18n();
+    let outbox = expect_context::<Outbox>();
+    view! {
+        {move || outbox.delivered.get().map(|created| {
+            let code = created.code.to_string();
+            let href = Page::Track(Some(code.clone())).path();
+            view! {
+                <div class="banner banner-ok" role="status">
+                    <a href=href>{fill(i18n.t().delivered_notice, &[("code", &code)])}</a>
+                    <button type="button" class="link" on:click=move |_| outbox.delivered.set(None)>{move || i18n.t().close}</button>
+                </div>
+            }
+        })}
+    }
+}
+
+#[component]
+fn Footer() -> impl IntoView {
+    let i18n = use_i18n();
+    let city = use_city();
+    view! {
+        <footer class="footer">
+            <p>{move || i18n.t().footer}</p>
+            <p class="small">{move || city.config.with(|c| c.as_ref().map(|c| c.city.city.area_data_credit.clone()))}</p>
+        </footer>
+    }
+}

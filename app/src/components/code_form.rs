@@ -1,0 +1,61 @@
+//! The ticket-code box: checks the code as `core` does (typos caught before
+//! anything is sent) and opens its tracking page.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use portal112_core::{CodeError, TicketCode};
+
+use crate::i18n::use_i18n;
+use crate::pages::Page;
+
+#[component]
+pub fn CodeForm(initial: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let value = RwSignal::new(initial);
+    let error = RwSignal::new(None::<CodeError>);
+    let navigate = use_navigate();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match TicketCode::parse(&value.get_untracked()) {
+            Ok(code) => {
+                error.set(None);
+                navigate(&Page::Track(Some(code.to_string())).path(), Default::default());
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    let input_id = "kode-tiket";
+    let error_id = "kode-tiket-galat";
+    view! {
+        <form class="code-form" on:submit=submit novalidate>
+            <label for=input_id>{move || i18n.t().code_label}</label>
+            <div class="row">
+                <input
+                    id=input_id
+                    name="code"
+                    type="text"
+                    inputmode="text"
+                    autocomplete="off"
+                    autocapitalize="characters"
+                    spellcheck="false"
+                    maxlength="20"
+                    placeholder=move || i18n.t().code_placeholder
+                    aria-invalid=move || error.get().is_some().to_string()
+                    aria-describedby=error_id
+                    prop:value=move || value.get()
+                    on:input=move |ev| {
+                        value.set(event_target_value(&ev));
+                        error.set(None);
+                    }
+                />
+                <button type="submit" class="button button-primary">{move || i18n.t().track_button}</button>
+            </div>
+            <p id=error_id class="field-error" role="alert">
+                {move || error.get().map(|e| match e {
+                    CodeError::Typo => i18n.t().track_code_typo,
+                    CodeError::Malformed => i18n.t().track_code_malformed,
+                })}
+            </p>
+        </form>
+    }
+}

@@ -1,0 +1,152 @@
+//! "Laporan saya": reports waiting on this phone, and the tickets sent from
+//! it with their last known status (refreshed when there is a signal).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use portal112_core::TicketCode;
+
+use crate::api::{self, AbortOnDrop};
+use crate::app::use_city;
+use crate::device::{self, MyTicket};
+use crate::i18n::use_i18n;
+use crate::outbox::Outbox;
+use crate::pages::Page;
+
+/// How many tickets are refreshed from the server on each visit.
+const REFRESH_AT_MOST: usize = 10;
+
+#[component]
+pub fn MyReports() -> impl IntoView {
+    let i18n = use_i18n();
+    let city = use_city();
+    let outbox = expect_context::<Outbox>();
+    let tickets = RwSignal::new(device::my_tickets());
+    // A delivery in the background adds a ticket.
+    Effect::new(move || {
+        if outbox.delivered.get().is_some() {
+            tickets.set(device::my_tickets());
+        }
+    });
+
+    let abort = StoredValue::new_local(AbortOnDrop::new());
+    spawn_local(async move {
+        let list = tickets.get_untracked();
+        for t in list.iter().take(REFRESH_AT_MOST) {
+            let Ok(code) = TicketCode::parse(&t.code) else { continue };
+            let Some(signal) = abort.try_with_value(AbortOnDrop::signal) else { return };
+            if let Ok(fresh) = api::ticket(&code, i18n.lang.get_untracked(), signal).await {
+                device::refresh_my_ticket(&fresh);
+                device::cache_ticket(&fresh);
+            }
+        }
+        tickets.try_set(device::my_tickets());
+    });
+
+    let category_name = move |code: &str| {
+        let lang = i18n.lang();
+        city.config.with(|c| {
+            c.as_ref()
+                .and_then(|c| c.city.category(code).map(|cat| cat.name.get(lang).to_owned()))
+                .unwrap_or_else(|| code.to_owned())
+        })
+    };
+    let navigate = use_navigate();
+
+    view! {
+        <section class="card" aria-labelledby="laporan-saya">
+            <h2 id="laporan-saya">{move || i18n.t().my_reports}</h2>
+            <p class="small">{move || i18n.t().my_reports_note}</p>
+            <ul class="my-reports">
+                {move || outbox.items.get().into_iter().map(|p| {
+                    let key = p.key.clone();
+                    let key2 = p.key.clone();
+                    let key3 = p.key.clone();
+                    let name = category_name(&p.report.category);
+                    let navigate = navigate.clone();
+                    let refused = p.refused.clone();
+                    let class = if refused.is_some() { "pending refused" } else { "pending" };
+                    view! {
+                        <li class=class>
+                            <span class="what">{name}</span>
+                            {match refused {
+                                None => view! {
+                                    <span class="badge badge-wait">{move || i18n.t().waiting_to_send}</span>
+                                    <span class="small">{move || i18n.t().waiting_explained}</span>
+                                    <button type="button" class="button" disabled=move || outbox.is_busy()
+                                        on:click=move |_| {
+                                            let key = key.clone();
+                                            spawn_local(async move {
+                                                outbox.send(&key, i18n.lang.get_untracked()).await;
+                                            });
+                                        }>
+                                        {move || if outbox.is_busy() { i18n.t().sending } else { i18n.t().send_now }}
+                                    </button>
+                                }.into_any(),
+                                Some(message) => view! {
+                                    <span class="badge badge-bad">{move || i18n.t().refused_title}</span>
+                                    <span class="field-error">{message}</span>
+                                    <button type="button" class="button" on:click=move |_| {
+                                        // Back into the form, with the same key, to be fixed.
+                                        if !device::load_draft().is_empty() {
+                                            // An unfinished report is in the form: finish or clear it first.
+                                            navigate(&Page::Report.path(), Default::default());
+                                            return;
+                                        }
+                                        if let Some(p) = outbox.items.get_untracked().into_iter().find(|p| p.key == key2) {
+                                            let mut draft = device::Draft::new();
+                                            draft.key = p.key.clone();
+                                            draft.category = p.report.category.clone();
+                                            draft.description = p.report.description.clone();
+                                            draft.location = p.report.location;
+                                            draft.district = p.report.district.clone().unwrap_or_default();
+                                            draft.village = p.report.village.clone().unwrap_or_default();
+                                            draft.address = p.report.address.clone().unwrap_or_default();
+                                            draft.anonymous = p.report.anonymous;
+                                            if let Some(c) = &p.report.contact {
+                                                draft.name = c.name.clone().unwrap_or_default();
+                                                draft.phone = c.phone.clone().unwrap_or_default();
+                                                draft.email = c.email.clone().unwrap_or_default();
+                                            }
+                                            draft.photo_ids = p.photo_ids.clone();
+                                            draft.step = 4;
+                                            device::save_draft(&draft);
+                                            outbox.remove(&p.key);
+                                            navigate(&Page::Report.path(), Default::default());
+                                        }
+                                    }>{move || i18n.t().edit_again}</button>
+                                    <button type="button" class="button button-quiet" on:click=move |_| {
+                                        if let Some(p) = outbox.items.get_untracked().into_iter().find(|p| p.key == key3) {
+                                            outbox.remove(&p.key);
+                                            spawn_local(async move {
+                                                let _ = device::photos::delete(&p.photo_ids).await;
+                                            });
+                                        }
+                                    }>{move || i18n.t().discard}</button>
+                                }.into_any(),
+                            }}
+                        </li>
+                    }
+                }).collect_view()}
+                {move || tickets.get().into_iter().map(|t: MyTicket| {
+                    let href = Page::Track(Some(t.code.clone())).path();
+                    let name = category_name(&t.category);
+                    let status = t.status;
+                    view! {
+                        <li>
+                            <A href=href>
+                                <span class="code">{t.code.clone()}</span>
+                                <span class="what">{name}</span>
+                                <span class=format!("badge status-{}", status.as_str())>{move || status.label(i18n.lang())}</span>
+                            </A>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <Show when=move || tickets.with(Vec::is_empty) && outbox.items.with(Vec::is_empty)>
+                <p>{move || i18n.t().my_reports_empty}</p>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,288 @@
+//! What the phone keeps: the draft being typed, reports waiting for a signal,
+//! the tickets sent from this device, the last known state of each, and the
+//! chosen language. Small JSON goes to `localStorage`; photos (blobs) go to
+//! IndexedDB, which has room for them.
+
+use portal112_core::dto::{PublicConfig, PublicTicket, ReportLocation};
+use portal112_core::{Lang, Status};
+use rexie::{ObjectStore, Rexie, TransactionMode};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Blob;
+
+const DRAFT: &str = "p112.draft";
+const OUTBOX: &str = "p112.outbox";
+const MY_TICKETS: &str = "p112.tickets";
+const LANG: &str = "p112.lang";
+const CONFIG: &str = "p112.config";
+const TICKET_PREFIX: &str = "p112.ticket.";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn read<T: DeserializeOwned>(key: &str) -> Option<T> {
+    serde_json::from_str(&storage()?.get_item(key).ok()??).ok()
+}
+
+/// Writes a value; false when the browser refused (storage full or disabled).
+fn write<T: Serialize>(key: &str, value: &T) -> bool {
+    let Some(s) = storage() else { return false };
+    serde_json::to_string(value).is_ok_and(|json| s.set_item(key, &json).is_ok())
+}
+
+fn remove(key: &str) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(key);
+    }
+}
+
+/// A random identifier from the browser's CSPRNG (32 hex characters).
+#[must_use]
+pub fn random_id() -> String {
+    let mut bytes = [0_u8; 16];
+    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    if bytes == [0; 16] {
+        // No crypto at all (very old browser): still unique enough per device.
+        for b in &mut bytes {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Milliseconds since the epoch, from the browser's clock.
+#[must_use]
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// The report being written, saved as it is typed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Draft {
+    /// The Idempotency-Key every send of this report uses.
+    pub key: String,
+    pub step: u8,
+    pub category: String,
+    pub location: Option<ReportLocation>,
+    pub district: String,
+    pub village: String,
+    pub address: String,
+    pub description: String,
+    /// Keys of the photos in IndexedDB, in order.
+    pub photo_ids: Vec<String>,
+    pub anonymous: bool,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+impl Draft {
+    /// A fresh, empty draft with its own key.
+    #[must_use]
+    pub fn new() -> Self {
+        Self { key: random_id(), ..Self::default() }
+    }
+
+    /// The report as the API takes it.
+    #[must_use]
+    pub fn to_report(&self) -> portal112_core::dto::NewReport {
+        let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let contact = portal112_core::dto::Contact { name: opt(&self.name), phone: opt(&self.phone), email: opt(&self.email) };
+        let has_contact = contact.name.is_some() || contact.phone.is_some() || contact.email.is_some();
+        portal112_core::dto::NewReport {
+            category: self.category.clone(),
+            description: self.description.clone(),
+            location: self.location,
+            district: opt(&self.district),
+            village: opt(&self.village),
+            address: opt(&self.address),
+            anonymous: self.anonymous,
+            contact: (!self.anonymous && has_contact).then_some(contact),
+        }
+    }
+
+    /// Whether anything has been entered yet.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.category.is_empty()
+            && self.location.is_none()
+            && self.district.is_empty()
+            && self.address.is_empty()
+            && self.description.is_empty()
+            && self.photo_ids.is_empty()
+    }
+}
+
+/// The saved draft, or a new one.
+#[must_use]
+pub fn load_draft() -> Draft {
+    read::<Draft>(DRAFT).filter(|d| !d.key.is_empty()).unwrap_or_else(Draft::new)
+}
+
+/// Saves the draft; false when the phone refused.
+pub fn save_draft(draft: &Draft) -> bool {
+    write(DRAFT, draft)
+}
+
+/// Forgets the draft (its photos are removed separately).
+pub fn clear_draft() {
+    remove(DRAFT);
+}
+
+/// A report that has not reached the server yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    pub key: String,
+    pub report: portal112_core::dto::NewReport,
+    pub photo_ids: Vec<String>,
+    pub queued_at: f64,
+    pub attempts: u32,
+    /// Set when the server refused the report for good (it needs editing).
+    #[serde(default)]
+    pub refused: Option<String>,
+}
+
+/// Reports waiting to be sent.
+#[must_use]
+pub fn outbox() -> Vec<Pending> {
+    read(OUTBOX).unwrap_or_default()
+}
+
+/// Replaces the outbox.
+pub fn save_outbox(items: &[Pending]) -> bool {
+    write(OUTBOX, &items)
+}
+
+/// A ticket sent from this device, with its last known state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyTicket {
+    pub code: String,
+    pub category: String,
+    pub created_at: String,
+    pub status: Status,
+    pub updated_at: String,
+}
+
+/// Tickets sent from this device, newest first.
+#[must_use]
+pub fn my_tickets() -> Vec<MyTicket> {
+    read(MY_TICKETS).unwrap_or_default()
+}
+
+/// Adds or refreshes a ticket in "Laporan saya".
+pub fn remember_ticket(t: &PublicTicket, category: &str) {
+    let mut list = my_tickets();
+    let code = t.code.to_string();
+    let entry = MyTicket {
+        code: code.clone(),
+        category: category.to_owned(),
+        created_at: t.created_at.clone(),
+        status: t.status,
+        updated_at: t.updated_at.clone(),
+    };
+    match list.iter_mut().find(|m| m.code == code) {
+        Some(existing) => *existing = MyTicket { category: existing.category.clone(), ..entry },
+        None => list.insert(0, entry),
+    }
+    write(MY_TICKETS, &list);
+}
+
+/// Updates the last known status of a ticket that is in "Laporan saya".
+pub fn refresh_my_ticket(t: &PublicTicket) {
+    let mut list = my_tickets();
+    let code = t.code.to_string();
+    if let Some(m) = list.iter_mut().find(|m| m.code == code) {
+        m.status = t.status;
+        m.updated_at.clone_from(&t.updated_at);
+        write(MY_TICKETS, &list);
+    }
+}
+
+/// The last public view seen of a ticket, for when the phone is offline.
+#[must_use]
+pub fn cached_ticket(code: &str) -> Option<PublicTicket> {
+    read(&format!("{TICKET_PREFIX}{code}"))
+}
+
+/// Keeps the public view of a ticket for offline use.
+pub fn cache_ticket(t: &PublicTicket) {
+    write(&format!("{TICKET_PREFIX}{}", t.code.compact()), t);
+}
+
+/// The city configuration last fetched, to start instantly and offline.
+#[must_use]
+pub fn cached_config() -> Option<PublicConfig> {
+    read(CONFIG)
+}
+
+/// Keeps the city configuration.
+pub fn cache_config(c: &PublicConfig) {
+    write(CONFIG, c);
+}
+
+/// The language chosen on this device, if any.
+#[must_use]
+pub fn saved_lang() -> Option<Lang> {
+    read(LANG)
+}
+
+/// Remembers the language.
+pub fn save_lang(lang: Lang) {
+    write(LANG, &lang);
+}
+
+/// Photo blobs in IndexedDB.
+pub mod photos {
+    use super::{Blob, JsCast, JsValue, ObjectStore, Rexie, TransactionMode};
+
+    const DB: &str = "portal112";
+    const STORE: &str = "photos";
+
+    async fn open() -> Result<Rexie, String> {
+        Rexie::builder(DB)
+            .version(1)
+            .add_object_store(ObjectStore::new(STORE))
+            .build()
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Stores a photo under `id`.
+    pub async fn put(id: &str, blob: &Blob) -> Result<(), String> {
+        let db = open().await?;
+        let tx = db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(|e| e.to_string())?;
+        let store = tx.store(STORE).map_err(|e| e.to_string())?;
+        store.put(blob.as_ref(), Some(&JsValue::from_str(id))).await.map_err(|e| e.to_string())?;
+        tx.done().await.map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// Reads a photo.
+    pub async fn get(id: &str) -> Result<Option<Blob>, String> {
+        let db = open().await?;
+        let tx = db.transaction(&[STORE], TransactionMode::ReadOnly).map_err(|e| e.to_string())?;
+        let store = tx.store(STORE).map_err(|e| e.to_string())?;
+        let value = store.get(JsValue::from_str(id)).await.map_err(|e| e.to_string())?;
+        Ok(value.and_then(|v| v.dyn_into::<Blob>().ok()))
+    }
+
+    /// Removes photos (after they reached the server, or were taken out).
+    pub async fn delete(ids: &[String]) -> Result<(), String> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let db = open().await?;
+        let tx = db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(|e| e.to_string())?;
+        let store = tx.store(STORE).map_err(|e| e.to_string())?;
+        for id in ids {
+            store.delete(JsValue::from_str(id)).await.map_err(|e| e.to_string())?;
+        }
+        tx.done().await.map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}

@@ -1,0 +1,29 @@
+//! Portal 112 Bitung: the citizens' app.
+
+mod api;
+mod app;
+mod components;
+mod device;
+mod i18n;
+mod outbox;
+mod pages;
+
+fn main() {
+    // The static shell in index.html stays until the app can replace it, so a
+    // phone that never runs the WebAssembly still shows the header and 112.
+    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        body.set_inner_html("");
+    }
+    leptos::mount::mount_to_body(app::App);
+    register_service_worker();
+}
+
+/// The service worker keeps the shell for offline use; the portal works without it.
+fn register_service_worker() {
+    if let Some(window) = web_sys::window() {
+        let navigator = window.navigator();
+        if js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
+            let _ = navigator.service_worker().register("/sw.js");
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Reports waiting for a signal. A report enters the outbox before the first
+//! send is tried and leaves it only when the server has acknowledged it, so
+//! no sequence of failures loses it; its one Idempotency-Key makes every
+//! re-send return the same ticket instead of creating another.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use portal112_core::dto::CreatedReport;
+use portal112_core::Lang;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use crate::api::{self, ApiFailure};
+use crate::device::{self, Pending};
+
+/// What happened to a report the outbox tried to send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    Delivered(Box<CreatedReport>),
+    /// Not sent yet; it stays and is tried again.
+    Waiting,
+    /// The server refused it; it needs the citizen's attention.
+    Refused(ApiFailure),
+}
+
+/// The outbox, shared through the app's context.
+#[derive(Debug, Clone, Copy)]
+pub struct Outbox {
+    pub items: RwSignal<Vec<Pending>>,
+    busy: RwSignal<bool>,
+    /// The last report delivered in the background, for a notice.
+    pub delivered: RwSignal<Option<CreatedReport>>,
+}
+
+impl Outbox {
+    /// Loads what is waiting and starts sending it whenever there is a chance:
+    /// now, when the phone comes back online, and every 20 seconds meanwhile.
+    #[must_use]
+    pub fn start(lang: Signal<Lang>) -> Self {
+        let outbox = Self { items: RwSignal::new(device::outbox()), busy: RwSignal::new(false), delivered: RwSignal::new(None) };
+        let retry = move || {
+            let o = outbox;
+            spawn_local(async move {
+                o.flush(lang.get_untracked()).await;
+            });
+        };
+        retry();
+        if let Some(window) = web_sys::window() {
+            let on_online = Closure::<dyn Fn()>::new(retry);
+            let _ = window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+            on_online.forget();
+            let tick = Closure::<dyn Fn()>::new(move || {
+                if outbox.items.with_untracked(|i| i.iter().any(|p| p.refused.is_none())) {
+                    retry();
+                }
+            });
+            let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 20_000);
+            tick.forget();
+        }
+        outbox
+    }
+
+    /// Adds a report; it is on the device before anything is sent.
+    pub fn enqueue(&self, pending: Pending) -> bool {
+        let mut saved = false;
+        self.items.update(|items| {
+            items.retain(|p| p.key != pending.key);
+            items.push(pending);
+            saved = device::save_outbox(items);
+        });
+        saved
+    }
+
+    /// Takes a report out (delivered, or returned to the form for editing).
+    pub fn remove(&self, key: &str) {
+        self.items.update(|items| {
+            items.retain(|p| p.key != key);
+            device::save_outbox(items);
+        });
+    }
+
+    /// Tries to send one report now.
+    pub async fn send(&self, key: &str, lang: Lang) -> Delivery {
+        let Some(pending) = self.items.with_untracked(|i| i.iter().find(|p| p.key == key).cloned()) else {
+            return Delivery::Waiting;
+        };
+        let mut photos = Vec::with_capacity(pending.photo_ids.len());
+        for id in &pending.photo_ids {
+            match device::photos::get(id).await {
+                Ok(Some(blob)) => photos.push(blob),
+                // A photo the browser lost cannot be recovered; send the rest.
+                Ok(None) => {}
+                Err(_) => return Delivery::Waiting,
+            }
+        }
+        let result = api::send_report(&pending.report, &photos, &pending.key, lang).await;
+        match result {
+            Ok(created) => {
+                device::remember_ticket(&created.ticket, &pending.report.category);
+                device::cache_ticket(&created.ticket);
+                let _ = device::photos::delete(&pending.photo_ids).await;
+                self.remove(key);
+                Delivery::Delivered(Box::new(created))
+            }
+            Err(e) if e.is_transient() => {
+                self.items.update(|items| {
+                    if let Some(p) = items.iter_mut().find(|p| p.key == key) {
+                        p.attempts += 1;
+                    }
+                    device::save_outbox(items);
+                });
+                Delivery::Waiting
+            }
+            Err(e) => {
+                let message = match &e {
+                    ApiFailure::Server { error, .. } => error.message.clone(),
+                    _ => String::new(),
+                };
+                self.items.update(|items| {
+                    if let Some(p) = items.iter_mut().find(|p| p.key == key) {
+                        p.refused = Some(message);
+                    }
+                    device::save_outbox(items);
+                });
+                Delivery::Refused(e)
+            }
+        }
+    }
+
+    /// Sends everything waiting, one at a time; does nothing while already busy.
+    pub async fn flush(&self, lang: Lang) {
+        if self.busy.get_untracked() {
+            return;
+        }
+        self.busy.set(true);
+        let keys: Vec<String> =
+            self.items.with_untracked(|i| i.iter().filter(|p| p.refused.is_none()).map(|p| p.key.clone()).collect());
+        for key in keys {
+            match self.send(&key, lang).await {
+                Delivery::Delivered(created) => self.delivered.set(Some(*created)),
+                // No signal: the others will not get through either.
+                Delivery::Waiting => break,
+                Delivery::Refused(_) => {}
+            }
+        }
+        self.busy.set(false);
+    }
+
+    /// Whether a send is under way.
+    #[must_use]
+    pub fn is_busy(&self) -> bool {
+        self.busy.get()
+    }
+}

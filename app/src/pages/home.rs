@@ -1,0 +1,56 @@
+//! Beranda: call 112, start a report, track a code, the agencies' videos, and
+//! the reports sent from this phone.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::app::use_city;
+use crate::components::code_form::CodeForm;
+use crate::components::my_reports::MyReports;
+use crate::i18n::use_i18n;
+use crate::pages::Page;
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let i18n = use_i18n();
+    let city = use_city();
+    view! {
+        <section class="hero">
+            <h1>{move || i18n.t().hero_title}</h1>
+            <p>{move || i18n.t().hero_text}</p>
+            <A href=Page::Report.path() attr:class="button button-primary button-big">{move || i18n.t().start_report}</A>
+            <p class="small">{move || i18n.t().call_112_long}</p>
+        </section>
+
+        <section class="card" aria-labelledby="lacak-judul">
+            <h2 id="lacak-judul">{move || i18n.t().track_title}</h2>
+            <p>{move || i18n.t().track_text}</p>
+            <CodeForm initial=String::new()/>
+        </section>
+
+        <MyReports/>
+
+        <section class="card" aria-labelledby="video-judul">
+            <h2 id="video-judul">{move || i18n.t().videos_title}</h2>
+            <p>{move || i18n.t().videos_text}</p>
+            <ul class="agency-list">
+                {move || {
+                    let lang = i18n.lang();
+                    let agencies = city.config.with(|c| c.as_ref().map(|c| c.city.agencies.clone()).unwrap_or_default());
+                    agencies.into_iter().map(|a| {
+                        let href = Page::Videos(Some(a.code.clone())).path();
+                        view! {
+                            <li>
+                                <A href=href>
+                                    <strong>{a.short_name.clone()}</strong>
+                                    <span>{a.name.get(lang).to_owned()}</span>
+                                </A>
+                            </li>
+                        }
+                    }).collect_view()
+                }}
+            </ul>
+            <A href=Page::Videos(None).path() attr:class="button">{move || i18n.t().all_videos}</A>
+        </section>
+    }
+}

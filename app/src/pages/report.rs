@@ -1,0 +1,655 @@
+//! Lapor: the step-by-step report form. Every keystroke is saved on the
+//! phone; sending goes through the outbox, so a failed network keeps the
+//! report waiting instead of losing it.
+
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use portal112_core::dto::{CreatedReport, ReportLocation};
+use portal112_core::validate::{DESCRIPTION_MAX, MAX_PHOTOS, validate_report};
+use portal112_core::{ApiError, Lang};
+
+use crate::api::ApiFailure;
+use crate::app::use_city;
+use crate::components::category_picker::CategoryPicker;
+use crate::components::map_picker::MapPicker;
+use crate::components::photo_picker::PhotoPicker;
+use crate::device::{self, Draft, Pending};
+use crate::i18n::{fill, use_i18n};
+use crate::outbox::{Delivery, Outbox};
+use crate::pages::Page;
+
+const STEPS: u8 = 5;
+
+/// The step a field is filled in on.
+fn step_of(field: &str) -> u8 {
+    match field {
+        "category" => 0,
+        "location" | "district" | "village" | "address" => 1,
+        f if f.starts_with("location") => 1,
+        "description" => 2,
+        f if f.starts_with("photo") => 2,
+        _ => 3,
+    }
+}
+
+/// Something to fix, from core's checks here or from the server's answer.
+#[derive(Debug, Clone, PartialEq)]
+enum Problem {
+    Local(ApiError),
+    Server { field: Option<String>, message: String },
+}
+
+impl Problem {
+    fn field(&self) -> Option<&str> {
+        match self {
+            Problem::Local(e) => e.field.as_deref(),
+            Problem::Server { field, .. } => field.as_deref(),
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            Problem::Local(e) => e.kind.message(lang),
+            Problem::Server { message, .. } => message.clone(),
+        }
+    }
+
+    /// Whether it concerns `field` or one of its parts (`contact` covers `contact.phone`).
+    fn concerns(&self, field: &str) -> bool {
+        self.field().is_some_and(|f| {
+            f == field || f.strip_prefix(field).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+        })
+    }
+}
+
+/// How sending ended, for the screen after the form.
+#[derive(Debug, Clone, PartialEq)]
+enum Finished {
+    Sent(Box<CreatedReport>),
+    Waiting,
+}
+
+#[component]
+pub fn ReportPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let city = use_city();
+    view! {
+        {move || match city.config.get() {
+            Some(config) => view! { <ReportForm config=config/> }.into_any(),
+            None => view! {
+                <section class="card">
+                    <h1>{move || i18n.t().report_title}</h1>
+                    <p role="status">{move || if city.failed.get() { i18n.t().config_failed } else { i18n.t().loading }}</p>
+                </section>
+            }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn ReportForm(config: portal112_core::dto::PublicConfig) -> impl IntoView {
+    let i18n = use_i18n();
+    let outbox = expect_context::<Outbox>();
+    let config = StoredValue::new(config);
+    let draft = RwSignal::new(device::load_draft());
+    let saved = RwSignal::new(true);
+    Effect::new(move || draft.with(|d| saved.set(device::save_draft(d))));
+    let errors = RwSignal::new(Vec::<Problem>::new());
+    let finished = RwSignal::new(None::<Finished>);
+    let sending = RwSignal::new(false);
+    let heading = NodeRef::<html::H2>::new();
+
+    let error_for = move |field: &'static str| {
+        Signal::derive(move || {
+            let lang = i18n.lang();
+            errors.with(|errs| errs.iter().find(|e| e.concerns(field)).map(|e| e.message(lang)))
+        })
+    };
+
+    let go_to = move |step: u8| {
+        draft.update(|d| d.step = step.min(STEPS - 1));
+        // Move focus to the new step's heading so screen readers announce it.
+        request_animation_frame(move || {
+            if let Some(h) = heading.get_untracked() {
+                let _ = h.focus();
+            }
+        });
+    };
+
+    // Checks the fields of the current step with core's rules before moving on.
+    let next = move |_| {
+        let step = draft.with_untracked(|d| d.step);
+        let report = draft.with_untracked(Draft::to_report);
+        let found = config.with_value(|c| validate_report(&report, &c.city)).err().unwrap_or_default();
+        let here: Vec<Problem> =
+            found.into_iter().filter(|e| e.field.as_deref().map_or(3, step_of) == step).map(Problem::Local).collect();
+        let stop = !here.is_empty();
+        errors.set(here);
+        if !stop {
+            go_to(step + 1);
+        }
+    };
+
+    let send = move |_| {
+        let report = draft.with_untracked(Draft::to_report);
+        if let Err(found) = config.with_value(|c| validate_report(&report, &c.city)) {
+            let first = found.iter().filter_map(|e| e.field.as_deref()).map(step_of).min().unwrap_or(3);
+            errors.set(found.into_iter().map(Problem::Local).collect());
+            go_to(first);
+            return;
+        }
+        let d = draft.get_untracked();
+        let pending = Pending {
+            key: d.key.clone(),
+            report: report.clone(),
+            photo_ids: d.photo_ids.clone(),
+            queued_at: device::now_ms(),
+            attempts: 0,
+            refused: None,
+        };
+        // On the phone first: from here on, nothing is lost whatever happens.
+        outbox.enqueue(pending);
+        device::clear_draft();
+        sending.set(true);
+        spawn_local(async move {
+            let result = outbox.send(&d.key, i18n.lang.get_untracked()).await;
+            sending.try_set(false);
+            match result {
+                Delivery::Delivered(created) => {
+                    draft.try_set(Draft::new());
+                    finished.try_set(Some(Finished::Sent(created)));
+                }
+                Delivery::Waiting => {
+                    draft.try_set(Draft::new());
+                    finished.try_set(Some(Finished::Waiting));
+                }
+                Delivery::Refused(failure) => {
+                    // Back to the form, same key, with the server's words next to the field.
+                    outbox.remove(&d.key);
+                    let step = match &failure {
+                        ApiFailure::Server { error, .. } => error.field.as_deref().map_or(4, step_of),
+                        _ => 4,
+                    };
+                    if let ApiFailure::Server { error, .. } = failure {
+                        errors.try_set(vec![Problem::Server { field: error.field, message: error.message }]);
+                    }
+                    draft.try_set(d);
+                    go_to(step);
+                }
+            }
+        });
+    };
+
+    let start_over = move |_| {
+        let confirmed = web_sys::window()
+            .and_then(|w| w.confirm_with_message(i18n.t().start_over_confirm).ok())
+            .unwrap_or(true);
+        if confirmed {
+            let ids = draft.with_untracked(|d| d.photo_ids.clone());
+            spawn_local(async move {
+                let _ = device::photos::delete(&ids).await;
+            });
+            draft.set(Draft::new());
+            errors.set(Vec::new());
+            go_to(0);
+        }
+    };
+
+    let step_title = move |step: u8| {
+        let t = i18n.t();
+        match step {
+            0 => t.step_category,
+            1 => t.step_location,
+            2 => t.step_details,
+            3 => t.step_contact,
+            _ => t.step_review,
+        }
+    };
+
+    view! {
+        {move || match finished.get() {
+            Some(done) => view! { <Done done=done on_new=move || { finished.set(None); go_to(0); }/> }.into_any(),
+            None => view! {
+                <section class="card report">
+                    <h1>{move || i18n.t().report_title}</h1>
+                    <ol class="steps" aria-hidden="true">
+                        {(0..STEPS).map(|s| view! {
+                            <li class:done=move || draft.with(|d| d.step > s) class:current=move || draft.with(|d| d.step == s)>
+                                {s + 1}
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                    <p class="small">{move || fill(i18n.t().step_of, &[("n", &(draft.with(|d| d.step) + 1).to_string()), ("total", &STEPS.to_string())])}</p>
+                    <h2 id="langkah-judul" node_ref=heading tabindex="-1">{move || step_title(draft.with(|d| d.step))}</h2>
+                    <form novalidate on:submit=|ev| ev.prevent_default()>
+                        {move || match draft.with(|d| d.step) {
+                            0 => step_category(draft, config, error_for("category")).into_any(),
+                            1 => step_location(draft, config, error_for).into_any(),
+                            2 => step_details(draft, error_for).into_any(),
+                            3 => step_contact(draft, error_for).into_any(),
+                            _ => step_review(draft, config, go_to).into_any(),
+                        }}
+                        <Show when=move || !errors.with(Vec::is_empty)>
+                            <p class="field-error" role="alert">{move || i18n.t().fix_errors}</p>
+                        </Show>
+                        <div class="form-nav">
+                            <Show when=move || draft.with(|d| d.step > 0)>
+                                <button type="button" class="button" on:click=move |_| { errors.set(Vec::new()); go_to(draft.with_untracked(|d| d.step).saturating_sub(1)); }>
+                                    {move || i18n.t().back}
+                                </button>
+                            </Show>
+                            {move || if draft.with(|d| d.step) < STEPS - 1 {
+                                view! { <button type="button" class="button button-primary" on:click=next>{move || i18n.t().next}</button> }.into_any()
+                            } else {
+                                view! {
+                                    <button type="button" class="button button-primary" on:click=send disabled=move || sending.get()>
+                                        {move || if sending.get() { i18n.t().sending } else { i18n.t().send }}
+                                    </button>
+                                }.into_any()
+                            }}
+                        </div>
+                    </form>
+                    <p class="small draft-state" role="status">
+                        {move || if saved.get() { i18n.t().draft_saved } else { i18n.t().draft_not_saved }}
+                        " "
+                        <button type="button" class="link" on:click=start_over>{move || i18n.t().start_over}</button>
+                    </p>
+                </section>
+            }.into_any(),
+        }}
+    }
+}
+
+/// A labelled text input bound to one draft field, its error next to it.
+#[expect(clippy::too_many_arguments, reason = "one place that wires label, hint, value and error alike for every field")]
+fn text_field(
+    id: &'static str,
+    label: Signal<&'static str>,
+    hint: Option<Signal<String>>,
+    input_type: &'static str,
+    autocomplete: &'static str,
+    max: usize,
+    value: Signal<String>,
+    set: impl Fn(String) + 'static,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-bantuan");
+    let error_id = format!("{id}-galat");
+    let described = format!("{hint_id} {error_id}");
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            {hint.map(|h| view! { <p class="small" id=hint_id.clone()>{h}</p> })}
+            <input
+                id=id
+                type=input_type
+                autocomplete=autocomplete
+                maxlength=max.to_string()
+                aria-describedby=described
+                aria-invalid=move || error.get().is_some().to_string()
+                prop:value=value
+                on:input=move |ev| set(event_target_value(&ev))
+            />
+            <p id=error_id class="field-error" role="alert">{error}</p>
+        </div>
+    }
+}
+
+fn step_category(
+    draft: RwSignal<Draft>,
+    config: StoredValue<portal112_core::dto::PublicConfig>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let selected = Signal::derive(move || draft.with(|d| d.category.clone()));
+    let chosen = move || {
+        let code = selected.get();
+        config.with_value(|c| c.city.category(&code).cloned())
+    };
+    view! {
+        <Show when=move || chosen().is_some_and(|c| c.urgent)>
+            <p class="notice notice-urgent" role="note">
+                {move || i18n.t().urgent_hint}" "<a href="tel:112">"112"</a>
+            </p>
+        </Show>
+        <Show when=move || chosen().is_some_and(|c| c.confidential)>
+            <p class="notice" role="note">{move || i18n.t().confidential_hint}</p>
+        </Show>
+        <CategoryPicker
+            city=config.with_value(|c| c.city.clone())
+            selected=selected
+            on_select=Callback::new(move |code: String| draft.update(|d| d.category = code))
+            error=error
+        />
+    }
+}
+
+fn step_location(
+    draft: RwSignal<Draft>,
+    config: StoredValue<portal112_core::dto::PublicConfig>,
+    error_for: impl Fn(&'static str) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let location = Signal::derive(move || draft.with(|d| d.location));
+    let district = Signal::derive(move || draft.with(|d| d.district.clone()));
+    let village = Signal::derive(move || draft.with(|d| d.village.clone()));
+    let (map, boundary, city_name) = config.with_value(|c| (c.city.map.clone(), c.city.boundary.clone(), c.city.city.name.clone()));
+    let districts = config.with_value(|c| {
+        let mut d: Vec<(String, String)> = c.city.districts.iter().map(|d| (d.code.clone(), d.name.clone())).collect();
+        d.sort_by(|a, b| a.1.cmp(&b.1));
+        d
+    });
+    let villages = move || {
+        let code = district.get();
+        config.with_value(|c| {
+            let mut v: Vec<(String, String)> = c
+                .city
+                .district(&code)
+                .map(|d| d.villages.iter().map(|v| (v.code.clone(), v.name.clone())).collect())
+                .unwrap_or_default();
+            v.sort_by(|a, b| a.1.cmp(&b.1));
+            v
+        })
+    };
+    let credit = config.with_value(|c| c.city.city.area_data_credit.clone());
+    view! {
+        <MapPicker
+            map_config=map
+            boundary=boundary
+            city_name=city_name
+            location=location
+            on_change=Callback::new(move |loc: Option<ReportLocation>| draft.update(|d| d.location = loc))
+            error=error_for("location")
+        />
+        <fieldset id="tanpa-peta" class="field-group">
+            <legend>{move || i18n.t().no_map_title}</legend>
+            <p class="small">{move || i18n.t().no_map_text}</p>
+            <div class="field">
+                <label for="kecamatan">{move || i18n.t().district}</label>
+                <select
+                    id="kecamatan"
+                    aria-describedby="kecamatan-galat"
+                    aria-invalid=move || error_for("district").get().is_some().to_string()
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        draft.update(|d| {
+                            if d.district != v {
+                                d.village.clear();
+                            }
+                            d.district = v;
+                        });
+                    }
+                >
+                    <option value="" selected=move || district.get().is_empty()>{move || i18n.t().choose_district}</option>
+                    {districts.into_iter().map(|(code, name)| {
+                        let c = code.clone();
+                        view! { <option value=code selected=move || district.get() == c>{name}</option> }
+                    }).collect_view()}
+                </select>
+                <p id="kecamatan-galat" class="field-error" role="alert">{error_for("district")}</p>
+            </div>
+            <div class="field">
+                <label for="kelurahan">{move || i18n.t().village}</label>
+                <select
+                    id="kelurahan"
+                    aria-describedby="kelurahan-galat"
+                    disabled=move || district.get().is_empty()
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        draft.update(|d| d.village = v);
+                    }
+                >
+                    <option value="" selected=move || village.get().is_empty()>{move || i18n.t().choose_village}</option>
+                    {move || villages().into_iter().map(|(code, name)| {
+                        let c = code.clone();
+                        view! { <option value=code selected=move || village.get() == c>{name}</option> }
+                    }).collect_view()}
+                </select>
+                <p id="kelurahan-galat" class="field-error" role="alert">{error_for("village")}</p>
+            </div>
+            {text_field(
+                "alamat",
+                Signal::derive(move || i18n.t().address),
+                Some(Signal::derive(move || i18n.t().address_hint.to_owned())),
+                "text",
+                "street-address",
+                portal112_core::validate::ADDRESS_MAX,
+                Signal::derive(move || draft.with(|d| d.address.clone())),
+                move |v| draft.update(|d| d.address = v),
+                error_for("address"),
+            )}
+            <p class="small credit">{credit}</p>
+        </fieldset>
+    }
+}
+
+fn step_details(
+    draft: RwSignal<Draft>,
+    error_for: impl Fn(&'static str) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let left = move || DESCRIPTION_MAX.saturating_sub(draft.with(|d| d.description.trim().chars().count()));
+    let error = error_for("description");
+    view! {
+        <div class="field">
+            <label for="keterangan">{move || i18n.t().description}</label>
+            <p class="small" id="keterangan-bantuan">{move || i18n.t().description_hint}</p>
+            <textarea
+                id="keterangan"
+                rows="6"
+                maxlength=DESCRIPTION_MAX.to_string()
+                aria-describedby="keterangan-bantuan keterangan-sisa keterangan-galat"
+                aria-invalid=move || error.get().is_some().to_string()
+                prop:value=move || draft.with(|d| d.description.clone())
+                on:input=move |ev| {
+                    let v = event_target_value(&ev);
+                    draft.update(|d| d.description = v);
+                }
+            ></textarea>
+            <p class="small counter" id="keterangan-sisa" aria-live="polite">
+                {move || fill(i18n.t().characters_left, &[("n", &left().to_string())])}
+            </p>
+            <p id="keterangan-galat" class="field-error" role="alert">{error}</p>
+        </div>
+        <PhotoPicker
+            photo_ids=Signal::derive(move || draft.with(|d| d.photo_ids.clone()))
+            on_change=Callback::new(move |ids: Vec<String>| draft.update(|d| d.photo_ids = ids))
+            max=MAX_PHOTOS
+            error=error_for("photo")
+        />
+    }
+}
+
+fn step_contact(
+    draft: RwSignal<Draft>,
+    error_for: impl Fn(&'static str) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let anonymous = Signal::derive(move || draft.with(|d| d.anonymous));
+    view! {
+        <div class="field switch">
+            <input
+                id="anonim"
+                type="checkbox"
+                role="switch"
+                aria-describedby="anonim-bantuan"
+                prop:checked=anonymous
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    draft.update(|d| d.anonymous = on);
+                }
+            />
+            <label for="anonim">{move || i18n.t().anonymous}</label>
+            <p class="small" id="anonim-bantuan">{move || i18n.t().anonymous_hint}</p>
+        </div>
+        <Show when=move || !anonymous.get()>
+            <p class="notice">{move || i18n.t().contact_who_sees}</p>
+            {text_field(
+                "nama",
+                Signal::derive(move || i18n.t().name),
+                Some(Signal::derive(move || i18n.t().optional.to_owned())),
+                "text",
+                "name",
+                portal112_core::validate::NAME_MAX,
+                Signal::derive(move || draft.with(|d| d.name.clone())),
+                move |v| draft.update(|d| d.name = v),
+                error_for("contact.name"),
+            )}
+            {text_field(
+                "telepon",
+                Signal::derive(move || i18n.t().phone),
+                Some(Signal::derive(move || format!("{} 0812 3456 7890", i18n.t().optional))),
+                "tel",
+                "tel",
+                32,
+                Signal::derive(move || draft.with(|d| d.phone.clone())),
+                move |v| draft.update(|d| d.phone = v),
+                error_for("contact.phone"),
+            )}
+            {text_field(
+                "email",
+                Signal::derive(move || i18n.t().email),
+                Some(Signal::derive(move || i18n.t().optional.to_owned())),
+                "email",
+                "email",
+                254,
+                Signal::derive(move || draft.with(|d| d.email.clone())),
+                move |v| draft.update(|d| d.email = v),
+                error_for("contact.email"),
+            )}
+        </Show>
+    }
+}
+
+fn step_review(
+    draft: RwSignal<Draft>,
+    config: StoredValue<portal112_core::dto::PublicConfig>,
+    go_to: impl Fn(u8) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let row = move |label: Signal<&'static str>, value: Signal<String>, step: u8| {
+        view! {
+            <div class="review-row">
+                <dt>{label}</dt>
+                <dd>{value}</dd>
+                <dd><button type="button" class="link" on:click=move |_| go_to(step)>{move || i18n.t().edit}<span class="visually-hidden">" "{label}</span></button></dd>
+            </div>
+        }
+    };
+    let category = Signal::derive(move || {
+        let lang = i18n.lang();
+        let code = draft.with(|d| d.category.clone());
+        config.with_value(|c| c.city.category(&code).map(|c| c.name.get(lang).to_owned())).unwrap_or_default()
+    });
+    let place = Signal::derive(move || {
+        let t = i18n.t();
+        let d = draft.get();
+        let mut parts = Vec::new();
+        if let Some(l) = d.location {
+            parts.push(format!("{} ({:.5}, {:.5})", t.on_map, l.lat, l.lng));
+        }
+        if let Some(name) = config.with_value(|c| c.city.district(&d.district).map(|x| x.name.clone())) {
+            parts.push(format!("Kec. {name}"));
+        }
+        if !d.address.trim().is_empty() {
+            parts.push(d.address.trim().to_owned());
+        }
+        if parts.is_empty() { t.not_given.to_owned() } else { parts.join(" · ") }
+    });
+    let description = Signal::derive(move || draft.with(|d| d.description.trim().to_owned()));
+    let photos = Signal::derive(move || draft.with(|d| d.photo_ids.len().to_string()));
+    let contact = Signal::derive(move || {
+        let t = i18n.t();
+        let d = draft.get();
+        if d.anonymous {
+            return t.anonymous.to_owned();
+        }
+        let parts: Vec<String> = [d.name, d.phone, d.email].into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+        if parts.is_empty() { t.not_given.to_owned() } else { parts.join(" · ") }
+    });
+    view! {
+        <p>{move || i18n.t().review_text}</p>
+        <dl class="review">
+            {row(Signal::derive(move || i18n.t().category), category, 0)}
+            {row(Signal::derive(move || i18n.t().step_location), place, 1)}
+            {row(Signal::derive(move || i18n.t().description), description, 2)}
+            {row(Signal::derive(move || i18n.t().photos), photos, 2)}
+            {row(Signal::derive(move || i18n.t().step_contact), contact, 3)}
+        </dl>
+    }
+}
+
+/// After sending: the code, large, to copy, share and track — or the promise
+/// that the report waits on the phone for a signal.
+#[component]
+fn Done(done: Finished, on_new: impl Fn() + Copy + 'static) -> impl IntoView {
+    let i18n = use_i18n();
+    match done {
+        Finished::Waiting => view! {
+            <section class="card done" aria-labelledby="selesai-judul">
+                <h1 id="selesai-judul">{move || i18n.t().saved_waiting}</h1>
+                <p>{move || i18n.t().saved_waiting_text}</p>
+                <A href=Page::Home.path() attr:class="button button-primary">{move || i18n.t().my_reports}</A>
+                <button type="button" class="button" on:click=move |_| on_new()>{move || i18n.t().new_report}</button>
+            </section>
+        }
+        .into_any(),
+        Finished::Sent(created) => {
+            let code = created.code.to_string();
+            let copied = RwSignal::new(false);
+            let copy = {
+                let code = code.clone();
+                move |_| {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.navigator().clipboard().write_text(&code);
+                        copied.set(true);
+                    }
+                }
+            };
+            let share = {
+                let code = code.clone();
+                move |_| share_code(&code, i18n.lang.get_untracked(), copied)
+            };
+            let track = Page::Track(Some(code.clone())).path();
+            view! {
+                <section class="card done" aria-labelledby="selesai-judul">
+                    <h1 id="selesai-judul">{move || i18n.t().sent_title}</h1>
+                    <p>{move || i18n.t().sent_text}</p>
+                    <p class="small">{move || i18n.t().your_code}</p>
+                    <p class="ticket-code" aria-live="polite">{code.clone()}</p>
+                    <div class="row">
+                        <button type="button" class="button" on:click=copy>{move || if copied.get() { i18n.t().copied } else { i18n.t().copy }}</button>
+                        <button type="button" class="button" on:click=share>{move || i18n.t().share}</button>
+                    </div>
+                    <A href=track attr:class="button button-primary">{move || i18n.t().track_this}</A>
+                    <button type="button" class="button" on:click=move |_| on_new()>{move || i18n.t().new_report}</button>
+                </section>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// Shares the code with the Web Share API; without it, copies the message.
+fn share_code(code: &str, lang: Lang, copied: RwSignal<bool>) {
+    let Some(window) = web_sys::window() else { return };
+    let text = fill(crate::i18n::strings(lang).share_text, &[("code", code)]);
+    let url = format!(
+        "{}{}",
+        window.location().origin().unwrap_or_default(),
+        Page::Track(Some(code.to_owned())).path()
+    );
+    let navigator = window.navigator();
+    let can_share = js_sys::Reflect::has(&navigator, &"share".into()).unwrap_or(false);
+    if can_share {
+        let data = web_sys::ShareData::new();
+        data.set_text(&text);
+        data.set_url(&url);
+        let _ = navigator.share_with_data(&data);
+    } else {
+        let _ = navigator.clipboard().write_text(&format!("{text} {url}"));
+        copied.set(true);
+    }
+}

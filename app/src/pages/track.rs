@@ -1,0 +1,218 @@
+//! Lacak: a ticket by its code, with its public timeline updated live (SSE,
+//! polling when the stream cannot be held), and the last known state offline.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+use portal112_core::dto::{PublicTicket, TimelineEntry};
+use portal112_core::{CodeError, TicketCode};
+
+use crate::api::{self, AbortOnDrop, ApiFailure, TicketFeed};
+use crate::components::code_form::CodeForm;
+use crate::components::timeline::{Timeline, format_time};
+use crate::device;
+use crate::i18n::use_i18n;
+
+/// How often to ask again when live updates are not available.
+const POLL_MS: i32 = 30_000;
+/// Stream failures in a row before falling back to polling.
+const FEED_FAILURES_BEFORE_POLLING: u32 = 3;
+
+#[derive(Debug, Clone, PartialEq)]
+enum View {
+    Loading,
+    Shown(Box<PublicTicket>),
+    Offline(Option<Box<PublicTicket>>),
+    NotFound,
+    Failed,
+}
+
+#[component]
+pub fn TrackPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let raw = move || params.with(|p| p.get("code")).unwrap_or_default();
+    view! {
+        <section class="card">
+            <h1>{move || i18n.t().track_page_title}</h1>
+            {move || {
+                let raw = raw();
+                if raw.is_empty() {
+                    return view! { <CodeForm initial=String::new()/> }.into_any();
+                }
+                match TicketCode::parse(&raw) {
+                    Ok(code) => view! { <Ticket code=code/> }.into_any(),
+                    Err(e) => view! {
+                        <p class="field-error" role="alert">
+                            {move || match e { CodeError::Typo => i18n.t().track_code_typo, CodeError::Malformed => i18n.t().track_code_malformed }}
+                        </p>
+                        <CodeForm initial=raw.clone()/>
+                    }.into_any(),
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Ticket(code: TicketCode) -> impl IntoView {
+    let i18n = use_i18n();
+    let view_state = RwSignal::new(View::Loading);
+    let live = RwSignal::new(false);
+    let abort = StoredValue::new_local(AbortOnDrop::new());
+    let feed = StoredValue::new_local(None::<TicketFeed>);
+    let poll = StoredValue::new_local(None::<i32>);
+
+    let store = move |t: &PublicTicket| {
+        device::cache_ticket(t);
+        device::refresh_my_ticket(t);
+    };
+
+    let fetch = move || {
+        spawn_local(async move {
+            let Some(signal) = abort.try_with_value(AbortOnDrop::signal) else { return };
+            let next = match api::ticket(&code, i18n.lang.get_untracked(), signal).await {
+                Ok(t) => {
+                    store(&t);
+                    View::Shown(Box::new(t))
+                }
+                Err(ApiFailure::Server { status: 404, .. }) => View::NotFound,
+                Err(ApiFailure::Aborted) => return,
+                Err(ApiFailure::Network) => View::Offline(device::cached_ticket(code.compact()).map(Box::new)),
+                Err(_) => match device::cached_ticket(code.compact()) {
+                    Some(t) => View::Offline(Some(Box::new(t))),
+                    None => View::Failed,
+                },
+            };
+            view_state.try_set(next);
+        });
+    };
+
+    let start_polling = move || {
+        if poll.with_value(Option::is_some) {
+            return;
+        }
+        let tick = wasm_bindgen::closure::Closure::<dyn Fn()>::new(fetch);
+        let id = web_sys::window().and_then(|w| {
+            use wasm_bindgen::JsCast;
+            w.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), POLL_MS).ok()
+        });
+        tick.forget();
+        poll.set_value(id);
+    };
+
+    // Once the ticket is shown, follow it live from its last entry on.
+    Effect::new(move || {
+        let last_seq = view_state.with(|v| match v {
+            View::Shown(t) => Some(t.timeline.last().map_or(0, |e| e.seq)),
+            _ => None,
+        });
+        let Some(after) = last_seq else { return };
+        if feed.with_value(Option::is_some) {
+            return;
+        }
+        let failures = std::rc::Rc::new(std::cell::Cell::new(0_u32));
+        let f2 = failures.clone();
+        let opened = TicketFeed::open(
+            &code,
+            after,
+            move |entry: TimelineEntry| {
+                f2.set(0);
+                live.set(true);
+                view_state.update(|v| {
+                    if let View::Shown(t) = v
+                        && t.timeline.last().is_none_or(|last| last.seq < entry.seq)
+                    {
+                        t.status = entry.status;
+                        t.updated_at.clone_from(&entry.at);
+                        t.timeline.push(entry);
+                        store(t);
+                    }
+                });
+            },
+            move || {
+                live.set(false);
+                failures.set(failures.get() + 1);
+                if failures.get() >= FEED_FAILURES_BEFORE_POLLING {
+                    start_polling();
+                }
+            },
+        );
+        match opened {
+            Some(f) => {
+                live.set(true);
+                feed.set_value(Some(f));
+            }
+            None => start_polling(),
+        }
+    });
+
+    on_cleanup(move || {
+        feed.try_update_value(|f| f.take());
+        if let (Some(Some(id)), Some(w)) = (poll.try_get_value(), web_sys::window()) {
+            w.clear_interval_with_handle(id);
+        }
+    });
+
+    fetch();
+
+    view! {
+        {move || match view_state.get() {
+            View::Loading => view! { <p role="status">{move || i18n.t().loading}</p> }.into_any(),
+            View::NotFound => view! {
+                <p class="field-error" role="alert">{move || i18n.t().track_not_found}</p>
+                <CodeForm initial=code.to_string()/>
+            }.into_any(),
+            View::Failed => view! {
+                <p class="field-error" role="alert">{move || i18n.t().track_error}</p>
+                <button type="button" class="button" on:click=move |_| fetch()>{move || i18n.t().retry}</button>
+            }.into_any(),
+            View::Offline(cached) => view! {
+                <p class="notice" role="status">
+                    {move || i18n.t().track_offline}" "
+                    {cached.is_some().then(|| view! { {move || i18n.t().last_known} })}
+                </p>
+                {cached.map(|t| view! { <TicketView ticket=*t live=Signal::derive(|| false) polling=false/> })}
+                <button type="button" class="button" on:click=move |_| fetch()>{move || i18n.t().retry}</button>
+            }.into_any(),
+            View::Shown(t) => view! {
+                <TicketView ticket=*t live=live.into() polling=poll.with_value(Option::is_some)/>
+            }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn TicketView(ticket: PublicTicket, live: Signal<bool>, polling: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let status = ticket.status;
+    let t = StoredValue::new(ticket);
+    view! {
+        <div class="ticket">
+            <p class="ticket-code">{t.with_value(|t| t.code.to_string())}</p>
+            <p>
+                <span class="small">{move || i18n.t().status}": "</span>
+                <span class=format!("badge status-{}", status.as_str())>{move || status.label(i18n.lang())}</span>
+            </p>
+            <p class="small live-state" aria-live="polite">
+                {move || if live.get() { i18n.t().live } else if polling { i18n.t().live_polling } else { "" }}
+            </p>
+            {t.with_value(|t| t.confidential).then(|| view! { <p class="notice">{move || i18n.t().confidential_ticket}</p> })}
+            <dl class="facts">
+                {t.with_value(|t| t.category.clone()).map(|c| view! {
+                    <dt>{move || i18n.t().category}</dt><dd>{move || c.name.get(i18n.lang()).to_owned()}</dd>
+                })}
+                {t.with_value(|t| t.agency.clone()).map(|a| view! {
+                    <dt>{move || i18n.t().agency}</dt><dd>{move || a.name.get(i18n.lang()).to_owned()}</dd>
+                })}
+                {t.with_value(|t| t.district.clone()).map(|d| view! {
+                    <dt>{move || i18n.t().district}</dt><dd>{d.name}</dd>
+                })}
+                <dt>{move || i18n.t().reported_at}</dt><dd>{t.with_value(|t| format_time(&t.created_at))}</dd>
+                <dt>{move || i18n.t().updated_at}</dt><dd>{t.with_value(|t| format_time(&t.updated_at))}</dd>
+            </dl>
+            <h2>{move || i18n.t().timeline}</h2>
+            <Timeline entries=t.with_value(|t| t.timeline.clone())/>
+        </div>
+    }
+}

@@ -1,0 +1,101 @@
+// Portal 112 service worker: keeps the app shell so the portal opens without
+// a network. The form, drafts and the outbox then work from the device; the
+// app itself shows the last known status of tickets from its own storage.
+//
+// - page navigations: network first, the cached shell when offline;
+// - hashed app files and Leaflet: cache first (their names change when they do);
+// - the city configuration: network first, cached copy when offline;
+// - everything else (reports, tickets, staff): straight to the network.
+const CACHE = "p112-shell-v1";
+const SHELL = ["/", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png",
+  "/leaflet/leaflet.js", "/leaflet/leaflet.css", "/leaflet/images/marker-icon.png",
+  "/leaflet/images/marker-icon-2x.png", "/leaflet/images/marker-shadow.png"];
+
+// The hashed files an index.html refers to.
+function assetsOf(html) {
+  const found = new Set();
+  for (const m of html.matchAll(/(?:href|src|module_or_path:)\s*=?\s*['"](\/[^'"]+\.(?:js|wasm|css))['"]/g)) {
+    found.add(m[1]);
+  }
+  return [...found];
+}
+
+async function cacheShell() {
+  const cache = await caches.open(CACHE);
+  const response = await fetch("/", { cache: "no-cache" });
+  if (!response.ok) return;
+  const html = await response.clone().text();
+  await cache.put("/", response);
+  await Promise.all([...SHELL.slice(1), ...assetsOf(html)].map(async (url) => {
+    try {
+      const r = await fetch(url);
+      if (r.ok) await cache.put(url, r);
+    } catch (_) { /* offline during install: cached on first use instead */ }
+  }));
+  // Drop hashed files of older builds.
+  const keep = new Set([...SHELL, ...assetsOf(html)].map((u) => new URL(u, self.location.origin).href));
+  for (const request of await cache.keys()) {
+    if (!keep.has(request.url) && !request.url.includes("/api/v1/config")) await cache.delete(request);
+  }
+}
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(cacheShell().then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+
+  if (request.mode === "navigate") {
+    event.respondWith((async () => {
+      try {
+        const response = await fetch(request);
+        if (response.ok && response.headers.get("content-type")?.startsWith("text/html")) {
+          // A new build: refresh the shell in the background.
+          event.waitUntil(cacheShell().catch(() => {}));
+        }
+        return response;
+      } catch (_) {
+        return (await caches.match("/")) || Response.error();
+      }
+    })());
+    return;
+  }
+
+  if (url.pathname === "/api/v1/config") {
+    event.respondWith((async () => {
+      const cache = await caches.open(CACHE);
+      try {
+        const response = await fetch(request);
+        if (response.ok) await cache.put(request, response.clone());
+        return response;
+      } catch (_) {
+        return (await cache.match(request)) || Response.error();
+      }
+    })());
+    return;
+  }
+
+  if (/\.(?:js|wasm|css)$/.test(url.pathname) || url.pathname.startsWith("/leaflet/") || url.pathname.startsWith("/icons/")) {
+    event.respondWith((async () => {
+      const cached = await caches.match(request);
+      if (cached) return cached;
+      const response = await fetch(request);
+      if (response.ok && url.pathname !== "/sw.js") {
+        const cache = await caches.open(CACHE);
+        await cache.put(request, response.clone());
+      }
+      return response;
+    })());
+  }
+});
