@@ -47,6 +47,9 @@ apt_packages() {
 }
 
 build_tools() {
+  # brotli and gzip precompress dist/; node/npm fetch Leaflet from the npm registry.
+  command -v brotli >/dev/null || apt_packages brotli
+  command -v npm >/dev/null || apt_packages nodejs npm
   rustup target list --installed | grep -q '^wasm32-unknown-unknown$' \
     || rustup target add wasm32-unknown-unknown
   # wasm-opt builds binaryen from C++ sources.
@@ -62,7 +65,7 @@ build_tools() {
 }
 
 test_tools() {
-  apt_packages chromium chromium-driver brotli
+  apt_packages chromium chromium-driver
 }
 
 case "$what" in

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, StaticSegment};
-use portal112_core::dto::PublicConfig;
 use portal112_core::Lang;
+use portal112_core::dto::PublicConfig;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -86,20 +86,27 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router>
-            <Header/>
-            <OfflineBanner/>
-            <DeliveredNotice/>
-            <main id="isi" tabindex="-1">
-                <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
-                    <Route path=StaticSegment("") view=pages::home::Home/>
-                    <Route path=StaticSegment(Page::REPORT) view=pages::report::ReportPage/>
-                    <Route path=StaticSegment(Page::TRACK) view=pages::track::TrackPage/>
-                    <Route path=(StaticSegment(Page::TRACK), ParamSegment("code")) view=pages::track::TrackPage/>
-                    <Route path=StaticSegment(Page::VIDEOS) view=pages::videos::VideosPage/>
-                    <Route path=(StaticSegment(Page::VIDEOS), ParamSegment("agency")) view=pages::videos::VideosPage/>
-                </Routes>
-            </main>
-            <Footer/>
+            // Everything is rebuilt when the language changes (see `I18n::t`);
+            // drafts, the outbox and tickets live outside the view and survive.
+            {move || {
+                lang.track();
+                view! {
+                    <Header/>
+                    <OfflineBanner/>
+                    <DeliveredNotice/>
+                    <main id="isi" tabindex="-1">
+                        <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
+                            <Route path=StaticSegment("") view=pages::home::Home/>
+                            <Route path=StaticSegment(Page::REPORT) view=pages::report::ReportPage/>
+                            <Route path=StaticSegment(Page::TRACK) view=pages::track::TrackPage/>
+                            <Route path=(StaticSegment(Page::TRACK), ParamSegment("code")) view=pages::track::TrackPage/>
+                            <Route path=StaticSegment(Page::VIDEOS) view=pages::videos::VideosPage/>
+                            <Route path=(StaticSegment(Page::VIDEOS), ParamSegment("agency")) view=pages::videos::VideosPage/>
+                        </Routes>
+                    </main>
+                    <Footer/>
+                }
+            }}
         </Router>
     }
 }
@@ -107,10 +114,11 @@ pub fn App() -> impl IntoView {
 #[component]
 fn OfflineBanner() -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
     let Online(online) = expect_context::<Online>();
     view! {
         <Show when=move || !online.get()>
-            <p class="banner banner-offline" role="status">{move || i18n.t().offline_banner}</p>
+            <p class="banner banner-offline" role="status">{tr.offline_banner}</p>
         </Show>
     }
 }
@@ -119,6 +127,7 @@ fn OfflineBanner() -> impl IntoView {
 #[component]
 fn DeliveredNotice() -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
     let outbox = expect_context::<Outbox>();
     view! {
         {move || outbox.delivered.get().map(|created| {
@@ -126,8 +135,8 @@ fn DeliveredNotice() -> impl IntoView {
             let href = Page::Track(Some(code.clone())).path();
             view! {
                 <div class="banner banner-ok" role="status">
-                    <a href=href>{fill(i18n.t().delivered_notice, &[("code", &code)])}</a>
-                    <button type="button" class="link" on:click=move |_| outbox.delivered.set(None)>{move || i18n.t().close}</button>
+                    <a href=href>{fill(tr.delivered_notice, &[("code", &code)])}</a>
+                    <button type="button" class="link" on:click=move |_| outbox.delivered.set(None)>{tr.close}</button>
                 </div>
             }
         })}
@@ -137,10 +146,11 @@ fn DeliveredNotice() -> impl IntoView {
 #[component]
 fn Footer() -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
     let city = use_city();
     view! {
         <footer class="footer">
-            <p>{move || i18n.t().footer}</p>
+            <p>{tr.footer}</p>
             <p class="small">{move || city.config.with(|c| c.as_ref().map(|c| c.city.city.area_data_credit.clone()))}</p>
         </footer>
     }

@@ -92,7 +92,8 @@ impl Draft {
     #[must_use]
     pub fn to_report(&self) -> portal112_core::dto::NewReport {
         let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-        let contact = portal112_core::dto::Contact { name: opt(&self.name), phone: opt(&self.phone), email: opt(&self.email) };
+        let contact =
+            portal112_core::dto::Contact { name: opt(&self.name), phone: opt(&self.phone), email: opt(&self.email) };
         let has_contact = contact.name.is_some() || contact.phone.is_some() || contact.email.is_some();
         portal112_core::dto::NewReport {
             category: self.category.clone(),
@@ -244,12 +245,7 @@ pub mod photos {
     const STORE: &str = "photos";
 
     async fn open() -> Result<Rexie, String> {
-        Rexie::builder(DB)
-            .version(1)
-            .add_object_store(ObjectStore::new(STORE))
-            .build()
-            .await
-            .map_err(|e| e.to_string())
+        Rexie::builder(DB).version(1).add_object_store(ObjectStore::new(STORE)).build().await.map_err(|e| e.to_string())
     }
 
     /// Stores a photo under `id`.

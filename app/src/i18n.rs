@@ -181,22 +181,18 @@ pub struct I18n {
 }
 
 impl I18n {
-    /// The words of the current language (tracks the language signal).
+    /// The words of the current language. Not tracked: the app rebuilds its
+    /// whole view when the language changes, so text can be plain, static
+    /// nodes instead of one reactive closure per string (far less WebAssembly).
     #[must_use]
     pub fn t(&self) -> &'static Strings {
-        strings(self.lang.get())
-    }
-
-    /// The words of the current language, without tracking (event handlers).
-    #[must_use]
-    pub fn t_untracked(&self) -> &'static Strings {
         strings(self.lang.get_untracked())
     }
 
-    /// The current language (tracked).
+    /// The current language (not tracked, as [`I18n::t`]).
     #[must_use]
     pub fn lang(&self) -> Lang {
-        self.lang.get()
+        self.lang.get_untracked()
     }
 }
 

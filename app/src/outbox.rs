@@ -5,8 +5,8 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portal112_core::dto::CreatedReport;
 use portal112_core::Lang;
+use portal112_core::dto::CreatedReport;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -37,7 +37,8 @@ impl Outbox {
     /// now, when the phone comes back online, and every 20 seconds meanwhile.
     #[must_use]
     pub fn start(lang: Signal<Lang>) -> Self {
-        let outbox = Self { items: RwSignal::new(device::outbox()), busy: RwSignal::new(false), delivered: RwSignal::new(None) };
+        let outbox =
+            Self { items: RwSignal::new(device::outbox()), busy: RwSignal::new(false), delivered: RwSignal::new(None) };
         let retry = move || {
             let o = outbox;
             spawn_local(async move {
@@ -54,7 +55,8 @@ impl Outbox {
                     retry();
                 }
             });
-            let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 20_000);
+            let _ =
+                window.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 20_000);
             tick.forget();
         }
         outbox

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::geo::{LatLng, Polygon};
 use crate::Lang;
+use crate::geo::{LatLng, Polygon};
 
 /// A text in both languages of the portal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,9 +199,7 @@ impl CityConfig {
         if !(-12 * 60..=14 * 60).contains(&self.city.utc_offset_minutes) {
             bad("city.utc_offset_minutes".into(), "must be between -720 and 840");
         }
-        if self.city.emergency_number.is_empty()
-            || !self.city.emergency_number.chars().all(|c| c.is_ascii_digit())
-        {
+        if self.city.emergency_number.is_empty() || !self.city.emergency_number.chars().all(|c| c.is_ascii_digit()) {
             bad("city.emergency_number".into(), "must be digits only, e.g. \"112\"");
         }
         if !self.map.center.is_valid() {
@@ -210,7 +208,10 @@ impl CityConfig {
         if !(self.map.min_zoom <= self.map.zoom && self.map.zoom <= self.map.max_zoom && self.map.max_zoom <= 20) {
             bad("map.zoom".into(), "must satisfy min_zoom <= zoom <= max_zoom <= 20");
         }
-        if !(self.map.tile_url.contains("{z}") && self.map.tile_url.contains("{x}") && self.map.tile_url.contains("{y}")) {
+        if !(self.map.tile_url.contains("{z}")
+            && self.map.tile_url.contains("{x}")
+            && self.map.tile_url.contains("{y}"))
+        {
             bad("map.tile_url".into(), "must contain {z}, {x} and {y}");
         }
         if self.boundary.0.len() < 3 {
@@ -303,8 +304,7 @@ fn check_unique<'a>(bad: &mut impl FnMut(String, &str), field: &str, codes: impl
 /// Identifiers that appear in URLs: short, lower-case, unambiguous.
 #[must_use]
 pub fn is_slug(s: &str) -> bool {
-    (1..=32).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    (1..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// A `YouTube` video id: 11 characters of URL-safe base 64.

@@ -157,12 +157,8 @@ impl ErrorKind {
             ErrorKind::Forbidden => 403,
             ErrorKind::TicketNotFound | ErrorKind::NotFound => 404,
             ErrorKind::IdempotencyConflict | ErrorKind::IllegalTransition { .. } => 409,
-            ErrorKind::TooManyPhotos { .. }
-            | ErrorKind::PhotoTooLarge { .. }
-            | ErrorKind::BodyTooLarge { .. } => 413,
-            ErrorKind::PhotoUnsupported
-            | ErrorKind::UnsupportedMediaType
-            | ErrorKind::VideoUnsupported => 415,
+            ErrorKind::TooManyPhotos { .. } | ErrorKind::PhotoTooLarge { .. } | ErrorKind::BodyTooLarge { .. } => 413,
+            ErrorKind::PhotoUnsupported | ErrorKind::UnsupportedMediaType | ErrorKind::VideoUnsupported => 415,
             ErrorKind::MethodNotAllowed => 405,
             ErrorKind::RateLimited { .. } => 429,
             ErrorKind::Internal => 500,
@@ -203,10 +199,7 @@ impl ErrorKind {
                 "Kategori tidak dikenal. Pilih salah satu kategori yang tersedia.".into(),
                 "Unknown category. Choose one of the categories offered.".into(),
             ),
-            ErrorKind::UnknownDistrict => (
-                "Kecamatan tidak dikenal.".into(),
-                "Unknown district (kecamatan).".into(),
-            ),
+            ErrorKind::UnknownDistrict => ("Kecamatan tidak dikenal.".into(), "Unknown district (kecamatan).".into()),
             ErrorKind::UnknownVillage => (
                 "Kelurahan tidak ada di kecamatan yang dipilih.".into(),
                 "That village (kelurahan) is not in the chosen district.".into(),
@@ -215,18 +208,13 @@ impl ErrorKind {
                 "Tentukan lokasi di peta, atau pilih kecamatan dan tulis alamat atau patokan.".into(),
                 "Place the location on the map, or choose a district and write an address or landmark.".into(),
             ),
-            ErrorKind::InvalidCoordinates => (
-                "Koordinat lokasi tidak sah.".into(),
-                "The location's coordinates are not valid.".into(),
-            ),
-            ErrorKind::LocationOutside { city } => (
-                format!("Lokasi di luar wilayah {city}."),
-                format!("The location is outside {city}."),
-            ),
-            ErrorKind::DescriptionEmpty => (
-                "Ceritakan apa yang terjadi.".into(),
-                "Describe what happened.".into(),
-            ),
+            ErrorKind::InvalidCoordinates => {
+                ("Koordinat lokasi tidak sah.".into(), "The location's coordinates are not valid.".into())
+            }
+            ErrorKind::LocationOutside { city } => {
+                (format!("Lokasi di luar wilayah {city}."), format!("The location is outside {city}."))
+            }
+            ErrorKind::DescriptionEmpty => ("Ceritakan apa yang terjadi.".into(), "Describe what happened.".into()),
             ErrorKind::TooLong { max } => (
                 format!("Terlalu panjang: paling banyak {max} karakter."),
                 format!("Too long: at most {max} characters."),
@@ -239,10 +227,9 @@ impl ErrorKind {
                 "Alamat email tidak sah. Contoh: nama@contoh.id.".into(),
                 "Not a valid email address. Example: name@example.id.".into(),
             ),
-            ErrorKind::TooManyPhotos { max } => (
-                format!("Paling banyak {max} foto."),
-                format!("At most {max} photos."),
-            ),
+            ErrorKind::TooManyPhotos { max } => {
+                (format!("Paling banyak {max} foto."), format!("At most {max} photos."))
+            }
             ErrorKind::PhotoTooLarge { max_mb } => (
                 format!("Foto terlalu besar: paling besar {max_mb} MB per foto."),
                 format!("Photo too large: at most {max_mb} MB each."),
@@ -275,10 +262,9 @@ impl ErrorKind {
                 "Kode tiket ini sepertinya salah ketik. Periksa kembali setiap huruf dan angkanya.".into(),
                 "This ticket code probably has a typo. Check each letter and digit again.".into(),
             ),
-            ErrorKind::TicketNotFound => (
-                "Tidak ada tiket dengan kode ini.".into(),
-                "There is no ticket with this code.".into(),
-            ),
+            ErrorKind::TicketNotFound => {
+                ("Tidak ada tiket dengan kode ini.".into(), "There is no ticket with this code.".into())
+            }
             ErrorKind::NotFound => ("Tidak ditemukan.".into(), "Not found.".into()),
             ErrorKind::IdempotencyConflict => (
                 "Kunci pengiriman ini sudah dipakai untuk laporan lain.".into(),
@@ -296,34 +282,27 @@ impl ErrorKind {
                 "Silakan masuk terlebih dahulu, atau sesi Anda telah berakhir.".into(),
                 "Please sign in first, or your session has expired.".into(),
             ),
-            ErrorKind::BadCredentials => (
-                "Nama pengguna atau kata sandi salah.".into(),
-                "Wrong username or password.".into(),
-            ),
-            ErrorKind::Forbidden => (
-                "Anda tidak berwenang melakukan ini.".into(),
-                "You are not allowed to do this.".into(),
-            ),
+            ErrorKind::BadCredentials => {
+                ("Nama pengguna atau kata sandi salah.".into(), "Wrong username or password.".into())
+            }
+            ErrorKind::Forbidden => {
+                ("Anda tidak berwenang melakukan ini.".into(), "You are not allowed to do this.".into())
+            }
             ErrorKind::IllegalTransition { from, to } => (
                 format!(
                     "Status tidak dapat diubah dari \"{}\" menjadi \"{}\".",
                     from.label(Lang::Id),
                     to.label(Lang::Id)
                 ),
-                format!(
-                    "The status cannot change from \"{}\" to \"{}\".",
-                    from.label(Lang::En),
-                    to.label(Lang::En)
-                ),
+                format!("The status cannot change from \"{}\" to \"{}\".", from.label(Lang::En), to.label(Lang::En)),
             ),
             ErrorKind::ReasonRequired => (
                 "Tulis alasan penolakan untuk pelapor.".into(),
                 "Write the reason for rejecting, for the reporter.".into(),
             ),
-            ErrorKind::DuplicateOfRequired => (
-                "Sebutkan kode tiket aslinya.".into(),
-                "Give the code of the original ticket.".into(),
-            ),
+            ErrorKind::DuplicateOfRequired => {
+                ("Sebutkan kode tiket aslinya.".into(), "Give the code of the original ticket.".into())
+            }
             ErrorKind::DuplicateOfSelf => (
                 "Tiket tidak dapat menjadi duplikat dirinya sendiri.".into(),
                 "A ticket cannot be a duplicate of itself.".into(),
@@ -432,10 +411,7 @@ mod tests {
 
     #[test]
     fn illegal_transition_lists_allowed_moves() {
-        let e = ApiError::field(
-            ErrorKind::IllegalTransition { from: Status::Received, to: Status::Closed },
-            "status",
-        );
+        let e = ApiError::field(ErrorKind::IllegalTransition { from: Status::Received, to: Status::Closed }, "status");
         let env = e.envelope(Lang::En);
         assert_eq!(env.error.code, "illegal_transition");
         assert_eq!(env.error.allowed, Status::Received.allowed_next());

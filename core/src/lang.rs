@@ -44,9 +44,7 @@ impl Lang {
             let Some(lang) = parts.next().and_then(Lang::from_tag) else {
                 continue;
             };
-            let q = parts
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .map_or(1000, parse_q);
+            let q = parts.find_map(|p| p.trim().strip_prefix("q=")).map_or(1000, parse_q);
             let better = match best {
                 None => q > 0,
                 Some((current, best_q)) => q > best_q || (q == best_q && current != Lang::Id && lang == Lang::Id),

@@ -43,9 +43,7 @@ impl Status {
     /// The statuses this one may move to.
     #[must_use]
     pub fn allowed_next(self) -> &'static [Status] {
-        use Status::{
-            Assigned, Closed, Duplicate, InProgress, Received, Rejected, Resolved, Verified,
-        };
+        use Status::{Assigned, Closed, Duplicate, InProgress, Received, Rejected, Resolved, Verified};
         match self {
             Received => &[Verified, Rejected, Duplicate],
             Verified => &[Assigned, Rejected, Duplicate],
@@ -67,10 +65,7 @@ impl Status {
     /// Open311 knows only `open` and `closed`.
     #[must_use]
     pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            Status::Received | Status::Verified | Status::Assigned | Status::InProgress
-        )
+        matches!(self, Status::Received | Status::Verified | Status::Assigned | Status::InProgress)
     }
 
     /// The wire and storage name, e.g. `in_progress`.

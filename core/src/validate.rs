@@ -59,10 +59,7 @@ pub fn validate_report(report: &NewReport, city: &CityConfig) -> Result<ValidRep
                 errors.push(ApiError::field(ErrorKind::InvalidCoordinates, "location"));
                 None
             } else if !city.boundary.contains(point) {
-                errors.push(ApiError::field(
-                    ErrorKind::LocationOutside { city: city.city.name.clone() },
-                    "location",
-                ));
+                errors.push(ApiError::field(ErrorKind::LocationOutside { city: city.city.name.clone() }, "location"));
                 None
             } else {
                 Some(point)
@@ -323,7 +320,17 @@ mod tests {
 
     #[test]
     fn phones_rejected() {
-        for bad in ["", "112", "12345678", "+1 202 555 0100", "0812-ABCD-7890", "08123", "0812345678901234", "00812345678", "+62 0812 345 678"] {
+        for bad in [
+            "",
+            "112",
+            "12345678",
+            "+1 202 555 0100",
+            "0812-ABCD-7890",
+            "08123",
+            "0812345678901234",
+            "00812345678",
+            "+62 0812 345 678",
+        ] {
             assert_eq!(normalize_phone(bad), None, "{bad}");
         }
     }

@@ -4,13 +4,13 @@
 //! random 256-bit secrets shown once; only their SHA-256 is stored, so a copy
 //! of the database does not let anyone in.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use portal112_core::dto::Role;
 use portal112_core::ErrorKind;
+use portal112_core::dto::Role;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
@@ -88,11 +88,7 @@ impl Staff {
 
     /// Refuses unless the role is one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
-        if roles.contains(&self.account.role) {
-            Ok(())
-        } else {
-            Err(ErrorKind::Forbidden.into())
-        }
+        if roles.contains(&self.account.role) { Ok(()) } else { Err(ErrorKind::Forbidden.into()) }
     }
 }
 

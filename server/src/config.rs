@@ -64,7 +64,8 @@ mod tests {
             let n = city.categories.iter().filter(|c| c.agency == a.code).count();
             assert!(n >= 3, "{} has {n} categories", a.code);
         }
-        let confidential: Vec<_> = city.categories.iter().filter(|c| c.confidential).map(|c| c.agency.as_str()).collect();
+        let confidential: Vec<_> =
+            city.categories.iter().filter(|c| c.confidential).map(|c| c.agency.as_str()).collect();
         assert!(!confidential.is_empty() && confidential.iter().all(|a| *a == "dp3a"));
     }
 

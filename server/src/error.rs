@@ -9,11 +9,11 @@
 //! - The language is chosen after the handler ran, by [`localize`], so handlers
 //!   and extractors need not know the request's `Accept-Language`.
 
+use axum::Json;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use portal112_core::{ApiError, ErrorKind, Lang};
 
 use crate::store::StoreError;
@@ -96,10 +96,7 @@ impl IntoResponse for AppError {
 /// The language a request prefers, from `Accept-Language`.
 #[must_use]
 pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map_or(Lang::Id, Lang::from_accept_language)
+    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map_or(Lang::Id, Lang::from_accept_language)
 }
 
 /// Middleware: re-renders tagged error bodies in the client's language.
@@ -113,9 +110,7 @@ pub async fn localize(request: Request, next: Next) -> Response {
             parts.headers.remove(header::CONTENT_LENGTH);
             response = Response::from_parts(parts, body);
         }
-        response
-            .headers_mut()
-            .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
+        response.headers_mut().insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
     }
     response
 }

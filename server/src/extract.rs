@@ -38,11 +38,13 @@ fn is_json(headers: &HeaderMap) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<mime::Mime>().ok())
-        .is_some_and(|m| m.type_() == mime::APPLICATION && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON)))
+        .is_some_and(|m| {
+            m.type_() == mime::APPLICATION && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+        })
 }
 
 /// Maps a failure to read the body (usually the size limit) to an API error.
-#[must_use] 
+#[must_use]
 pub fn body_error(e: BytesRejection) -> AppError {
     match e {
         BytesRejection::FailedToBufferBody(inner) if is_length_limit(&inner) => {
@@ -131,10 +133,7 @@ impl FromRequestParts<AppState> for ClientIp {
         {
             return Ok(ClientIp(ip));
         }
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
         Ok(ClientIp(peer))
     }
 }

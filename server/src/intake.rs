@@ -36,11 +36,7 @@ pub struct Outcome {
 /// Checks an Idempotency-Key: 8 to 128 URL-safe characters (UUIDs fit).
 pub fn check_idempotency_key(key: &str) -> Result<(), AppError> {
     let ok = (8..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::field(ErrorKind::IdempotencyKeyInvalid, "Idempotency-Key"))
-    }
+    if ok { Ok(()) } else { Err(AppError::field(ErrorKind::IdempotencyKeyInvalid, "Idempotency-Key")) }
 }
 
 /// What makes two sends "the same request": the report as understood (so
@@ -75,7 +71,13 @@ pub async fn submit(state: &AppState, s: Submission) -> Result<Outcome, AppError
             .await
             .map_err(|e| anyhow::anyhow!("photo task: {e}"))?
             .map_err(|kind| AppError::Api(ApiError::field(kind, format!("photo[{i}]"))))?;
-        cleaned.push(NewPhoto { id: random_id(), mime: photo.mime, width: photo.width, height: photo.height, bytes: photo.bytes });
+        cleaned.push(NewPhoto {
+            id: random_id(),
+            mime: photo.mime,
+            width: photo.width,
+            height: photo.height,
+            bytes: photo.bytes,
+        });
     }
 
     let created_at = now_millis();

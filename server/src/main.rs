@@ -124,20 +124,30 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(serve_args) => serve(cli.common, serve_args).await,
         Command::CheckConfig => {
             let city = load_city(&cli.common.config)?;
-            eprintln!("{}: ok ({}, {} agencies, {} categories)", cli.common.config.display(), city.city.name, city.agencies.len(), city.categories.len());
+            eprintln!(
+                "{}: ok ({}, {} agencies, {} categories)",
+                cli.common.config.display(),
+                city.city.name,
+                city.agencies.len(),
+                city.categories.len()
+            );
             Ok(())
         }
         Command::Staff { command: StaffCommand::Add { username, role, agency } } => {
             let city = load_city(&cli.common.config)?;
             let username = username.trim().to_owned();
             anyhow::ensure!(
-                (3..=64).contains(&username.len()) && username.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
+                (3..=64).contains(&username.len())
+                    && username.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
                 "username must be 3-64 letters, digits, '.', '_' or '-'"
             );
             match (role, &agency) {
                 (Role::Agency, None) => anyhow::bail!("--agency is required for the agency role"),
                 (Role::Agency, Some(a)) if city.agency(a).is_none() => {
-                    anyhow::bail!("unknown agency '{a}'; known: {}", city.agencies.iter().map(|a| a.code.as_str()).collect::<Vec<_>>().join(", "))
+                    anyhow::bail!(
+                        "unknown agency '{a}'; known: {}",
+                        city.agencies.iter().map(|a| a.code.as_str()).collect::<Vec<_>>().join(", ")
+                    )
                 }
                 (Role::Operator | Role::Admin, Some(_)) => anyhow::bail!("--agency is only for the agency role"),
                 _ => {}
@@ -191,7 +201,8 @@ async fn serve(common: Common, args: Serve) -> anyhow::Result<()> {
     spawn_limiter_cleanup(&state);
 
     let app = router(state).layer(axum::middleware::from_fn(log_request));
-    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!(address = %args.listen, config = %common.config.display(), "portal112 serving");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {

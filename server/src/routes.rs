@@ -11,12 +11,12 @@ pub mod videos;
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
-use axum::Router;
 use portal112_core::ErrorKind;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -104,10 +104,7 @@ async fn security_headers(csp: String, request: Request, next: Next) -> Response
         HeaderValue::from_static("geolocation=(self), camera=(self), microphone=(), payment=(), usb=()"),
     );
     h.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
-    let is_html = h
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+    let is_html = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     let policy = if is_html { csp.as_str() } else { "default-src 'none'; frame-ancestors 'none'" };
     if let Ok(v) = HeaderValue::from_str(policy) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);

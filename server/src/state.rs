@@ -68,8 +68,14 @@ impl AppState {
             city: Arc::new(public.city),
             config_json,
             store,
-            report_limiter: Arc::new(Limiter::per_minute(settings.report_rate_per_minute, settings.report_rate_per_minute)),
-            login_limiter: Arc::new(Limiter::per_minute(settings.login_rate_per_minute, settings.login_rate_per_minute)),
+            report_limiter: Arc::new(Limiter::per_minute(
+                settings.report_rate_per_minute,
+                settings.report_rate_per_minute,
+            )),
+            login_limiter: Arc::new(Limiter::per_minute(
+                settings.login_rate_per_minute,
+                settings.login_rate_per_minute,
+            )),
             settings: Arc::new(settings),
             photo_slots: Arc::new(Semaphore::new(cpus)),
             shutdown,

@@ -234,7 +234,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The ticket an Open311 token stands for.
     async fn open311_token(&self, token: &str) -> StoreResult<Option<TicketCode>>;
 
-    async fn add_staff(&self, username: &str, password_hash: &str, role: Role, agency: Option<&str>, at: Millis) -> StoreResult<i64>;
+    async fn add_staff(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        agency: Option<&str>,
+        at: Millis,
+    ) -> StoreResult<i64>;
     async fn staff_by_username(&self, username: &str) -> StoreResult<Option<StaffRecord>>;
     async fn create_session(&self, token_hash: &str, staff_id: i64, at: Millis, expires_at: Millis) -> StoreResult<()>;
     /// The account of a live (unexpired, unrevoked) session.

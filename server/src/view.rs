@@ -4,13 +4,13 @@
 //! contact data or internal notes, and confidential tickets show nothing but
 //! their status history.
 
+use portal112_core::Status;
 use portal112_core::city::CityConfig;
+use portal112_core::city::Text;
 use portal112_core::dto::{
     Contact, NamedRef, PlaceRef, PublicTicket, StaffEvent, StaffTicket, StaffTicketSummary, TimelineEntry,
 };
 use portal112_core::geo::LatLng;
-use portal112_core::Status;
-use portal112_core::city::Text;
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
@@ -131,7 +131,8 @@ pub fn public_ticket(city: &CityConfig, t: &TicketRecord) -> PublicTicket {
 /// The whole record for staff; the contact only for roles that may see it.
 #[must_use]
 pub fn staff_ticket(city: &CityConfig, t: &TicketRecord, with_contact: bool) -> StaffTicket {
-    let contact = Contact { name: t.contact_name.clone(), phone: t.contact_phone.clone(), email: t.contact_email.clone() };
+    let contact =
+        Contact { name: t.contact_name.clone(), phone: t.contact_phone.clone(), email: t.contact_email.clone() };
     let has_contact = contact.name.is_some() || contact.phone.is_some() || contact.email.is_some();
     StaffTicket {
         code: t.code,

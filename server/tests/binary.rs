@@ -61,20 +61,11 @@ impl Server {
     }
 
     async fn start(dir: &Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
         let log = dir.join("server.log");
         let out = File::create(&log).expect("log file");
         let child = portal112(dir)
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--database",
-                &database_url(dir),
-            ])
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database", &database_url(dir)])
             .arg("--media")
             .arg(dir.join("media"))
             .arg("--dist")
@@ -85,56 +76,34 @@ impl Server {
             .stderr(out)
             .spawn()
             .expect("the binary starts");
-        let mut server = Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-        };
+        let mut server = Self { child, base: format!("http://127.0.0.1:{port}"), log };
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(r) = client.get(format!("{}/healthz", server.base)).send().await
                 && r.status() == reqwest::StatusCode::OK
             {
-                assert_eq!(
-                    r.json::<Value>().await.expect("JSON"),
-                    json!({"status": "ok"})
-                );
+                assert_eq!(r.json::<Value>().await.expect("JSON"), json!({"status": "ok"}));
                 return server;
             }
             if let Some(status) = server.child.try_wait().expect("child state") {
-                panic!(
-                    "the server exited with {status} before it was ready:\n{}",
-                    server.log()
-                );
+                panic!("the server exited with {status} before it was ready:\n{}", server.log());
             }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not answer /healthz in 30 s:\n{}",
-                server.log()
-            );
+            assert!(Instant::now() < deadline, "the server did not answer /healthz in 30 s:\n{}", server.log());
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
     /// Sends SIGTERM and waits for the process to end.
     async fn terminate(&mut self) -> ExitStatus {
-        let sent = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill runs");
+        let sent = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().expect("kill runs");
         assert!(sent.success());
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().expect("child state") {
                 return status;
             }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not stop within 20 s of SIGTERM:\n{}",
-                self.log()
-            );
+            assert!(Instant::now() < deadline, "the server did not stop within 20 s of SIGTERM:\n{}", self.log());
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -153,101 +122,49 @@ async fn serves_over_http_and_stops_cleanly_on_sigterm() {
         .await
         .expect("report sent");
     assert_eq!(created.status(), reqwest::StatusCode::CREATED);
-    let location = created.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let location = created.headers()["location"].to_str().expect("location").to_owned();
     assert_eq!(created.headers()["x-content-type-options"], "nosniff");
-    let code = created.json::<Value>().await.expect("JSON")["code"]
-        .as_str()
-        .expect("code")
-        .to_owned();
+    let code = created.json::<Value>().await.expect("JSON")["code"].as_str().expect("code").to_owned();
     assert_eq!(location, format!("/api/v1/tickets/{code}"));
 
     let photo = reqwest::multipart::Part::bytes(common::jpeg_with_gps_exif(40, 30))
         .file_name("foto.jpg")
         .mime_str("image/jpeg")
         .expect("mime");
-    let form = reqwest::multipart::Form::new()
-        .text("report", common::valid_report().to_string())
-        .part("photo", photo);
-    let with_photo = client
-        .post(format!("{}/api/v1/reports", server.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("sent");
+    let form = reqwest::multipart::Form::new().text("report", common::valid_report().to_string()).part("photo", photo);
+    let with_photo = client.post(format!("{}/api/v1/reports", server.base)).multipart(form).send().await.expect("sent");
     assert_eq!(with_photo.status(), reqwest::StatusCode::CREATED);
-    let photo_url = with_photo.json::<Value>().await.expect("JSON")["ticket"]["photos"][0]
-        .as_str()
-        .expect("url")
-        .to_owned();
-    let photo = client
-        .get(format!("{}{photo_url}", server.base))
-        .send()
-        .await
-        .expect("photo");
+    let photo_url =
+        with_photo.json::<Value>().await.expect("JSON")["ticket"]["photos"][0].as_str().expect("url").to_owned();
+    let photo = client.get(format!("{}{photo_url}", server.base)).send().await.expect("photo");
     assert_eq!(photo.headers()["content-type"], "image/jpeg");
-    assert!(!common::contains(
-        &photo.bytes().await.expect("bytes"),
-        common::GPS_MARKER
-    ));
+    assert!(!common::contains(&photo.bytes().await.expect("bytes"), common::GPS_MARKER));
 
-    let ticket = client
-        .get(format!("{}{location}", server.base))
-        .send()
-        .await
-        .expect("ticket");
+    let ticket = client.get(format!("{}{location}", server.base)).send().await.expect("ticket");
     assert_eq!(ticket.status(), reqwest::StatusCode::OK);
     let ticket: Value = ticket.json().await.expect("JSON");
     assert_eq!(ticket["code"], code.as_str());
     assert_eq!(ticket["category"]["code"], "sampah");
 
-    let missing = client
-        .get(format!("{}/api/v1/nope", server.base))
-        .send()
-        .await
-        .expect("sent");
+    let missing = client.get(format!("{}/api/v1/nope", server.base)).send().await.expect("sent");
     assert_eq!(missing.status(), reqwest::StatusCode::NOT_FOUND);
-    assert_eq!(
-        missing.json::<Value>().await.expect("JSON")["error"]["code"],
-        "not_found"
-    );
-    let no_app = client
-        .get(format!("{}/melapor", server.base))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(
-        no_app.status(),
-        reqwest::StatusCode::NOT_FOUND,
-        "without a built app only the API is served"
-    );
+    assert_eq!(missing.json::<Value>().await.expect("JSON")["error"]["code"], "not_found");
+    let no_app = client.get(format!("{}/melapor", server.base)).send().await.expect("sent");
+    assert_eq!(no_app.status(), reqwest::StatusCode::NOT_FOUND, "without a built app only the API is served");
 
     // A tracker is connected when the signal comes: its stream ends, and the
     // server still stops promptly and cleanly.
-    let mut tracker = client
-        .get(format!("{}/api/v1/tickets/{code}/events", server.base))
-        .send()
-        .await
-        .expect("stream");
+    let mut tracker = client.get(format!("{}/api/v1/tickets/{code}/events", server.base)).send().await.expect("stream");
     assert_eq!(tracker.headers()["content-type"], "text/event-stream");
-    let first = tokio::time::timeout(Duration::from_secs(10), tracker.chunk())
-        .await
-        .expect("an event in time");
-    assert!(
-        String::from_utf8_lossy(&first.expect("reads").expect("a chunk"))
-            .contains("event: timeline")
-    );
+    let first = tokio::time::timeout(Duration::from_secs(10), tracker.chunk()).await.expect("an event in time");
+    assert!(String::from_utf8_lossy(&first.expect("reads").expect("a chunk")).contains("event: timeline"));
 
     let status = server.terminate().await;
     assert_eq!(status.code(), Some(0), "{status}:\n{}", server.log());
     let log = server.log();
     assert!(log.contains("shutting down"), "{log}");
-    let rest = tokio::time::timeout(Duration::from_secs(10), async {
-        while let Ok(Some(_)) = tracker.chunk().await {}
-    })
-    .await;
+    let rest =
+        tokio::time::timeout(Duration::from_secs(10), async { while let Ok(Some(_)) = tracker.chunk().await {} }).await;
     assert!(rest.is_ok(), "the event stream ended with the server");
     // The log never holds the reporter's words or a query string.
     assert!(!log.contains("Sampah menumpuk"), "{log}");
@@ -257,75 +174,29 @@ async fn serves_over_http_and_stops_cleanly_on_sigterm() {
 async fn api_key_create_prints_only_the_key() {
     let dir = TempDir::new().expect("temporary folder");
     let out: Output = portal112(dir.path())
-        .args([
-            "api-key",
-            "create",
-            "--label",
-            "dashboard-provinsi",
-            "--database",
-            &database_url(dir.path()),
-        ])
+        .args(["api-key", "create", "--label", "dashboard-provinsi", "--database", &database_url(dir.path())])
         .arg("--config")
         .arg(common::city_file())
         .output()
         .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
     let key = stdout.strip_suffix('\n').expect("one line");
     assert_eq!(key.len(), 64, "{stdout:?}");
-    assert!(
-        key.bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
-        "{stdout:?}"
-    );
+    assert!(key.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()), "{stdout:?}");
 
-    let store = portal112_server::store::open(&database_url(dir.path()))
-        .await
-        .expect("database");
-    assert_eq!(
-        store
-            .api_key(&secret_hash(key))
-            .await
-            .expect("query")
-            .as_deref(),
-        Some("dashboard-provinsi")
-    );
-    assert_eq!(
-        store.api_key(key).await.expect("query"),
-        None,
-        "only the hash is stored"
-    );
+    let store = portal112_server::store::open(&database_url(dir.path())).await.expect("database");
+    assert_eq!(store.api_key(&secret_hash(key)).await.expect("query").as_deref(), Some("dashboard-provinsi"));
+    assert_eq!(store.api_key(key).await.expect("query"), None, "only the hash is stored");
 
     let second = portal112(dir.path())
-        .args([
-            "api-key",
-            "create",
-            "--label",
-            "dashboard-provinsi",
-            "--database",
-            &database_url(dir.path()),
-        ])
+        .args(["api-key", "create", "--label", "dashboard-provinsi", "--database", &database_url(dir.path())])
         .output()
         .expect("runs");
     assert!(second.status.success());
-    assert_ne!(
-        String::from_utf8_lossy(&second.stdout),
-        stdout,
-        "every key is new"
-    );
+    assert_ne!(String::from_utf8_lossy(&second.stdout), stdout, "every key is new");
     let blank = portal112(dir.path())
-        .args([
-            "api-key",
-            "create",
-            "--label",
-            "  ",
-            "--database",
-            &database_url(dir.path()),
-        ])
+        .args(["api-key", "create", "--label", "  ", "--database", &database_url(dir.path())])
         .output()
         .expect("runs");
     assert!(!blank.status.success());
@@ -343,12 +214,7 @@ fn staff_add(dir: &Path, args: &[&str], password: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(password.as_bytes())
-        .expect("password written");
+    child.stdin.take().expect("stdin").write_all(password.as_bytes()).expect("password written");
     child.wait_with_output().expect("ends")
 }
 
@@ -357,14 +223,7 @@ async fn staff_add_reads_the_password_from_stdin() {
     let dir = TempDir::new().expect("temporary folder");
     let out = staff_add(
         dir.path(),
-        &[
-            "--username",
-            "dlh.sari",
-            "--role",
-            "agency",
-            "--agency",
-            "dlh",
-        ],
+        &["--username", "dlh.sari", "--role", "agency", "--agency", "dlh"],
         "kata-sandi-panjang-112\n",
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -372,58 +231,23 @@ async fn staff_add_reads_the_password_from_stdin() {
     assert!(out.stdout.is_empty(), "the password is never echoed");
     assert!(stderr.contains("dlh.sari"), "{stderr}");
 
-    let store = portal112_server::store::open(&database_url(dir.path()))
-        .await
-        .expect("database");
-    let account = store
-        .staff_by_username("dlh.sari")
-        .await
-        .expect("query")
-        .expect("the account");
-    assert_eq!(
-        (account.role, account.agency.as_deref()),
-        (Role::Agency, Some("dlh"))
-    );
-    assert!(
-        verify_password("kata-sandi-panjang-112", &account.password_hash),
-        "the newline is not part of it"
-    );
+    let store = portal112_server::store::open(&database_url(dir.path())).await.expect("database");
+    let account = store.staff_by_username("dlh.sari").await.expect("query").expect("the account");
+    assert_eq!((account.role, account.agency.as_deref()), (Role::Agency, Some("dlh")));
+    assert!(verify_password("kata-sandi-panjang-112", &account.password_hash), "the newline is not part of it");
     assert!(!account.password_hash.contains("kata-sandi"));
     drop(store);
 
     for (args, password, complaint) in [
+        (vec!["--username", "pendek", "--role", "operator"], "pendek\n", "at least 10"),
+        (vec!["--username", "dlh.andi", "--role", "agency"], "kata-sandi-panjang\n", "--agency"),
         (
-            vec!["--username", "pendek", "--role", "operator"],
-            "pendek\n",
-            "at least 10",
-        ),
-        (
-            vec!["--username", "dlh.andi", "--role", "agency"],
-            "kata-sandi-panjang\n",
-            "--agency",
-        ),
-        (
-            vec![
-                "--username",
-                "x.y",
-                "--role",
-                "agency",
-                "--agency",
-                "polisi",
-            ],
+            vec!["--username", "x.y", "--role", "agency", "--agency", "polisi"],
             "kata-sandi-panjang\n",
             "unknown agency 'polisi'",
         ),
-        (
-            vec!["--username", "a b", "--role", "operator"],
-            "kata-sandi-panjang\n",
-            "username",
-        ),
-        (
-            vec!["--username", "boss", "--role", "raja"],
-            "kata-sandi-panjang\n",
-            "not a role",
-        ),
+        (vec!["--username", "a b", "--role", "operator"], "kata-sandi-panjang\n", "username"),
+        (vec!["--username", "boss", "--role", "raja"], "kata-sandi-panjang\n", "not a role"),
     ] {
         let out = staff_add(dir.path(), &args, password);
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -437,75 +261,35 @@ fn check_config_names_the_file_and_the_field() {
     let dir = TempDir::new().expect("temporary folder");
     let original = std::fs::read_to_string(common::city_file()).expect("city file");
 
-    let ok = portal112(dir.path())
-        .arg("check-config")
-        .arg("--config")
-        .arg(common::city_file())
-        .output()
-        .expect("runs");
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    let ok = portal112(dir.path()).arg("check-config").arg("--config").arg(common::city_file()).output().expect("runs");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stderr).contains("ok"));
 
     let broken = dir.path().join("broken.toml");
-    std::fs::write(
-        &broken,
-        original.replacen("zoom = 12", "zoom = \"dua belas\"", 1),
-    )
-    .expect("written");
-    let out = portal112(dir.path())
-        .arg("check-config")
-        .arg("--config")
-        .arg(&broken)
-        .output()
-        .expect("runs");
+    std::fs::write(&broken, original.replacen("zoom = 12", "zoom = \"dua belas\"", 1)).expect("written");
+    let out = portal112(dir.path()).arg("check-config").arg("--config").arg(&broken).output().expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains(&broken.display().to_string()), "{stderr}");
     assert!(stderr.contains("map.zoom"), "{stderr}");
 
     let inconsistent = dir.path().join("inconsistent.toml");
-    std::fs::write(
-        &inconsistent,
-        original.replacen("agency = \"dlh\"", "agency = \"dinas-tidak-ada\"", 1),
-    )
-    .expect("written");
-    let out = portal112(dir.path())
-        .arg("check-config")
-        .arg("--config")
-        .arg(&inconsistent)
-        .output()
-        .expect("runs");
+    std::fs::write(&inconsistent, original.replacen("agency = \"dlh\"", "agency = \"dinas-tidak-ada\"", 1))
+        .expect("written");
+    let out = portal112(dir.path()).arg("check-config").arg("--config").arg(&inconsistent).output().expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(
-        stderr.contains(&inconsistent.display().to_string()),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&inconsistent.display().to_string()), "{stderr}");
     assert!(stderr.contains("].agency: names no agency"), "{stderr}");
 
     let missing = dir.path().join("tidak-ada.toml");
-    let out = portal112(dir.path())
-        .arg("check-config")
-        .arg("--config")
-        .arg(&missing)
-        .output()
-        .expect("runs");
+    let out = portal112(dir.path()).arg("check-config").arg("--config").arg(&missing).output().expect("runs");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("tidak-ada.toml"));
 
     // The server refuses to start on it too.
     let out = portal112(dir.path())
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database",
-            &database_url(dir.path()),
-        ])
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &database_url(dir.path())])
         .arg("--config")
         .arg(&broken)
         .output()

@@ -65,12 +65,7 @@ async fn file_confidential(app: &TestApp) -> String {
     });
     let request = Multipart::new()
         .json("report", &report)
-        .file(
-            "photo",
-            "bukti.jpg",
-            "image/jpeg",
-            &common::jpeg_with_gps_exif(48, 48),
-        )
+        .file("photo", "bukti.jpg", "image/jpeg", &common::jpeg_with_gps_exif(48, 48))
         .request("/api/v1/reports");
     let response = app.send(request).await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
@@ -81,11 +76,7 @@ async fn file_confidential(app: &TestApp) -> String {
 /// The body of an event stream up to its first complete event.
 async fn first_events(app: &TestApp, code: &str) -> String {
     let response = app
-        .send_streaming(
-            Request::get(format!("/api/v1/tickets/{code}/events"))
-                .body(Body::empty())
-                .expect("request"),
-        )
+        .send_streaming(Request::get(format!("/api/v1/tickets/{code}/events")).body(Body::empty()).expect("request"))
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let mut body = response.into_body();
@@ -103,128 +94,86 @@ async fn first_events(app: &TestApp, code: &str) -> String {
     text
 }
 
+/// A confidential case moved along by staff (with notes and a hand-over),
+/// and the strings that must not appear in public about it.
+async fn confidential_case(app: &TestApp) -> (String, Vec<&'static str>) {
+    let code = file_confidential(app).await;
+    let first = json!({"status": "verified", "public_note": PUBLIC_NOTE, "internal_note": INTERNAL});
+    app.move_ticket(&code, &first).await;
+    app.move_ticket(&code, &json!({"status": "assigned", "agency": "dinsos"})).await;
+    let mut secrets = secrets();
+    secrets.extend([PUBLIC_NOTE, "dinsos", "Dinas Sosial"]);
+    (code, secrets)
+}
+
+fn keys(v: &Value) -> BTreeSet<&str> {
+    v.as_object().expect("an object").keys().map(String::as_str).collect()
+}
+
 #[tokio::test]
 async fn a_confidential_case_shows_its_status_only() {
     let app = TestApp::new().await;
-    let code = file_confidential(&app).await;
-    app.move_ticket(
-        &code,
-        &json!({"status": "verified", "public_note": PUBLIC_NOTE, "internal_note": INTERNAL}),
-    )
-    .await;
-    app.move_ticket(&code, &json!({"status": "assigned", "agency": "dinsos"}))
-        .await;
-    let mut secrets = secrets();
-    secrets.extend([PUBLIC_NOTE, "dinsos", "Dinas Sosial"]);
+    let (code, secrets) = confidential_case(&app).await;
 
     // Staff see the whole case, which proves the secrets were stored at all.
-    let staff = app
-        .get_as(
-            &app.operator().await,
-            &format!("/api/v1/staff/tickets/{code}"),
-        )
-        .await
-        .json();
+    let staff = app.get_as(&app.operator().await, &format!("/api/v1/staff/tickets/{code}")).await.json();
     assert_eq!(staff["description"], DESCRIPTION);
     assert_eq!(staff["contact"]["name"], NAME);
-    let photo = staff["photos"][0]
-        .as_str()
-        .expect("a stored photo")
-        .to_owned();
+    let photo = staff["photos"][0].as_str().expect("a stored photo").to_owned();
 
     let public = app.get(&format!("/api/v1/tickets/{code}")).await;
     assert_eq!(public.status, StatusCode::OK);
     assert_no_secret("the public ticket", &public.text(), &secrets);
     let t = public.json();
-    let keys: BTreeSet<&str> = t
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        keys,
-        BTreeSet::from([
-            "code",
-            "status",
-            "status_label",
-            "confidential",
-            "created_at",
-            "updated_at",
-            "timeline"
-        ]),
-        "{t}"
-    );
+    let expected = ["code", "status", "status_label", "confidential", "created_at", "updated_at", "timeline"];
+    assert_eq!(keys(&t), BTreeSet::from(expected), "{t}");
     assert_eq!(t["confidential"], true);
     assert_eq!(t["status"], "assigned");
-    let statuses: Vec<&str> = t["timeline"]
-        .as_array()
-        .expect("timeline")
-        .iter()
-        .filter_map(|e| e["status"].as_str())
-        .collect();
+    let timeline = t["timeline"].as_array().expect("timeline");
+    let statuses: Vec<&str> = timeline.iter().filter_map(|e| e["status"].as_str()).collect();
     assert_eq!(statuses, vec!["received", "verified", "assigned"]);
 
     // The photo is not served to anyone asking by its URL.
-    app.get(&photo)
-        .await
-        .assert_error(StatusCode::NOT_FOUND, "not_found", None);
+    app.get(&photo).await.assert_error(StatusCode::NOT_FOUND, "not_found", None);
 
-    for uri in [
-        format!("/open311/v2/requests/{code}.json"),
-        format!("/open311/v2/requests.json?service_request_id={code}"),
-    ] {
+    let stream = first_events(&app, &code).await;
+    assert_no_secret("the event stream", &stream, &secrets);
+}
+
+#[tokio::test]
+async fn open311_shows_a_confidential_case_by_its_status_only() {
+    let app = TestApp::new().await;
+    let (code, secrets) = confidential_case(&app).await;
+    let only = ["service_request_id", "status", "requested_datetime", "updated_datetime"];
+
+    for uri in
+        [format!("/open311/v2/requests/{code}.json"), format!("/open311/v2/requests.json?service_request_id={code}")]
+    {
         let r = app.get(&uri).await;
         assert_eq!(r.status, StatusCode::OK);
         assert_no_secret(&uri, &r.text(), &secrets);
         let item = r.json()[0].clone();
-        let keys: BTreeSet<&str> = item
-            .as_object()
-            .expect("object")
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(
-            keys,
-            BTreeSet::from([
-                "service_request_id",
-                "status",
-                "requested_datetime",
-                "updated_datetime"
-            ]),
-            "{uri}"
-        );
+        assert_eq!(keys(&item), BTreeSet::from(only), "{uri}");
         assert_eq!(item["status"], "open");
     }
     let xml = app.get(&format!("/open311/v2/requests/{code}.xml")).await;
     assert_no_secret("Open311 XML", &xml.text(), &secrets);
     let request = parse_xml(&xml.text()).children.remove(0);
     let names: BTreeSet<&str> = request.children.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(
-        names,
-        BTreeSet::from([
-            "service_request_id",
-            "status",
-            "requested_datetime",
-            "updated_datetime"
-        ])
-    );
+    assert_eq!(names, BTreeSet::from(only));
 
     // Listings leave the case out entirely, whatever the filter.
     for uri in [
-        "/open311/v2/requests.json".to_owned(),
-        "/open311/v2/requests.json?service_code=kekerasan-anak".to_owned(),
-        "/open311/v2/requests.json?status=open".to_owned(),
-        "/open311/v2/requests.xml".to_owned(),
+        "/open311/v2/requests.json",
+        "/open311/v2/requests.json?service_code=kekerasan-anak",
+        "/open311/v2/requests.json?status=open",
+        "/open311/v2/requests.xml",
     ] {
-        let r = app.get(&uri).await;
+        let r = app.get(uri).await;
         assert_eq!(r.status, StatusCode::OK, "{uri}");
         assert!(!r.text().contains(&code), "{uri} lists the case");
-        assert_no_secret(&uri, &r.text(), &secrets);
+        assert_no_secret(uri, &r.text(), &secrets);
     }
-
-    let stream = first_events(&app, &code).await;
-    assert_no_secret("the event stream", &stream, &secrets);
 }
 
 #[tokio::test]
@@ -245,22 +194,9 @@ async fn contact_and_internal_notes_never_reach_public_answers() {
     let created = app.send(request).await;
     assert_eq!(created.status, StatusCode::CREATED);
     let code = created.json()["code"].as_str().expect("code").to_owned();
-    app.move_ticket(
-        &code,
-        &json!({"status": "verified", "public_note": PUBLIC_NOTE, "internal_note": INTERNAL}),
-    )
-    .await;
-    app.move_ticket(&code, &json!({"internal_note": format!("{INTERNAL}-2")}))
-        .await;
-    let secrets = [
-        NAME,
-        "Siti",
-        PHONE,
-        "9876",
-        "+6281398765432",
-        EMAIL,
-        INTERNAL,
-    ];
+    app.move_ticket(&code, &json!({"status": "verified", "public_note": PUBLIC_NOTE, "internal_note": INTERNAL})).await;
+    app.move_ticket(&code, &json!({"internal_note": format!("{INTERNAL}-2")})).await;
+    let secrets = [NAME, "Siti", PHONE, "9876", "+6281398765432", EMAIL, INTERNAL];
 
     let mut answers: Vec<(String, String)> = vec![("the 201 answer".into(), created.text())];
     for uri in [
@@ -285,8 +221,5 @@ async fn contact_and_internal_notes_never_reach_public_answers() {
     assert_eq!(t["description"], "Sampah menumpuk di depan pasar.");
     let photo = t["photos"][0].as_str().expect("photo");
     assert_eq!(app.get(photo).await.status, StatusCode::OK);
-    assert!(
-        answers[2].1.contains(PUBLIC_NOTE),
-        "status_notes carries the public note"
-    );
+    assert!(answers[2].1.contains(PUBLIC_NOTE), "status_notes carries the public note");
 }

@@ -27,12 +27,7 @@ async fn happy_path_from_received_to_closed() {
     let code = app.create_report(&valid_report()).await;
     for (i, status) in HAPPY_PATH.iter().enumerate().skip(1) {
         let note = format!("Langkah {i}: {}", status.label(portal112_core::Lang::Id));
-        let staff_view = app
-            .move_ticket(
-                &code,
-                &json!({"status": status.as_str(), "public_note": note}),
-            )
-            .await;
+        let staff_view = app.move_ticket(&code, &json!({"status": status.as_str(), "public_note": note})).await;
         assert_eq!(staff_view["status"], status.as_str());
         let events = staff_view["events"].as_array().expect("events");
         assert_eq!(events.len(), i + 1);
@@ -50,19 +45,16 @@ async fn happy_path_from_received_to_closed() {
         assert_eq!(entry["status"], status.as_str());
         if i > 0 {
             assert_eq!(entry["previous_status"], HAPPY_PATH[i - 1].as_str());
-            assert!(
-                entry["note"]
-                    .as_str()
-                    .is_some_and(|n| n.starts_with(&format!("Langkah {i}")))
-            );
+            assert!(entry["note"].as_str().is_some_and(|n| n.starts_with(&format!("Langkah {i}"))));
         }
     }
     // Closed is the end: no move is left, so `allowed` is absent.
     let op = app.operator().await;
-    let body = app
-        .post_json_as(&op, &events_uri(&code), &json!({"status": "in_progress"}))
-        .await
-        .assert_error(StatusCode::CONFLICT, "illegal_transition", Some("status"));
+    let body = app.post_json_as(&op, &events_uri(&code), &json!({"status": "in_progress"})).await.assert_error(
+        StatusCode::CONFLICT,
+        "illegal_transition",
+        Some("status"),
+    );
     assert!(body["error"].get("allowed").is_none(), "{body}");
 }
 
@@ -71,48 +63,33 @@ async fn illegal_moves_name_the_legal_ones() {
     let app = TestApp::new().await;
     let code = app.create_report(&valid_report()).await;
     let op = app.operator().await;
-    let body = app
-        .post_json_as(&op, &events_uri(&code), &json!({"status": "closed"}))
-        .await
-        .assert_error(StatusCode::CONFLICT, "illegal_transition", Some("status"));
-    assert_eq!(
-        body["error"]["allowed"],
-        json!(["verified", "rejected", "duplicate"])
+    let body = app.post_json_as(&op, &events_uri(&code), &json!({"status": "closed"})).await.assert_error(
+        StatusCode::CONFLICT,
+        "illegal_transition",
+        Some("status"),
     );
-    assert_eq!(
-        body["error"]["message"],
-        "Status tidak dapat diubah dari \"Diterima\" menjadi \"Ditutup\"."
+    assert_eq!(body["error"]["allowed"], json!(["verified", "rejected", "duplicate"]));
+    assert_eq!(body["error"]["message"], "Status tidak dapat diubah dari \"Diterima\" menjadi \"Ditutup\".");
+    app.post_json_as(&op, &events_uri(&code), &json!({"status": "received"})).await.assert_error(
+        StatusCode::CONFLICT,
+        "illegal_transition",
+        Some("status"),
     );
-    app.post_json_as(&op, &events_uri(&code), &json!({"status": "received"}))
-        .await
-        .assert_error(StatusCode::CONFLICT, "illegal_transition", Some("status"));
 
     for status in ["verified", "assigned", "in_progress"] {
         app.move_ticket(&code, &json!({"status": status})).await;
     }
     // Work that has begun is never rejected.
     let body = app
-        .post_json_as(
-            &op,
-            &events_uri(&code),
-            &json!({"status": "rejected", "public_note": "Bukan kewenangan kami."}),
-        )
+        .post_json_as(&op, &events_uri(&code), &json!({"status": "rejected", "public_note": "Bukan kewenangan kami."}))
         .await
         .assert_error(StatusCode::CONFLICT, "illegal_transition", Some("status"));
     assert_eq!(body["error"]["allowed"], json!(["resolved", "duplicate"]));
-    assert_eq!(
-        public(&app, &code).await["status"],
-        "in_progress",
-        "a refused move changes nothing"
-    );
+    assert_eq!(public(&app, &code).await["status"], "in_progress", "a refused move changes nothing");
 
     // A citizen says it is not fixed: resolved goes back to in progress.
     app.move_ticket(&code, &json!({"status": "resolved"})).await;
-    app.move_ticket(
-        &code,
-        &json!({"status": "in_progress", "public_note": "Dibuka kembali."}),
-    )
-    .await;
+    app.move_ticket(&code, &json!({"status": "in_progress", "public_note": "Dibuka kembali."})).await;
     assert_eq!(public(&app, &code).await["status"], "in_progress");
 }
 
@@ -121,26 +98,16 @@ async fn rejecting_needs_a_reason_the_reporter_can_read() {
     let app = TestApp::new().await;
     let code = app.create_report(&valid_report()).await;
     let op = app.operator().await;
-    for update in [
-        json!({"status": "rejected"}),
-        json!({"status": "rejected", "public_note": "   "}),
-    ] {
-        let body = app
-            .post_json_as(&op, &events_uri(&code), &update)
-            .await
-            .assert_error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "reason_required",
-                Some("public_note"),
-            );
-        assert_eq!(
-            body["error"]["message"],
-            "Tulis alasan penolakan untuk pelapor."
+    for update in [json!({"status": "rejected"}), json!({"status": "rejected", "public_note": "   "})] {
+        let body = app.post_json_as(&op, &events_uri(&code), &update).await.assert_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reason_required",
+            Some("public_note"),
         );
+        assert_eq!(body["error"]["message"], "Tulis alasan penolakan untuk pelapor.");
     }
     let reason = "Laporan iseng: lokasi tidak ditemukan.";
-    app.move_ticket(&code, &json!({"status": "rejected", "public_note": reason}))
-        .await;
+    app.move_ticket(&code, &json!({"status": "rejected", "public_note": reason})).await;
     let t = public(&app, &code).await;
     assert_eq!(t["status"], "rejected");
     assert_eq!(t["timeline"][1]["note"], reason);
@@ -154,56 +121,27 @@ async fn duplicates_point_at_an_existing_original() {
     let op = app.operator().await;
     let uri = events_uri(&code);
 
-    let body = app
-        .post_json_as(&op, &uri, &json!({"status": "duplicate"}))
-        .await
-        .assert_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "duplicate_of_required",
-            Some("duplicate_of"),
-        );
+    let body = app.post_json_as(&op, &uri, &json!({"status": "duplicate"})).await.assert_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "duplicate_of_required",
+        Some("duplicate_of"),
+    );
     assert_eq!(body["error"]["message"], "Sebutkan kode tiket aslinya.");
     let missing = common::random_code().to_string();
-    app.post_json_as(
-        &op,
-        &uri,
-        &json!({"status": "duplicate", "duplicate_of": missing}),
-    )
-    .await
-    .assert_error(
+    app.post_json_as(&op, &uri, &json!({"status": "duplicate", "duplicate_of": missing})).await.assert_error(
         StatusCode::NOT_FOUND,
         "ticket_not_found",
         Some("duplicate_of"),
     );
-    app.post_json_as(
-        &op,
-        &uri,
-        &json!({"status": "duplicate", "duplicate_of": code}),
-    )
-    .await
-    .assert_error(
+    app.post_json_as(&op, &uri, &json!({"status": "duplicate", "duplicate_of": code})).await.assert_error(
         StatusCode::UNPROCESSABLE_ENTITY,
         "duplicate_of_self",
         Some("duplicate_of"),
     );
-    app.post_json_as(
-        &op,
-        &uri,
-        &json!({"status": "duplicate", "duplicate_of": common::with_typo(&original)}),
-    )
-    .await
-    .assert_error(
-        StatusCode::BAD_REQUEST,
-        "ticket_code_typo",
-        Some("duplicate_of"),
-    );
-    app.post_json_as(
-        &op,
-        &uri,
-        &json!({"status": "verified", "duplicate_of": original}),
-    )
-    .await
-    .assert_error(
+    app.post_json_as(&op, &uri, &json!({"status": "duplicate", "duplicate_of": common::with_typo(&original)}))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "ticket_code_typo", Some("duplicate_of"));
+    app.post_json_as(&op, &uri, &json!({"status": "verified", "duplicate_of": original})).await.assert_error(
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_value",
         Some("duplicate_of"),
@@ -212,11 +150,8 @@ async fn duplicates_point_at_an_existing_original() {
 
     // Written the way a caller dictates it, it is still the same code.
     let typed = original.to_lowercase().replace('-', " ");
-    app.move_ticket(
-        &code,
-        &json!({"status": "duplicate", "duplicate_of": typed, "public_note": "Sudah dilaporkan."}),
-    )
-    .await;
+    app.move_ticket(&code, &json!({"status": "duplicate", "duplicate_of": typed, "public_note": "Sudah dilaporkan."}))
+        .await;
     let t = public(&app, &code).await;
     assert_eq!(t["status"], "duplicate");
     assert_eq!(t["timeline"][1]["duplicate_of"], original.as_str());
@@ -230,36 +165,16 @@ async fn updates_that_say_nothing_or_too_much_are_refused() {
     let op = app.operator().await;
     let uri = events_uri(&code);
     for (update, status, code_, field) in [
-        (
-            json!({}),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "nothing_to_change",
-            None,
-        ),
-        (
-            json!({"public_note": "  "}),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "nothing_to_change",
-            None,
-        ),
-        (
-            json!({"status": "done"}),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_value",
-            Some("status"),
-        ),
+        (json!({}), StatusCode::UNPROCESSABLE_ENTITY, "nothing_to_change", None),
+        (json!({"public_note": "  "}), StatusCode::UNPROCESSABLE_ENTITY, "nothing_to_change", None),
+        (json!({"status": "done"}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", Some("status")),
         (
             json!({"status": "verified", "urgent": true}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_value",
             Some("urgent"),
         ),
-        (
-            json!({"public_note": "x".repeat(2001)}),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "too_long",
-            Some("public_note"),
-        ),
+        (json!({"public_note": "x".repeat(2001)}), StatusCode::UNPROCESSABLE_ENTITY, "too_long", Some("public_note")),
         (
             json!({"internal_note": "x".repeat(2001)}),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -267,47 +182,31 @@ async fn updates_that_say_nothing_or_too_much_are_refused() {
             Some("internal_note"),
         ),
     ] {
-        app.post_json_as(&op, &uri, &update)
-            .await
-            .assert_error(status, code_, field);
+        app.post_json_as(&op, &uri, &update).await.assert_error(status, code_, field);
     }
     let raw = Request::post(&uri)
         .header(header::AUTHORIZATION, format!("Bearer {op}"))
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from("{\"status\":"))
         .expect("request");
-    app.send(raw)
-        .await
-        .assert_error(StatusCode::BAD_REQUEST, "invalid_json", None);
+    app.send(raw).await.assert_error(StatusCode::BAD_REQUEST, "invalid_json", None);
     let missing = common::random_code();
-    app.post_json_as(
-        &op,
-        &events_uri(&missing.to_string()),
-        &json!({"status": "verified"}),
-    )
-    .await
-    .assert_error(StatusCode::NOT_FOUND, "ticket_not_found", None);
-    app.post_json_as(
-        &op,
-        &events_uri(&common::with_typo(&code)),
-        &json!({"status": "verified"}),
-    )
-    .await
-    .assert_error(StatusCode::BAD_REQUEST, "ticket_code_typo", Some("code"));
-    app.get_as(&op, "/api/v1/staff/tickets/xyz")
-        .await
-        .assert_error(
-            StatusCode::BAD_REQUEST,
-            "ticket_code_malformed",
-            Some("code"),
-        );
-    assert_eq!(
-        public(&app, &code).await["timeline"]
-            .as_array()
-            .map(Vec::len),
-        Some(1),
-        "nothing was recorded"
+    app.post_json_as(&op, &events_uri(&missing.to_string()), &json!({"status": "verified"})).await.assert_error(
+        StatusCode::NOT_FOUND,
+        "ticket_not_found",
+        None,
     );
+    app.post_json_as(&op, &events_uri(&common::with_typo(&code)), &json!({"status": "verified"})).await.assert_error(
+        StatusCode::BAD_REQUEST,
+        "ticket_code_typo",
+        Some("code"),
+    );
+    app.get_as(&op, "/api/v1/staff/tickets/xyz").await.assert_error(
+        StatusCode::BAD_REQUEST,
+        "ticket_code_malformed",
+        Some("code"),
+    );
+    assert_eq!(public(&app, &code).await["timeline"].as_array().map(Vec::len), Some(1), "nothing was recorded");
 }
 
 #[tokio::test]
@@ -315,30 +214,17 @@ async fn handing_a_ticket_to_its_own_agency_changes_nothing() {
     let app = TestApp::new().await;
     let code = app.create_report(&valid_report()).await;
     let op = app.operator().await;
-    app.post_json_as(&op, &events_uri(&code), &json!({"agency": "dlh"}))
-        .await
-        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "nothing_to_change", None);
-    let staff = app
-        .get_as(&op, &format!("/api/v1/staff/tickets/{code}"))
-        .await
-        .json();
-    assert_eq!(
-        staff["events"].as_array().map(Vec::len),
-        Some(1),
-        "no empty step in the history: {staff}"
+    app.post_json_as(&op, &events_uri(&code), &json!({"agency": "dlh"})).await.assert_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "nothing_to_change",
+        None,
     );
+    let staff = app.get_as(&op, &format!("/api/v1/staff/tickets/{code}")).await.json();
+    assert_eq!(staff["events"].as_array().map(Vec::len), Some(1), "no empty step in the history: {staff}");
     // With a note it is a step after all.
-    let moved = app
-        .move_ticket(
-            &code,
-            &json!({"agency": "dlh", "internal_note": "tetap DLH"}),
-        )
-        .await;
+    let moved = app.move_ticket(&code, &json!({"agency": "dlh", "internal_note": "tetap DLH"})).await;
     assert_eq!(moved["events"].as_array().map(Vec::len), Some(2));
-    assert!(
-        moved["events"][1].get("agency").is_none(),
-        "no hand-over was recorded"
-    );
+    assert!(moved["events"][1].get("agency").is_none(), "no hand-over was recorded");
 }
 
 #[tokio::test]
@@ -346,47 +232,34 @@ async fn internal_notes_stay_inside_and_public_notes_reach_the_timeline() {
     let app = TestApp::new().await;
     let code = app.create_report(&valid_report()).await;
     let internal = "RAHASIA-INTERNAL: pelapor sering iseng";
-    let staff = app
-        .move_ticket(&code, &json!({"internal_note": internal}))
-        .await;
+    let staff = app.move_ticket(&code, &json!({"internal_note": internal})).await;
     assert_eq!(staff["events"][1]["internal_note"], internal);
-    assert_eq!(
-        staff["status"], "received",
-        "a note alone changes no status"
-    );
+    assert_eq!(staff["status"], "received", "a note alone changes no status");
     let t = app.get(&format!("/api/v1/tickets/{code}")).await;
     assert!(!t.text().contains("RAHASIA-INTERNAL"), "{}", t.text());
-    assert_eq!(
-        t.json()["timeline"].as_array().map(Vec::len),
-        Some(1),
-        "a note-only step is not public"
-    );
+    assert_eq!(t.json()["timeline"].as_array().map(Vec::len), Some(1), "a note-only step is not public");
 
     let public_note = "Petugas DLH dijadwalkan besok pagi.";
     let second_internal = "RAHASIA-INTERNAL-2: truk rusak";
-    app.move_ticket(&code, &json!({"status": "verified", "public_note": public_note, "internal_note": second_internal})).await;
+    app.move_ticket(
+        &code,
+        &json!({"status": "verified", "public_note": public_note, "internal_note": second_internal}),
+    )
+    .await;
     let t = app.get(&format!("/api/v1/tickets/{code}")).await;
     assert!(!t.text().contains("RAHASIA-INTERNAL"), "{}", t.text());
     let t = t.json();
     let timeline = t["timeline"].as_array().expect("timeline");
     assert_eq!(timeline.len(), 2);
-    assert_eq!(
-        timeline[1]["seq"], 3,
-        "the hidden step keeps its place in the numbering"
-    );
+    assert_eq!(timeline[1]["seq"], 3, "the hidden step keeps its place in the numbering");
     assert_eq!(timeline[1]["note"], public_note);
     assert_eq!(timeline[1]["status"], "verified");
     assert!(timeline[1].get("internal_note").is_none());
 
     // A public note without a status change is public too.
-    app.move_ticket(&code, &json!({"public_note": "Mohon bersabar."}))
-        .await;
+    app.move_ticket(&code, &json!({"public_note": "Mohon bersabar."})).await;
     let t = public(&app, &code).await;
-    let last = t["timeline"]
-        .as_array()
-        .and_then(|t| t.last())
-        .expect("entry")
-        .clone();
+    let last = t["timeline"].as_array().and_then(|t| t.last()).expect("entry").clone();
     assert_eq!(last["note"], "Mohon bersabar.");
     assert!(last.get("previous_status").is_none());
 }
@@ -411,19 +284,11 @@ impl EventReader {
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id);
         }
-        let response = app
-            .send_streaming(request.body(Body::empty()).expect("request"))
-            .await;
+        let response = app.send_streaming(request.body(Body::empty()).expect("request")).await;
         assert_eq!(response.status(), StatusCode::OK);
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
+        let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
         assert_eq!(content_type, Some("text/event-stream"));
-        Self {
-            body: response.into_body(),
-            buffer: String::new(),
-        }
+        Self { body: response.into_body(), buffer: String::new() }
     }
 
     /// The next event that carries data (keep-alive comments are skipped).
@@ -431,11 +296,7 @@ impl EventReader {
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();
-                let mut event = Sse {
-                    event: String::new(),
-                    id: String::new(),
-                    data: Value::Null,
-                };
+                let mut event = Sse { event: String::new(), id: String::new(), data: Value::Null };
                 let mut data = String::new();
                 for line in block.lines() {
                     if let Some(v) = line.strip_prefix("event:") {
@@ -458,8 +319,7 @@ impl EventReader {
                 .expect("the stream stays open")
                 .expect("the stream reads");
             if let Ok(bytes) = frame.into_data() {
-                self.buffer
-                    .push_str(std::str::from_utf8(&bytes).expect("UTF-8"));
+                self.buffer.push_str(std::str::from_utf8(&bytes).expect("UTF-8"));
             }
         }
     }
@@ -477,25 +337,16 @@ async fn live_timeline_reaches_trackers() {
     assert_eq!(first.data["status"], "received");
     assert_eq!(first.data["seq"], 1);
 
-    app.move_ticket(
-        &code,
-        &json!({"status": "verified", "public_note": "Laporan sudah kami cek."}),
-    )
-    .await;
+    app.move_ticket(&code, &json!({"status": "verified", "public_note": "Laporan sudah kami cek."})).await;
     let second = tracker.next().await;
-    assert_eq!(
-        (second.event.as_str(), second.id.as_str()),
-        ("timeline", "2")
-    );
+    assert_eq!((second.event.as_str(), second.id.as_str()), ("timeline", "2"));
     assert_eq!(second.data["status"], "verified");
     assert_eq!(second.data["previous_status"], "received");
     assert_eq!(second.data["note"], "Laporan sudah kami cek.");
 
     // A step with only an internal note (seq 3) is never sent; the next public one (seq 4) is.
-    app.move_ticket(&code, &json!({"internal_note": "RAHASIA: jangan dikirim"}))
-        .await;
-    app.move_ticket(&code, &json!({"status": "assigned", "agency": "bpbd"}))
-        .await;
+    app.move_ticket(&code, &json!({"internal_note": "RAHASIA: jangan dikirim"})).await;
+    app.move_ticket(&code, &json!({"status": "assigned", "agency": "bpbd"})).await;
     let fourth = tracker.next().await;
     assert_eq!(fourth.id, "4");
     assert_eq!(fourth.data["status"], "assigned");
@@ -504,42 +355,28 @@ async fn live_timeline_reaches_trackers() {
 
     // Another ticket's changes do not reach this tracker.
     let other = app.create_report(&valid_report()).await;
-    app.move_ticket(&other, &json!({"status": "verified"}))
-        .await;
-    app.move_ticket(&code, &json!({"status": "in_progress"}))
-        .await;
+    app.move_ticket(&other, &json!({"status": "verified"})).await;
+    app.move_ticket(&code, &json!({"status": "in_progress"})).await;
     let fifth = tracker.next().await;
-    assert_eq!(
-        (fifth.id.as_str(), fifth.data["status"].as_str()),
-        ("5", Some("in_progress"))
-    );
+    assert_eq!((fifth.id.as_str(), fifth.data["status"].as_str()), ("5", Some("in_progress")));
 }
 
 #[tokio::test]
 async fn trackers_resume_where_they_left_off() {
     let app = TestApp::new().await;
     let code = app.create_report(&valid_report()).await;
-    app.move_ticket(&code, &json!({"status": "verified", "public_note": "satu"}))
-        .await;
-    app.move_ticket(&code, &json!({"internal_note": "tidak untuk umum"}))
-        .await;
-    app.move_ticket(&code, &json!({"status": "assigned", "public_note": "dua"}))
-        .await;
+    app.move_ticket(&code, &json!({"status": "verified", "public_note": "satu"})).await;
+    app.move_ticket(&code, &json!({"internal_note": "tidak untuk umum"})).await;
+    app.move_ticket(&code, &json!({"status": "assigned", "public_note": "dua"})).await;
     let uri = format!("/api/v1/tickets/{code}/events");
 
     let mut resumed = EventReader::open(&app, &uri, Some("2")).await;
     let next = resumed.next().await;
-    assert_eq!(
-        (next.id.as_str(), next.data["note"].as_str()),
-        ("4", Some("dua"))
-    );
+    assert_eq!((next.id.as_str(), next.data["note"].as_str()), ("4", Some("dua")));
 
     let mut by_query = EventReader::open(&app, &format!("{uri}?after=1"), None).await;
     let next = by_query.next().await;
-    assert_eq!(
-        (next.id.as_str(), next.data["note"].as_str()),
-        ("2", Some("satu"))
-    );
+    assert_eq!((next.id.as_str(), next.data["note"].as_str()), ("2", Some("satu")));
     assert_eq!(by_query.next().await.id, "4");
 
     // The header wins over the query, as a reconnecting browser sends both.
@@ -547,24 +384,16 @@ async fn trackers_resume_where_they_left_off() {
     assert_eq!(both.next().await.id, "4");
 
     // Caught up, the stream then waits for what happens next.
-    app.move_ticket(
-        &code,
-        &json!({"status": "in_progress", "public_note": "tiga"}),
-    )
-    .await;
+    app.move_ticket(&code, &json!({"status": "in_progress", "public_note": "tiga"})).await;
     let live = resumed.next().await;
-    assert_eq!(
-        (live.id.as_str(), live.data["note"].as_str()),
-        ("5", Some("tiga"))
-    );
+    assert_eq!((live.id.as_str(), live.data["note"].as_str()), ("5", Some("tiga")));
 }
 
 #[tokio::test]
 async fn streams_end_when_the_server_shuts_down() {
     let app = TestApp::new().await;
     let code = app.create_report(&valid_report()).await;
-    let mut tracker =
-        EventReader::open(&app, &format!("/api/v1/tickets/{code}/events"), None).await;
+    let mut tracker = EventReader::open(&app, &format!("/api/v1/tickets/{code}/events"), None).await;
     assert_eq!(tracker.next().await.id, "1");
     app.shutdown.send(true).expect("streams are listening");
     let end = tokio::time::timeout(Duration::from_secs(10), async {

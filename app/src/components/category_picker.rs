@@ -44,10 +44,12 @@ pub fn CategoryPicker(
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
+    let lang = i18n.lang();
     let query = RwSignal::new(String::new());
     let city = StoredValue::new(city);
     let groups = move || {
-        let lang = i18n.lang();
+        let lang = lang;
         let q = query.get();
         city.with_value(|city| {
             city.agencies
@@ -56,7 +58,9 @@ pub fn CategoryPicker(
                     let cats: Vec<Category> = city
                         .categories
                         .iter()
-                        .filter(|c| c.agency == a.code && matches(c, &format!("{} {}", a.short_name, a.name.get(lang)), &q))
+                        .filter(|c| {
+                            c.agency == a.code && matches(c, &format!("{} {}", a.short_name, a.name.get(lang)), &q)
+                        })
                         .cloned()
                         .collect();
                     (!cats.is_empty()).then(|| (a.short_name.clone(), a.name.get(lang).to_owned(), cats))
@@ -66,12 +70,12 @@ pub fn CategoryPicker(
     };
     view! {
         <div class="field">
-            <label for="cari-kategori">{move || i18n.t().search_category}</label>
+            <label for="cari-kategori">{tr.search_category}</label>
             <input
                 id="cari-kategori"
                 type="search"
                 autocomplete="off"
-                placeholder=move || i18n.t().search_category_hint
+                placeholder=tr.search_category_hint
                 prop:value=move || query.get()
                 on:input=move |ev| query.set(event_target_value(&ev))
             />
@@ -79,10 +83,10 @@ pub fn CategoryPicker(
         <p id="kategori-galat" class="field-error" role="alert">{move || error.get()}</p>
         <div class="category-groups" role="radiogroup" aria-labelledby="langkah-judul" aria-describedby="kategori-galat">
             {move || {
-                let lang = i18n.lang();
+                let lang = lang;
                 let groups = groups();
                 if groups.is_empty() {
-                    return view! { <p>{i18n.t().no_category_found}</p> }.into_any();
+                    return view! { <p>{tr.no_category_found}</p> }.into_any();
                 }
                 groups.into_iter().map(|(short, name, cats)| view! {
                     <fieldset class="category-group">

@@ -11,6 +11,7 @@ use crate::pages::Page;
 #[component]
 pub fn CodeForm(initial: String) -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
     let value = RwSignal::new(initial);
     let error = RwSignal::new(None::<CodeError>);
     let navigate = use_navigate();
@@ -28,7 +29,7 @@ pub fn CodeForm(initial: String) -> impl IntoView {
     let error_id = "kode-tiket-galat";
     view! {
         <form class="code-form" on:submit=submit novalidate>
-            <label for=input_id>{move || i18n.t().code_label}</label>
+            <label for=input_id>{tr.code_label}</label>
             <div class="row">
                 <input
                     id=input_id
@@ -39,7 +40,7 @@ pub fn CodeForm(initial: String) -> impl IntoView {
                     autocapitalize="characters"
                     spellcheck="false"
                     maxlength="20"
-                    placeholder=move || i18n.t().code_placeholder
+                    placeholder=tr.code_placeholder
                     aria-invalid=move || error.get().is_some().to_string()
                     aria-describedby=error_id
                     prop:value=move || value.get()
@@ -48,12 +49,12 @@ pub fn CodeForm(initial: String) -> impl IntoView {
                         error.set(None);
                     }
                 />
-                <button type="submit" class="button button-primary">{move || i18n.t().track_button}</button>
+                <button type="submit" class="button button-primary">{tr.track_button}</button>
             </div>
             <p id=error_id class="field-error" role="alert">
                 {move || error.get().map(|e| match e {
-                    CodeError::Typo => i18n.t().track_code_typo,
-                    CodeError::Malformed => i18n.t().track_code_malformed,
+                    CodeError::Typo => tr.track_code_typo,
+                    CodeError::Malformed => tr.track_code_malformed,
                 })}
             </p>
         </form>

@@ -13,6 +13,8 @@ use crate::pages::Page;
 #[component]
 pub fn Header() -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
+    let lang = i18n.lang();
     let toggle = move |_| {
         let next = match i18n.lang.get_untracked() {
             Lang::Id => Lang::En,
@@ -22,32 +24,32 @@ pub fn Header() -> impl IntoView {
         i18n.lang.set(next);
     };
     view! {
-        <a class="skip" href="#isi">{move || i18n.t().skip_to_content}</a>
+        <a class="skip" href="#isi">{tr.skip_to_content}</a>
         <header class="top">
             <div class="top-row">
                 <A href=Page::Home.path() attr:class="brand">
                     <span class="brand-mark" aria-hidden="true">"112"</span>
-                    <span class="brand-name">{move || i18n.t().site_title}</span>
+                    <span class="brand-name">{tr.site_title}</span>
                 </A>
                 <button
                     type="button"
                     class="lang"
                     on:click=toggle
-                    aria-label=move || i18n.t().switch_to_label
-                    lang=move || match i18n.lang() { Lang::Id => "en", Lang::En => "id" }
+                    aria-label=tr.switch_to_label
+                    lang=move || match lang { Lang::Id => "en", Lang::En => "id" }
                 >
-                    {move || i18n.t().switch_to}
+                    {tr.switch_to}
                 </button>
             </div>
             <a class="call" href="tel:112">
                 <span aria-hidden="true">"☎ "</span>
-                {move || i18n.t().call_112}
+                {tr.call_112}
             </a>
-            <nav class="nav" aria-label=move || i18n.t().nav_home>
-                <A href=Page::Home.path() exact=true>{move || i18n.t().nav_home}</A>
-                <A href=Page::Report.path()>{move || i18n.t().nav_report}</A>
-                <A href=Page::Track(None).path()>{move || i18n.t().nav_track}</A>
-                <A href=Page::Videos(None).path()>{move || i18n.t().nav_videos}</A>
+            <nav class="nav" aria-label=tr.nav_home>
+                <A href=Page::Home.path() exact=true>{tr.nav_home}</A>
+                <A href=Page::Report.path()>{tr.nav_report}</A>
+                <A href=Page::Track(None).path()>{tr.nav_track}</A>
+                <A href=Page::Videos(None).path()>{tr.nav_videos}</A>
             </nav>
         </header>
     }

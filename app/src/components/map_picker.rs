@@ -11,10 +11,10 @@ use leaflet::{Circle, CircleOptions, LatLng, Map, MapOptions, Marker, MarkerOpti
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use portal112_core::ErrorKind;
 use portal112_core::city::MapConfig;
 use portal112_core::dto::ReportLocation;
 use portal112_core::geo::{LatLng as Point, Polygon};
-use portal112_core::ErrorKind;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -103,6 +103,7 @@ pub fn MapPicker(
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
     let container = NodeRef::<html::Div>::new();
     let state = RwSignal::new(MapState::Loading);
     let locate = RwSignal::new(Locate::Idle);
@@ -151,7 +152,7 @@ pub fn MapPicker(
                             let options = MarkerOptions::new();
                             options.set_draggable(true);
                             options.set_keyboard(true);
-                            options.set_alt(i18n.t_untracked().marker_alt.into());
+                            options.set_alt(tr.marker_alt.into());
                             let m = Marker::new_with_options(&at, &options);
                             m.add_to(&l.map);
                             l.marker = Some(m);
@@ -316,7 +317,11 @@ pub fn MapPicker(
                 let finish = finish.clone();
                 Closure::<dyn Fn(web_sys::Position)>::new(move |pos: web_sys::Position| {
                     let c = pos.coords();
-                    let fix = ReportLocation { lat: c.latitude(), lng: c.longitude(), accuracy_m: Some(c.accuracy().round()) };
+                    let fix = ReportLocation {
+                        lat: c.latitude(),
+                        lng: c.longitude(),
+                        accuracy_m: Some(c.accuracy().round()),
+                    };
                     let better = best.borrow().is_none_or(|b| b.accuracy_m.unwrap_or(f64::MAX) > c.accuracy());
                     if better {
                         *best.borrow_mut() = Some(fix);
@@ -351,7 +356,10 @@ pub fn MapPicker(
                     let finish = finish.clone();
                     let timer = Closure::once_into_js(move || finish(None));
                     if let Some(w) = web_sys::window() {
-                        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(timer.unchecked_ref(), LOCATE_FOR_MS);
+                        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                            timer.unchecked_ref(),
+                            LOCATE_FOR_MS,
+                        );
                     }
                 }
                 Err(_) => locate.set(Locate::Unsupported),
@@ -377,7 +385,7 @@ pub fn MapPicker(
     }
 
     let status = move || {
-        let t = i18n.t();
+        let t = tr;
         match locate.get() {
             Locate::Searching => Some(t.locating),
             Locate::Denied => Some(t.location_denied),
@@ -390,12 +398,12 @@ pub fn MapPicker(
 
     view! {
         <div class="map-picker">
-            <p id="peta-bantuan" class="small">{move || i18n.t().map_help}</p>
+            <p id="peta-bantuan" class="small">{tr.map_help}</p>
             <div class="map-actions">
                 <button type="button" class="button" on:click=use_my_location disabled=move || locate.get() == Locate::Searching>
-                    <span aria-hidden="true">"◎ "</span>{move || i18n.t().use_my_location}
+                    <span aria-hidden="true">"◎ "</span>{tr.use_my_location}
                 </button>
-                <a class="button button-quiet" href="#tanpa-peta">{move || i18n.t().no_map_title}</a>
+                <a class="button button-quiet" href="#tanpa-peta">{tr.no_map_title}</a>
             </div>
             <p class="status" role="status" aria-live="polite">{status}</p>
             <div class="map-frame">
@@ -403,7 +411,7 @@ pub fn MapPicker(
                     node_ref=container
                     class="map"
                     role="application"
-                    aria-label=move || i18n.t().map_help
+                    aria-label=tr.map_help
                     aria-describedby="peta-bantuan"
                 ></div>
                 <Show when=move || state.get() == MapState::Ready>
@@ -411,26 +419,26 @@ pub fn MapPicker(
                 </Show>
                 <Show when=move || state.get() != MapState::Ready>
                     <p class="map-overlay">
-                        {move || if state.get() == MapState::Failed { i18n.t().map_failed } else { i18n.t().map_loading }}
+                        {move || if state.get() == MapState::Failed { tr.map_failed } else { tr.map_loading }}
                     </p>
                 </Show>
             </div>
             <div class="map-actions">
                 <button type="button" class="button button-quiet" on:click=place_at_center disabled=move || state.get() != MapState::Ready>
-                    {move || i18n.t().mark_center}
+                    {tr.mark_center}
                 </button>
                 <Show when=move || location.get().is_some()>
                     <button type="button" class="button button-quiet" on:click=move |_| on_change.run(None)>
-                        {move || i18n.t().remove_pin}
+                        {tr.remove_pin}
                     </button>
                 </Show>
             </div>
             <p class="status" aria-live="polite">
                 {move || location.get().map(|l| {
-                    let mut s = fill(i18n.t().pin_placed, &[("lat", &format!("{:.5}", l.lat)), ("lng", &format!("{:.5}", l.lng))]);
+                    let mut s = fill(tr.pin_placed, &[("lat", &format!("{:.5}", l.lat)), ("lng", &format!("{:.5}", l.lng))]);
                     if let Some(a) = l.accuracy_m {
                         s.push_str(" · ");
-                        s.push_str(&fill(i18n.t().accuracy, &[("m", &format!("{a:.0}"))]));
+                        s.push_str(&fill(tr.accuracy, &[("m", &format!("{a:.0}"))]));
                     }
                     s
                 })}

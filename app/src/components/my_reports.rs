@@ -20,6 +20,8 @@ const REFRESH_AT_MOST: usize = 10;
 #[component]
 pub fn MyReports() -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
+    let lang = i18n.lang();
     let city = use_city();
     let outbox = expect_context::<Outbox>();
     let tickets = RwSignal::new(device::my_tickets());
@@ -45,7 +47,7 @@ pub fn MyReports() -> impl IntoView {
     });
 
     let category_name = move |code: &str| {
-        let lang = i18n.lang();
+        let lang = lang;
         city.config.with(|c| {
             c.as_ref()
                 .and_then(|c| c.city.category(code).map(|cat| cat.name.get(lang).to_owned()))
@@ -56,8 +58,8 @@ pub fn MyReports() -> impl IntoView {
 
     view! {
         <section class="card" aria-labelledby="laporan-saya">
-            <h2 id="laporan-saya">{move || i18n.t().my_reports}</h2>
-            <p class="small">{move || i18n.t().my_reports_note}</p>
+            <h2 id="laporan-saya">{tr.my_reports}</h2>
+            <p class="small">{tr.my_reports_note}</p>
             <ul class="my-reports">
                 {move || outbox.items.get().into_iter().map(|p| {
                     let key = p.key.clone();
@@ -72,8 +74,8 @@ pub fn MyReports() -> impl IntoView {
                             <span class="what">{name}</span>
                             {match refused {
                                 None => view! {
-                                    <span class="badge badge-wait">{move || i18n.t().waiting_to_send}</span>
-                                    <span class="small">{move || i18n.t().waiting_explained}</span>
+                                    <span class="badge badge-wait">{tr.waiting_to_send}</span>
+                                    <span class="small">{tr.waiting_explained}</span>
                                     <button type="button" class="button" disabled=move || outbox.is_busy()
                                         on:click=move |_| {
                                             let key = key.clone();
@@ -81,11 +83,11 @@ pub fn MyReports() -> impl IntoView {
                                                 outbox.send(&key, i18n.lang.get_untracked()).await;
                                             });
                                         }>
-                                        {move || if outbox.is_busy() { i18n.t().sending } else { i18n.t().send_now }}
+                                        {move || if outbox.is_busy() { tr.sending } else { tr.send_now }}
                                     </button>
                                 }.into_any(),
                                 Some(message) => view! {
-                                    <span class="badge badge-bad">{move || i18n.t().refused_title}</span>
+                                    <span class="badge badge-bad">{tr.refused_title}</span>
                                     <span class="field-error">{message}</span>
                                     <button type="button" class="button" on:click=move |_| {
                                         // Back into the form, with the same key, to be fixed.
@@ -115,7 +117,7 @@ pub fn MyReports() -> impl IntoView {
                                             outbox.remove(&p.key);
                                             navigate(&Page::Report.path(), Default::default());
                                         }
-                                    }>{move || i18n.t().edit_again}</button>
+                                    }>{tr.edit_again}</button>
                                     <button type="button" class="button button-quiet" on:click=move |_| {
                                         if let Some(p) = outbox.items.get_untracked().into_iter().find(|p| p.key == key3) {
                                             outbox.remove(&p.key);
@@ -123,7 +125,7 @@ pub fn MyReports() -> impl IntoView {
                                                 let _ = device::photos::delete(&p.photo_ids).await;
                                             });
                                         }
-                                    }>{move || i18n.t().discard}</button>
+                                    }>{tr.discard}</button>
                                 }.into_any(),
                             }}
                         </li>
@@ -138,14 +140,14 @@ pub fn MyReports() -> impl IntoView {
                             <A href=href>
                                 <span class="code">{t.code.clone()}</span>
                                 <span class="what">{name}</span>
-                                <span class=format!("badge status-{}", status.as_str())>{move || status.label(i18n.lang())}</span>
+                                <span class=format!("badge status-{}", status.as_str())>{move || status.label(lang)}</span>
                             </A>
                         </li>
                     }
                 }).collect_view()}
             </ul>
             <Show when=move || tickets.with(Vec::is_empty) && outbox.items.with(Vec::is_empty)>
-                <p>{move || i18n.t().my_reports_empty}</p>
+                <p>{tr.my_reports_empty}</p>
             </Show>
         </section>
     }

@@ -37,7 +37,9 @@ pub async fn resize(file: &Blob) -> Result<Blob, JsValue> {
     let options = web_sys::ImageBitmapOptions::new();
     options.set_image_orientation(web_sys::ImageOrientation::FromImage);
     let bitmap: ImageBitmap =
-        JsFuture::from(window.create_image_bitmap_with_blob_and_image_bitmap_options(file, &options)?).await?.dyn_into()?;
+        JsFuture::from(window.create_image_bitmap_with_blob_and_image_bitmap_options(file, &options)?)
+            .await?
+            .dyn_into()?;
     let (w, h) = fit(bitmap.width(), bitmap.height(), MAX_SIDE);
     let canvas: HtmlCanvasElement = window.document().ok_or(JsValue::NULL)?.create_element("canvas")?.dyn_into()?;
     canvas.set_width(w);
@@ -53,7 +55,11 @@ pub async fn resize(file: &Blob) -> Result<Blob, JsValue> {
                 let _ = resolve.call1(&JsValue::NULL, &blob);
             }
         });
-        let _ = canvas.to_blob_with_type_and_encoder_options(done.unchecked_ref(), "image/jpeg", &JsValue::from_f64(JPEG_QUALITY));
+        let _ = canvas.to_blob_with_type_and_encoder_options(
+            done.unchecked_ref(),
+            "image/jpeg",
+            &JsValue::from_f64(JPEG_QUALITY),
+        );
     });
     JsFuture::from(promise).await?.dyn_into()
 }
@@ -66,6 +72,7 @@ pub fn PhotoPicker(
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
     let previews = RwSignal::new(HashMap::<String, String>::new());
     let preparing = RwSignal::new(0_usize);
     let failed = RwSignal::new(false);
@@ -139,8 +146,8 @@ pub fn PhotoPicker(
 
     view! {
         <fieldset class="field photos">
-            <legend>{move || i18n.t().photos}" "<span class="small">{move || i18n.t().optional}</span></legend>
-            <p class="small" id="foto-bantuan">{move || fill(i18n.t().photos_hint, &[("n", &max.to_string())])}</p>
+            <legend>{tr.photos}" "<span class="small">{tr.optional}</span></legend>
+            <p class="small" id="foto-bantuan">{move || fill(tr.photos_hint, &[("n", &max.to_string())])}</p>
             <ul class="photo-list">
                 {move || photo_ids.get().into_iter().enumerate().map(|(i, id)| {
                     let n = (i + 1).to_string();
@@ -150,18 +157,18 @@ pub fn PhotoPicker(
                         <li>
                             <img
                                 src=move || previews.with(|p| p.get(&id).cloned().unwrap_or_default())
-                                alt=move || fill(i18n.t().photo_alt, &[("n", &n)])
+                                alt=move || fill(tr.photo_alt, &[("n", &n)])
                                 width="96" height="96"
                             />
                             <button type="button" class="button button-quiet" on:click=move |_| remove(id2.clone())>
-                                {move || fill(i18n.t().remove_photo, &[("n", &n2)])}
+                                {move || fill(tr.remove_photo, &[("n", &n2)])}
                             </button>
                         </li>
                     }
                 }).collect_view()}
             </ul>
             <Show when=move || { preparing.get() > 0 }>
-                <p class="status" role="status">{move || i18n.t().photo_preparing}</p>
+                <p class="status" role="status">{tr.photo_preparing}</p>
             </Show>
             <Show when=move || { photo_ids.with(Vec::len) + preparing.get() < max }>
                 <input
@@ -174,11 +181,11 @@ pub fn PhotoPicker(
                     on:change=on_files
                 />
                 <label class="button file-button" for="foto-input">
-                    <span aria-hidden="true">"📷 "</span>{move || i18n.t().add_photo}
+                    <span aria-hidden="true">"📷 "</span>{tr.add_photo}
                 </label>
             </Show>
             <p id="foto-galat" class="field-error" role="alert">
-                {move || if failed.get() { Some(i18n.t().photo_failed.to_owned()) } else { error.get() }}
+                {move || if failed.get() { Some(tr.photo_failed.to_owned()) } else { error.get() }}
             </p>
         </fieldset>
     }

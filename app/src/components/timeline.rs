@@ -25,6 +25,8 @@ pub fn format_time(rfc3339: &str) -> String {
 #[component]
 pub fn Timeline(entries: Vec<TimelineEntry>) -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
+    let lang = i18n.lang();
     let mut entries = entries;
     entries.reverse();
     view! {
@@ -36,9 +38,9 @@ pub fn Timeline(entries: Vec<TimelineEntry>) -> impl IntoView {
                 view! {
                     <li>
                         <p class="when">{format_time(&e.at)}</p>
-                        <p><span class=format!("badge status-{}", status.as_str())>{move || status.label(i18n.lang())}</span></p>
-                        {agency.map(|a| view! { <p>{move || fill(i18n.t().handed_to, &[("agency", a.name.get(i18n.lang()))])}</p> })}
-                        {dup.map(|c| view! { <p>{move || fill(i18n.t().duplicate_of, &[("code", &c)])}</p> })}
+                        <p><span class=format!("badge status-{}", status.as_str())>{move || status.label(lang)}</span></p>
+                        {agency.map(|a| view! { <p>{move || fill(tr.handed_to, &[("agency", a.name.get(lang))])}</p> })}
+                        {dup.map(|c| view! { <p>{move || fill(tr.duplicate_of, &[("code", &c)])}</p> })}
                         {e.note.map(|n| view! { <p class="note">{n}</p> })}
                     </li>
                 }

@@ -4,53 +4,53 @@
 //! YouTube (and no data spent) until the citizen asks for it.
 
 use leptos::prelude::*;
-use portal112_core::dto::{Video, VideoSource};
 use portal112_core::Lang;
+use portal112_core::dto::{Video, VideoSource};
 
 use crate::i18n::{fill, use_i18n};
 
 #[component]
 pub fn VideoCard(video: Video) -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
+    let lang = i18n.lang();
     let title = video.title.clone();
     let title2 = video.title.clone();
     let id = format!("vid-{}", video.id);
     let body = match video.source {
-        VideoSource::File { url, mime, poster_url, captions, generated, .. } => {
-            view! {
-                <video
-                    id=id.clone()
-                    controls
-                    preload="none"
-                    playsinline
-                    poster=poster_url
-                    width="360"
-                    height="640"
-                >
-                    <source src=url type=mime/>
-                    {captions.into_iter().map(|c| {
-                        let is_id = c.lang == Lang::Id;
-                        view! {
-                            <track
-                                kind="captions"
-                                src=c.url
-                                srclang=c.lang.tag()
-                                label=move || if is_id { i18n.t().captions_id } else { i18n.t().captions_en }
-                                default=move || c.lang == i18n.lang()
-                            />
-                        }
-                    }).collect_view()}
-                </video>
-                {generated.then(|| view! { <p class="small">{move || i18n.t().made_from_portal}</p> })}
-            }
-            .into_any()
+        VideoSource::File { url, mime, poster_url, captions, generated, .. } => view! {
+            <video
+                id=id.clone()
+                controls
+                preload="none"
+                playsinline
+                poster=poster_url
+                width="360"
+                height="640"
+            >
+                <source src=url type=mime/>
+                {captions.into_iter().map(|c| {
+                    let is_id = c.lang == Lang::Id;
+                    view! {
+                        <track
+                            kind="captions"
+                            src=c.url
+                            srclang=c.lang.tag()
+                            label=move || if is_id { tr.captions_id } else { tr.captions_en }
+                            default=move || c.lang == lang
+                        />
+                    }
+                }).collect_view()}
+            </video>
+            {generated.then(|| view! { <p class="small">{tr.made_from_portal}</p> })}
         }
+        .into_any(),
         VideoSource::Youtube { youtube_id, poster_url } => {
             let playing = RwSignal::new(false);
             let src = format!("https://www.youtube-nocookie.com/embed/{youtube_id}?autoplay=1&rel=0");
             view! {
                 {move || if playing.get() {
-                    let t = title2.get(i18n.lang()).to_owned();
+                    let t = title2.get(lang).to_owned();
                     view! {
                         <iframe
                             class="youtube"
@@ -63,7 +63,7 @@ pub fn VideoCard(video: Video) -> impl IntoView {
                     }.into_any()
                 } else {
                     let poster = poster_url.clone();
-                    let label = fill(i18n.t().play_video, &[("title", title2.get(i18n.lang()))]);
+                    let label = fill(tr.play_video, &[("title", title2.get(lang))]);
                     view! {
                         <button type="button" class="youtube-facade" aria-label=label on:click=move |_| playing.set(true)>
                             {poster.map(|p| view! { <img src=p alt="" loading="lazy" width="480" height="270"/> })}
@@ -77,7 +77,7 @@ pub fn VideoCard(video: Video) -> impl IntoView {
     };
     view! {
         <article class="video">
-            <h3>{move || title.get(i18n.lang()).to_owned()}</h3>
+            <h3>{move || title.get(lang).to_owned()}</h3>
             {body}
         </article>
     }

@@ -13,29 +13,31 @@ use crate::pages::Page;
 #[component]
 pub fn Home() -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
+    let lang = i18n.lang();
     let city = use_city();
     view! {
         <section class="hero">
-            <h1>{move || i18n.t().hero_title}</h1>
-            <p>{move || i18n.t().hero_text}</p>
-            <A href=Page::Report.path() attr:class="button button-primary button-big">{move || i18n.t().start_report}</A>
-            <p class="small">{move || i18n.t().call_112_long}</p>
+            <h1>{tr.hero_title}</h1>
+            <p>{tr.hero_text}</p>
+            <A href=Page::Report.path() attr:class="button button-primary button-big">{tr.start_report}</A>
+            <p class="small">{tr.call_112_long}</p>
         </section>
 
         <section class="card" aria-labelledby="lacak-judul">
-            <h2 id="lacak-judul">{move || i18n.t().track_title}</h2>
-            <p>{move || i18n.t().track_text}</p>
+            <h2 id="lacak-judul">{tr.track_title}</h2>
+            <p>{tr.track_text}</p>
             <CodeForm initial=String::new()/>
         </section>
 
         <MyReports/>
 
         <section class="card" aria-labelledby="video-judul">
-            <h2 id="video-judul">{move || i18n.t().videos_title}</h2>
-            <p>{move || i18n.t().videos_text}</p>
+            <h2 id="video-judul">{tr.videos_title}</h2>
+            <p>{tr.videos_text}</p>
             <ul class="agency-list">
                 {move || {
-                    let lang = i18n.lang();
+                    let lang = lang;
                     let agencies = city.config.with(|c| c.as_ref().map(|c| c.city.agencies.clone()).unwrap_or_default());
                     agencies.into_iter().map(|a| {
                         let href = Page::Videos(Some(a.code.clone())).path();
@@ -50,7 +52,7 @@ pub fn Home() -> impl IntoView {
                     }).collect_view()
                 }}
             </ul>
-            <A href=Page::Videos(None).path() attr:class="button">{move || i18n.t().all_videos}</A>
+            <A href=Page::Videos(None).path() attr:class="button">{tr.all_videos}</A>
         </section>
     }
 }

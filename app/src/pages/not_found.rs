@@ -9,11 +9,12 @@ use crate::pages::Page;
 #[component]
 pub fn NotFound() -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
     view! {
         <section class="card">
-            <h1>{move || i18n.t().not_found_title}</h1>
-            <p>{move || i18n.t().not_found_text}</p>
-            <A href=Page::Home.path() attr:class="button button-primary">{move || i18n.t().go_home}</A>
+            <h1>{tr.not_found_title}</h1>
+            <p>{tr.not_found_text}</p>
+            <A href=Page::Home.path() attr:class="button button-primary">{tr.go_home}</A>
         </section>
     }
 }

@@ -74,14 +74,15 @@ enum Finished {
 #[component]
 pub fn ReportPage() -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
     let city = use_city();
     view! {
         {move || match city.config.get() {
             Some(config) => view! { <ReportForm config=config/> }.into_any(),
             None => view! {
                 <section class="card">
-                    <h1>{move || i18n.t().report_title}</h1>
-                    <p role="status">{move || if city.failed.get() { i18n.t().config_failed } else { i18n.t().loading }}</p>
+                    <h1>{tr.report_title}</h1>
+                    <p role="status">{move || if city.failed.get() { tr.config_failed } else { tr.loading }}</p>
                 </section>
             }.into_any(),
         }}
@@ -91,6 +92,8 @@ pub fn ReportPage() -> impl IntoView {
 #[component]
 fn ReportForm(config: portal112_core::dto::PublicConfig) -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
+    let lang = i18n.lang();
     let outbox = expect_context::<Outbox>();
     let config = StoredValue::new(config);
     let draft = RwSignal::new(device::load_draft());
@@ -103,7 +106,7 @@ fn ReportForm(config: portal112_core::dto::PublicConfig) -> impl IntoView {
 
     let error_for = move |field: &'static str| {
         Signal::derive(move || {
-            let lang = i18n.lang();
+            let lang = lang;
             errors.with(|errs| errs.iter().find(|e| e.concerns(field)).map(|e| e.message(lang)))
         })
     };
@@ -183,9 +186,8 @@ fn ReportForm(config: portal112_core::dto::PublicConfig) -> impl IntoView {
     };
 
     let start_over = move |_| {
-        let confirmed = web_sys::window()
-            .and_then(|w| w.confirm_with_message(i18n.t().start_over_confirm).ok())
-            .unwrap_or(true);
+        let confirmed =
+            web_sys::window().and_then(|w| w.confirm_with_message(tr.start_over_confirm).ok()).unwrap_or(true);
         if confirmed {
             let ids = draft.with_untracked(|d| d.photo_ids.clone());
             spawn_local(async move {
@@ -198,7 +200,7 @@ fn ReportForm(config: portal112_core::dto::PublicConfig) -> impl IntoView {
     };
 
     let step_title = move |step: u8| {
-        let t = i18n.t();
+        let t = tr;
         match step {
             0 => t.step_category,
             1 => t.step_location,
@@ -213,7 +215,7 @@ fn ReportForm(config: portal112_core::dto::PublicConfig) -> impl IntoView {
             Some(done) => view! { <Done done=done on_new=move || { finished.set(None); go_to(0); }/> }.into_any(),
             None => view! {
                 <section class="card report">
-                    <h1>{move || i18n.t().report_title}</h1>
+                    <h1>{tr.report_title}</h1>
                     <ol class="steps" aria-hidden="true">
                         {(0..STEPS).map(|s| view! {
                             <li class:done=move || draft.with(|d| d.step > s) class:current=move || draft.with(|d| d.step == s)>
@@ -221,7 +223,7 @@ fn ReportForm(config: portal112_core::dto::PublicConfig) -> impl IntoView {
                             </li>
                         }).collect_view()}
                     </ol>
-                    <p class="small">{move || fill(i18n.t().step_of, &[("n", &(draft.with(|d| d.step) + 1).to_string()), ("total", &STEPS.to_string())])}</p>
+                    <p class="small">{move || fill(tr.step_of, &[("n", &(draft.with(|d| d.step) + 1).to_string()), ("total", &STEPS.to_string())])}</p>
                     <h2 id="langkah-judul" node_ref=heading tabindex="-1">{move || step_title(draft.with(|d| d.step))}</h2>
                     <form novalidate on:submit=|ev| ev.prevent_default()>
                         {move || match draft.with(|d| d.step) {
@@ -232,29 +234,29 @@ fn ReportForm(config: portal112_core::dto::PublicConfig) -> impl IntoView {
                             _ => step_review(draft, config, go_to).into_any(),
                         }}
                         <Show when=move || !errors.with(Vec::is_empty)>
-                            <p class="field-error" role="alert">{move || i18n.t().fix_errors}</p>
+                            <p class="field-error" role="alert">{tr.fix_errors}</p>
                         </Show>
                         <div class="form-nav">
                             <Show when=move || draft.with(|d| d.step > 0)>
                                 <button type="button" class="button" on:click=move |_| { errors.set(Vec::new()); go_to(draft.with_untracked(|d| d.step).saturating_sub(1)); }>
-                                    {move || i18n.t().back}
+                                    {tr.back}
                                 </button>
                             </Show>
                             {move || if draft.with(|d| d.step) < STEPS - 1 {
-                                view! { <button type="button" class="button button-primary" on:click=next>{move || i18n.t().next}</button> }.into_any()
+                                view! { <button type="button" class="button button-primary" on:click=next>{tr.next}</button> }.into_any()
                             } else {
                                 view! {
                                     <button type="button" class="button button-primary" on:click=send disabled=move || sending.get()>
-                                        {move || if sending.get() { i18n.t().sending } else { i18n.t().send }}
+                                        {move || if sending.get() { tr.sending } else { tr.send }}
                                     </button>
                                 }.into_any()
                             }}
                         </div>
                     </form>
                     <p class="small draft-state" role="status">
-                        {move || if saved.get() { i18n.t().draft_saved } else { i18n.t().draft_not_saved }}
+                        {move || if saved.get() { tr.draft_saved } else { tr.draft_not_saved }}
                         " "
-                        <button type="button" class="link" on:click=start_over>{move || i18n.t().start_over}</button>
+                        <button type="button" class="link" on:click=start_over>{tr.start_over}</button>
                     </p>
                 </section>
             }.into_any(),
@@ -263,11 +265,14 @@ fn ReportForm(config: portal112_core::dto::PublicConfig) -> impl IntoView {
 }
 
 /// A labelled text input bound to one draft field, its error next to it.
-#[expect(clippy::too_many_arguments, reason = "one place that wires label, hint, value and error alike for every field")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one place that wires label, hint, value and error alike for every field"
+)]
 fn text_field(
     id: &'static str,
-    label: Signal<&'static str>,
-    hint: Option<Signal<String>>,
+    label: &'static str,
+    hint: Option<String>,
     input_type: &'static str,
     autocomplete: &'static str,
     max: usize,
@@ -303,6 +308,7 @@ fn step_category(
     error: Signal<Option<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
     let selected = Signal::derive(move || draft.with(|d| d.category.clone()));
     let chosen = move || {
         let code = selected.get();
@@ -311,11 +317,11 @@ fn step_category(
     view! {
         <Show when=move || chosen().is_some_and(|c| c.urgent)>
             <p class="notice notice-urgent" role="note">
-                {move || i18n.t().urgent_hint}" "<a href="tel:112">"112"</a>
+                {tr.urgent_hint}" "<a href="tel:112">"112"</a>
             </p>
         </Show>
         <Show when=move || chosen().is_some_and(|c| c.confidential)>
-            <p class="notice" role="note">{move || i18n.t().confidential_hint}</p>
+            <p class="notice" role="note">{tr.confidential_hint}</p>
         </Show>
         <CategoryPicker
             city=config.with_value(|c| c.city.clone())
@@ -332,10 +338,12 @@ fn step_location(
     error_for: impl Fn(&'static str) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
     let location = Signal::derive(move || draft.with(|d| d.location));
     let district = Signal::derive(move || draft.with(|d| d.district.clone()));
     let village = Signal::derive(move || draft.with(|d| d.village.clone()));
-    let (map, boundary, city_name) = config.with_value(|c| (c.city.map.clone(), c.city.boundary.clone(), c.city.city.name.clone()));
+    let (map, boundary, city_name) =
+        config.with_value(|c| (c.city.map.clone(), c.city.boundary.clone(), c.city.city.name.clone()));
     let districts = config.with_value(|c| {
         let mut d: Vec<(String, String)> = c.city.districts.iter().map(|d| (d.code.clone(), d.name.clone())).collect();
         d.sort_by(|a, b| a.1.cmp(&b.1));
@@ -364,10 +372,10 @@ fn step_location(
             error=error_for("location")
         />
         <fieldset id="tanpa-peta" class="field-group">
-            <legend>{move || i18n.t().no_map_title}</legend>
-            <p class="small">{move || i18n.t().no_map_text}</p>
+            <legend>{tr.no_map_title}</legend>
+            <p class="small">{tr.no_map_text}</p>
             <div class="field">
-                <label for="kecamatan">{move || i18n.t().district}</label>
+                <label for="kecamatan">{tr.district}</label>
                 <select
                     id="kecamatan"
                     aria-describedby="kecamatan-galat"
@@ -382,7 +390,7 @@ fn step_location(
                         });
                     }
                 >
-                    <option value="" selected=move || district.get().is_empty()>{move || i18n.t().choose_district}</option>
+                    <option value="" selected=move || district.get().is_empty()>{tr.choose_district}</option>
                     {districts.into_iter().map(|(code, name)| {
                         let c = code.clone();
                         view! { <option value=code selected=move || district.get() == c>{name}</option> }
@@ -391,7 +399,7 @@ fn step_location(
                 <p id="kecamatan-galat" class="field-error" role="alert">{error_for("district")}</p>
             </div>
             <div class="field">
-                <label for="kelurahan">{move || i18n.t().village}</label>
+                <label for="kelurahan">{tr.village}</label>
                 <select
                     id="kelurahan"
                     aria-describedby="kelurahan-galat"
@@ -401,7 +409,7 @@ fn step_location(
                         draft.update(|d| d.village = v);
                     }
                 >
-                    <option value="" selected=move || village.get().is_empty()>{move || i18n.t().choose_village}</option>
+                    <option value="" selected=move || village.get().is_empty()>{tr.choose_village}</option>
                     {move || villages().into_iter().map(|(code, name)| {
                         let c = code.clone();
                         view! { <option value=code selected=move || village.get() == c>{name}</option> }
@@ -411,8 +419,8 @@ fn step_location(
             </div>
             {text_field(
                 "alamat",
-                Signal::derive(move || i18n.t().address),
-                Some(Signal::derive(move || i18n.t().address_hint.to_owned())),
+                tr.address,
+                Some(tr.address_hint.to_owned()),
                 "text",
                 "street-address",
                 portal112_core::validate::ADDRESS_MAX,
@@ -430,12 +438,13 @@ fn step_details(
     error_for: impl Fn(&'static str) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
     let left = move || DESCRIPTION_MAX.saturating_sub(draft.with(|d| d.description.trim().chars().count()));
     let error = error_for("description");
     view! {
         <div class="field">
-            <label for="keterangan">{move || i18n.t().description}</label>
-            <p class="small" id="keterangan-bantuan">{move || i18n.t().description_hint}</p>
+            <label for="keterangan">{tr.description}</label>
+            <p class="small" id="keterangan-bantuan">{tr.description_hint}</p>
             <textarea
                 id="keterangan"
                 rows="6"
@@ -449,7 +458,7 @@ fn step_details(
                 }
             ></textarea>
             <p class="small counter" id="keterangan-sisa" aria-live="polite">
-                {move || fill(i18n.t().characters_left, &[("n", &left().to_string())])}
+                {move || fill(tr.characters_left, &[("n", &left().to_string())])}
             </p>
             <p id="keterangan-galat" class="field-error" role="alert">{error}</p>
         </div>
@@ -467,6 +476,7 @@ fn step_contact(
     error_for: impl Fn(&'static str) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
     let anonymous = Signal::derive(move || draft.with(|d| d.anonymous));
     view! {
         <div class="field switch">
@@ -481,15 +491,15 @@ fn step_contact(
                     draft.update(|d| d.anonymous = on);
                 }
             />
-            <label for="anonim">{move || i18n.t().anonymous}</label>
-            <p class="small" id="anonim-bantuan">{move || i18n.t().anonymous_hint}</p>
+            <label for="anonim">{tr.anonymous}</label>
+            <p class="small" id="anonim-bantuan">{tr.anonymous_hint}</p>
         </div>
         <Show when=move || !anonymous.get()>
-            <p class="notice">{move || i18n.t().contact_who_sees}</p>
+            <p class="notice">{tr.contact_who_sees}</p>
             {text_field(
                 "nama",
-                Signal::derive(move || i18n.t().name),
-                Some(Signal::derive(move || i18n.t().optional.to_owned())),
+                tr.name,
+                Some(tr.optional.to_owned()),
                 "text",
                 "name",
                 portal112_core::validate::NAME_MAX,
@@ -499,8 +509,8 @@ fn step_contact(
             )}
             {text_field(
                 "telepon",
-                Signal::derive(move || i18n.t().phone),
-                Some(Signal::derive(move || format!("{} 0812 3456 7890", i18n.t().optional))),
+                tr.phone,
+                Some(format!("{} 0812 3456 7890", tr.optional)),
                 "tel",
                 "tel",
                 32,
@@ -510,8 +520,8 @@ fn step_contact(
             )}
             {text_field(
                 "email",
-                Signal::derive(move || i18n.t().email),
-                Some(Signal::derive(move || i18n.t().optional.to_owned())),
+                tr.email,
+                Some(tr.optional.to_owned()),
                 "email",
                 "email",
                 254,
@@ -529,22 +539,24 @@ fn step_review(
     go_to: impl Fn(u8) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let row = move |label: Signal<&'static str>, value: Signal<String>, step: u8| {
+    let tr = i18n.t();
+    let lang = i18n.lang();
+    let row = move |label: &'static str, value: Signal<String>, step: u8| {
         view! {
             <div class="review-row">
                 <dt>{label}</dt>
                 <dd>{value}</dd>
-                <dd><button type="button" class="link" on:click=move |_| go_to(step)>{move || i18n.t().edit}<span class="visually-hidden">" "{label}</span></button></dd>
+                <dd><button type="button" class="link" on:click=move |_| go_to(step)>{tr.edit}<span class="visually-hidden">" "{label}</span></button></dd>
             </div>
         }
     };
     let category = Signal::derive(move || {
-        let lang = i18n.lang();
+        let lang = lang;
         let code = draft.with(|d| d.category.clone());
         config.with_value(|c| c.city.category(&code).map(|c| c.name.get(lang).to_owned())).unwrap_or_default()
     });
     let place = Signal::derive(move || {
-        let t = i18n.t();
+        let t = tr;
         let d = draft.get();
         let mut parts = Vec::new();
         if let Some(l) = d.location {
@@ -561,22 +573,23 @@ fn step_review(
     let description = Signal::derive(move || draft.with(|d| d.description.trim().to_owned()));
     let photos = Signal::derive(move || draft.with(|d| d.photo_ids.len().to_string()));
     let contact = Signal::derive(move || {
-        let t = i18n.t();
+        let t = tr;
         let d = draft.get();
         if d.anonymous {
             return t.anonymous.to_owned();
         }
-        let parts: Vec<String> = [d.name, d.phone, d.email].into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+        let parts: Vec<String> =
+            [d.name, d.phone, d.email].into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
         if parts.is_empty() { t.not_given.to_owned() } else { parts.join(" · ") }
     });
     view! {
-        <p>{move || i18n.t().review_text}</p>
+        <p>{tr.review_text}</p>
         <dl class="review">
-            {row(Signal::derive(move || i18n.t().category), category, 0)}
-            {row(Signal::derive(move || i18n.t().step_location), place, 1)}
-            {row(Signal::derive(move || i18n.t().description), description, 2)}
-            {row(Signal::derive(move || i18n.t().photos), photos, 2)}
-            {row(Signal::derive(move || i18n.t().step_contact), contact, 3)}
+            {row(tr.category, category, 0)}
+            {row(tr.step_location, place, 1)}
+            {row(tr.description, description, 2)}
+            {row(tr.photos, photos, 2)}
+            {row(tr.step_contact, contact, 3)}
         </dl>
     }
 }
@@ -586,13 +599,14 @@ fn step_review(
 #[component]
 fn Done(done: Finished, on_new: impl Fn() + Copy + 'static) -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
     match done {
         Finished::Waiting => view! {
             <section class="card done" aria-labelledby="selesai-judul">
-                <h1 id="selesai-judul">{move || i18n.t().saved_waiting}</h1>
-                <p>{move || i18n.t().saved_waiting_text}</p>
-                <A href=Page::Home.path() attr:class="button button-primary">{move || i18n.t().my_reports}</A>
-                <button type="button" class="button" on:click=move |_| on_new()>{move || i18n.t().new_report}</button>
+                <h1 id="selesai-judul">{tr.saved_waiting}</h1>
+                <p>{tr.saved_waiting_text}</p>
+                <A href=Page::Home.path() attr:class="button button-primary">{tr.my_reports}</A>
+                <button type="button" class="button" on:click=move |_| on_new()>{tr.new_report}</button>
             </section>
         }
         .into_any(),
@@ -615,16 +629,16 @@ fn Done(done: Finished, on_new: impl Fn() + Copy + 'static) -> impl IntoView {
             let track = Page::Track(Some(code.clone())).path();
             view! {
                 <section class="card done" aria-labelledby="selesai-judul">
-                    <h1 id="selesai-judul">{move || i18n.t().sent_title}</h1>
-                    <p>{move || i18n.t().sent_text}</p>
-                    <p class="small">{move || i18n.t().your_code}</p>
+                    <h1 id="selesai-judul">{tr.sent_title}</h1>
+                    <p>{tr.sent_text}</p>
+                    <p class="small">{tr.your_code}</p>
                     <p class="ticket-code" aria-live="polite">{code.clone()}</p>
                     <div class="row">
-                        <button type="button" class="button" on:click=copy>{move || if copied.get() { i18n.t().copied } else { i18n.t().copy }}</button>
-                        <button type="button" class="button" on:click=share>{move || i18n.t().share}</button>
+                        <button type="button" class="button" on:click=copy>{move || if copied.get() { tr.copied } else { tr.copy }}</button>
+                        <button type="button" class="button" on:click=share>{tr.share}</button>
                     </div>
-                    <A href=track attr:class="button button-primary">{move || i18n.t().track_this}</A>
-                    <button type="button" class="button" on:click=move |_| on_new()>{move || i18n.t().new_report}</button>
+                    <A href=track attr:class="button button-primary">{tr.track_this}</A>
+                    <button type="button" class="button" on:click=move |_| on_new()>{tr.new_report}</button>
                 </section>
             }
             .into_any()
@@ -636,11 +650,8 @@ fn Done(done: Finished, on_new: impl Fn() + Copy + 'static) -> impl IntoView {
 fn share_code(code: &str, lang: Lang, copied: RwSignal<bool>) {
     let Some(window) = web_sys::window() else { return };
     let text = fill(crate::i18n::strings(lang).share_text, &[("code", code)]);
-    let url = format!(
-        "{}{}",
-        window.location().origin().unwrap_or_default(),
-        Page::Track(Some(code.to_owned())).path()
-    );
+    let url =
+        format!("{}{}", window.location().origin().unwrap_or_default(), Page::Track(Some(code.to_owned())).path());
     let navigator = window.navigator();
     let can_share = js_sys::Reflect::has(&navigator, &"share".into()).unwrap_or(false);
     if can_share {

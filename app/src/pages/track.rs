@@ -30,11 +30,12 @@ enum View {
 #[component]
 pub fn TrackPage() -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
     let params = use_params_map();
     let raw = move || params.with(|p| p.get("code")).unwrap_or_default();
     view! {
         <section class="card">
-            <h1>{move || i18n.t().track_page_title}</h1>
+            <h1>{tr.track_page_title}</h1>
             {move || {
                 let raw = raw();
                 if raw.is_empty() {
@@ -44,7 +45,7 @@ pub fn TrackPage() -> impl IntoView {
                     Ok(code) => view! { <Ticket code=code/> }.into_any(),
                     Err(e) => view! {
                         <p class="field-error" role="alert">
-                            {move || match e { CodeError::Typo => i18n.t().track_code_typo, CodeError::Malformed => i18n.t().track_code_malformed }}
+                            {move || match e { CodeError::Typo => tr.track_code_typo, CodeError::Malformed => tr.track_code_malformed }}
                         </p>
                         <CodeForm initial=raw.clone()/>
                     }.into_any(),
@@ -57,6 +58,7 @@ pub fn TrackPage() -> impl IntoView {
 #[component]
 fn Ticket(code: TicketCode) -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
     let view_state = RwSignal::new(View::Loading);
     let live = RwSignal::new(false);
     let abort = StoredValue::new_local(AbortOnDrop::new());
@@ -158,22 +160,22 @@ fn Ticket(code: TicketCode) -> impl IntoView {
 
     view! {
         {move || match view_state.get() {
-            View::Loading => view! { <p role="status">{move || i18n.t().loading}</p> }.into_any(),
+            View::Loading => view! { <p role="status">{tr.loading}</p> }.into_any(),
             View::NotFound => view! {
-                <p class="field-error" role="alert">{move || i18n.t().track_not_found}</p>
+                <p class="field-error" role="alert">{tr.track_not_found}</p>
                 <CodeForm initial=code.to_string()/>
             }.into_any(),
             View::Failed => view! {
-                <p class="field-error" role="alert">{move || i18n.t().track_error}</p>
-                <button type="button" class="button" on:click=move |_| fetch()>{move || i18n.t().retry}</button>
+                <p class="field-error" role="alert">{tr.track_error}</p>
+                <button type="button" class="button" on:click=move |_| fetch()>{tr.retry}</button>
             }.into_any(),
             View::Offline(cached) => view! {
                 <p class="notice" role="status">
-                    {move || i18n.t().track_offline}" "
-                    {cached.is_some().then(|| view! { {move || i18n.t().last_known} })}
+                    {tr.track_offline}" "
+                    {cached.is_some().then(|| view! { {tr.last_known} })}
                 </p>
                 {cached.map(|t| view! { <TicketView ticket=*t live=Signal::derive(|| false) polling=false/> })}
-                <button type="button" class="button" on:click=move |_| fetch()>{move || i18n.t().retry}</button>
+                <button type="button" class="button" on:click=move |_| fetch()>{tr.retry}</button>
             }.into_any(),
             View::Shown(t) => view! {
                 <TicketView ticket=*t live=live.into() polling=poll.with_value(Option::is_some)/>
@@ -185,33 +187,35 @@ fn Ticket(code: TicketCode) -> impl IntoView {
 #[component]
 fn TicketView(ticket: PublicTicket, live: Signal<bool>, polling: bool) -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
+    let lang = i18n.lang();
     let status = ticket.status;
     let t = StoredValue::new(ticket);
     view! {
         <div class="ticket">
             <p class="ticket-code">{t.with_value(|t| t.code.to_string())}</p>
             <p>
-                <span class="small">{move || i18n.t().status}": "</span>
-                <span class=format!("badge status-{}", status.as_str())>{move || status.label(i18n.lang())}</span>
+                <span class="small">{tr.status}": "</span>
+                <span class=format!("badge status-{}", status.as_str())>{move || status.label(lang)}</span>
             </p>
             <p class="small live-state" aria-live="polite">
-                {move || if live.get() { i18n.t().live } else if polling { i18n.t().live_polling } else { "" }}
+                {move || if live.get() { tr.live } else if polling { tr.live_polling } else { "" }}
             </p>
-            {t.with_value(|t| t.confidential).then(|| view! { <p class="notice">{move || i18n.t().confidential_ticket}</p> })}
+            {t.with_value(|t| t.confidential).then(|| view! { <p class="notice">{tr.confidential_ticket}</p> })}
             <dl class="facts">
                 {t.with_value(|t| t.category.clone()).map(|c| view! {
-                    <dt>{move || i18n.t().category}</dt><dd>{move || c.name.get(i18n.lang()).to_owned()}</dd>
+                    <dt>{tr.category}</dt><dd>{move || c.name.get(lang).to_owned()}</dd>
                 })}
                 {t.with_value(|t| t.agency.clone()).map(|a| view! {
-                    <dt>{move || i18n.t().agency}</dt><dd>{move || a.name.get(i18n.lang()).to_owned()}</dd>
+                    <dt>{tr.agency}</dt><dd>{move || a.name.get(lang).to_owned()}</dd>
                 })}
                 {t.with_value(|t| t.district.clone()).map(|d| view! {
-                    <dt>{move || i18n.t().district}</dt><dd>{d.name}</dd>
+                    <dt>{tr.district}</dt><dd>{d.name}</dd>
                 })}
-                <dt>{move || i18n.t().reported_at}</dt><dd>{t.with_value(|t| format_time(&t.created_at))}</dd>
-                <dt>{move || i18n.t().updated_at}</dt><dd>{t.with_value(|t| format_time(&t.updated_at))}</dd>
+                <dt>{tr.reported_at}</dt><dd>{t.with_value(|t| format_time(&t.created_at))}</dd>
+                <dt>{tr.updated_at}</dt><dd>{t.with_value(|t| format_time(&t.updated_at))}</dd>
             </dl>
-            <h2>{move || i18n.t().timeline}</h2>
+            <h2>{tr.timeline}</h2>
             <Timeline entries=t.with_value(|t| t.timeline.clone())/>
         </div>
     }

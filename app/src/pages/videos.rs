@@ -15,6 +15,8 @@ use crate::pages::Page;
 #[component]
 pub fn VideosPage() -> impl IntoView {
     let i18n = use_i18n();
+    let tr = i18n.t();
+    let lang = i18n.lang();
     let city = use_city();
     let params = use_params_map();
     let only = move || params.with(|p| p.get("agency"));
@@ -32,10 +34,10 @@ pub fn VideosPage() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h1>{move || i18n.t().videos_page_title}</h1>
-            <p>{move || i18n.t().videos_intro}</p>
-            <nav class="chips" aria-label=move || i18n.t().videos_page_title>
-                <A href=Page::Videos(None).path() exact=true>{move || i18n.t().all_videos}</A>
+            <h1>{tr.videos_page_title}</h1>
+            <p>{tr.videos_intro}</p>
+            <nav class="chips" aria-label=tr.videos_page_title>
+                <A href=Page::Videos(None).path() exact=true>{tr.all_videos}</A>
                 {move || {
                     let agencies = city.config.with(|c| c.as_ref().map(|c| c.city.agencies.clone()).unwrap_or_default());
                     agencies.into_iter().map(|a| {
@@ -43,30 +45,30 @@ pub fn VideosPage() -> impl IntoView {
                     }).collect_view()
                 }}
             </nav>
-            <p class="small">{move || i18n.t().youtube_notice}</p>
+            <p class="small">{tr.youtube_notice}</p>
         </section>
         {move || {
-            let lang = i18n.lang();
+            let lang = lang;
             let only = only();
             match videos.get() {
-                None => view! { <p class="card" role="status">{i18n.t().loading}</p> }.into_any(),
+                None => view! { <p class="card" role="status">{tr.loading}</p> }.into_any(),
                 Some(Err(())) => view! {
                     <div class="card">
-                        <p class="field-error" role="alert">{i18n.t().config_failed}</p>
-                        <button type="button" class="button" on:click=move |_| load()>{i18n.t().retry}</button>
+                        <p class="field-error" role="alert">{tr.config_failed}</p>
+                        <button type="button" class="button" on:click=move |_| load()>{tr.retry}</button>
                     </div>
                 }.into_any(),
                 Some(Ok(list)) => city.config.with(|c| {
-                    let Some(c) = c else { return view! { <p class="card">{i18n.t().loading}</p> }.into_any() };
+                    let Some(c) = c else { return view! { <p class="card">{tr.loading}</p> }.into_any() };
                     c.city.agencies.iter().filter(|a| only.as_ref().is_none_or(|o| *o == a.code)).map(|a| {
                         let mine: Vec<Video> = list.iter().filter(|v| v.agency == a.code).cloned().collect();
                         let heading_id = format!("video-{}", a.code);
                         view! {
                             <section class="card" aria-labelledby=heading_id.clone()>
-                                <h2 id=heading_id.clone()>{fill(i18n.t().agency_videos, &[("agency", &a.short_name)])}</h2>
+                                <h2 id=heading_id.clone()>{fill(tr.agency_videos, &[("agency", &a.short_name)])}</h2>
                                 <p class="small">{a.description.get(lang).to_owned()}</p>
                                 {if mine.is_empty() {
-                                    view! { <p>{i18n.t().no_videos}</p> }.into_any()
+                                    view! { <p>{tr.no_videos}</p> }.into_any()
                                 } else {
                                     view! {
                                         <ul class="video-list">

@@ -127,7 +127,13 @@ mod tests {
 
     #[test]
     fn tile_origins() {
-        assert_eq!(tile_origin("https://tile.openstreetmap.org/{z}/{x}/{y}.png").as_deref(), Some("https://tile.openstreetmap.org"));
-        assert_eq!(tile_origin("https://{s}.tiles.example/{z}/{x}/{y}.png").as_deref(), Some("https://*.tiles.example"));
+        assert_eq!(
+            tile_origin("https://tile.openstreetmap.org/{z}/{x}/{y}.png").as_deref(),
+            Some("https://tile.openstreetmap.org")
+        );
+        assert_eq!(
+            tile_origin("https://{s}.tiles.example/{z}/{x}/{y}.png").as_deref(),
+            Some("https://*.tiles.example")
+        );
     }
 }

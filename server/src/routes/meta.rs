@@ -1,9 +1,9 @@
 //! The city configuration, health, and the API's own description.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use portal112_core::dto::PublicConfig;
 
 use crate::state::AppState;
@@ -33,7 +33,8 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
         Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "database unavailable"}))).into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "database unavailable"})))
+                .into_response()
         }
     }
 }

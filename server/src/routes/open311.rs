@@ -144,8 +144,12 @@ pub async fn top_level(
         ("requests", "GET") => list_requests(&state, request.uri().query().unwrap_or(""), lang, format).await,
         ("requests", "POST") => post_request(&state, ip, request, lang, format).await,
         ("discovery" | "services" | "requests", _) => {
-            return Open311Error { status: StatusCode::METHOD_NOT_ALLOWED, description: "method not allowed".into(), format }
-                .into_response();
+            return Open311Error {
+                status: StatusCode::METHOD_NOT_ALLOWED,
+                description: "method not allowed".into(),
+                format,
+            }
+            .into_response();
         }
         _ => return not_found(lang, format),
     };
@@ -153,7 +157,8 @@ pub async fn top_level(
 }
 
 fn not_found(lang: Lang, format: Format) -> Response {
-    Open311Error { status: StatusCode::NOT_FOUND, description: ErrorKind::NotFound.message(lang), format }.into_response()
+    Open311Error { status: StatusCode::NOT_FOUND, description: ErrorKind::NotFound.message(lang), format }
+        .into_response()
 }
 
 #[derive(Debug, Serialize)]
@@ -293,7 +298,11 @@ struct AttrValue {
 }
 
 /// `GET /open311/v2/services/{service_code}.{json|xml}`
-pub async fn service_definition(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
+pub async fn service_definition(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let lang = request_lang(&headers);
     let Some((code, format)) = split_format(&file) else {
         return not_found(lang, Format::Json);
@@ -496,12 +505,17 @@ async fn list_requests(state: &AppState, query: &str, lang: Lang, format: Format
     let (start, end) = (date("start_date")?, date("end_date")?);
     if filter.codes.is_none() {
         // The specification's default window when no dates are given.
-        filter.since = start.or_else(|| end.map_or(Some(now_millis() - DEFAULT_WINDOW_MS), |e| Some(e - DEFAULT_WINDOW_MS)));
+        filter.since =
+            start.or_else(|| end.map_or(Some(now_millis() - DEFAULT_WINDOW_MS), |e| Some(e - DEFAULT_WINDOW_MS)));
         filter.until = end;
     }
     let number = |name: &str, default: u32, max: u32| -> Result<u32, AppError> {
         match q.get(name).filter(|s| !s.is_empty()) {
-            Some(s) => s.parse::<u32>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| AppError::field(ErrorKind::InvalidValue, name)),
+            Some(s) => s
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| AppError::field(ErrorKind::InvalidValue, name)),
             None => Ok(default),
         }
     };
@@ -582,12 +596,22 @@ fn open311_field(field: &str) -> &str {
     }
 }
 
-async fn post_request(state: &AppState, ip: std::net::IpAddr, request: Request, lang: Lang, format: Format) -> Result<Response, AppError> {
+async fn post_request(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    request: Request,
+    lang: Lang,
+    format: Format,
+) -> Result<Response, AppError> {
     state.report_limiter.check(ip)?;
     let idempotency_key = request
         .headers()
         .get("idempotency-key")
-        .map(|v| v.to_str().map(str::to_owned).map_err(|_| AppError::field(ErrorKind::IdempotencyKeyInvalid, "Idempotency-Key")))
+        .map(|v| {
+            v.to_str()
+                .map(str::to_owned)
+                .map_err(|_| AppError::field(ErrorKind::IdempotencyKeyInvalid, "Idempotency-Key"))
+        })
         .transpose()?;
     let is_form = request
         .headers()
@@ -599,7 +623,9 @@ async fn post_request(state: &AppState, ip: std::net::IpAddr, request: Request, 
     // Parameters may come in the body (form) or, as some clients do, the query.
     let mut params = parse_query(parts.uri.query().unwrap_or(""))?;
     if is_form {
-        params.extend(parse_query(std::str::from_utf8(&body).map_err(|_| AppError::field(ErrorKind::InvalidValue, "body"))?)?);
+        params.extend(parse_query(
+            std::str::from_utf8(&body).map_err(|_| AppError::field(ErrorKind::InvalidValue, "body"))?,
+        )?);
     } else if !body.is_empty() {
         return Err(ErrorKind::UnsupportedMediaType.into());
     }
@@ -608,7 +634,9 @@ async fn post_request(state: &AppState, ip: std::net::IpAddr, request: Request, 
 
     let get = |name: &str| params.get(name).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let number = |name: &str| -> Result<Option<f64>, AppError> {
-        get(name).map(|s| s.parse::<f64>().map_err(|_| AppError::field(ErrorKind::InvalidCoordinates, name))).transpose()
+        get(name)
+            .map(|s| s.parse::<f64>().map_err(|_| AppError::field(ErrorKind::InvalidCoordinates, name)))
+            .transpose()
     };
     let service_code = get("service_code").ok_or_else(|| AppError::field(ErrorKind::Required, "service_code"))?;
     let location = match (number("lat")?, number("long")?) {

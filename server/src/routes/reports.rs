@@ -1,13 +1,13 @@
 //! `POST /api/v1/reports`: a citizen's report, as JSON or with photos as
 //! `multipart/form-data`.
 
+use axum::Json;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use portal112_core::ErrorKind;
 use portal112_core::dto::{CreatedReport, NewReport};
 use portal112_core::validate::{MAX_PHOTOS, PHOTO_MAX_BYTES};
-use portal112_core::ErrorKind;
 
 use crate::error::AppError;
 use crate::extract::{ClientIp, JSON_BODY_MAX, parse_json, read_body};
@@ -53,16 +53,12 @@ pub async fn create_report(
     state.report_limiter.check(ip)?;
     let idempotency_key = match headers.get("idempotency-key") {
         Some(v) => Some(
-            v.to_str()
-                .map_err(|_| AppError::field(ErrorKind::IdempotencyKeyInvalid, "Idempotency-Key"))?
-                .to_owned(),
+            v.to_str().map_err(|_| AppError::field(ErrorKind::IdempotencyKeyInvalid, "Idempotency-Key"))?.to_owned(),
         ),
         None => None,
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<mime::Mime>().ok());
+    let content_type =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<mime::Mime>().ok());
     let (report, photos) = match content_type {
         Some(m) if m.type_() == mime::APPLICATION && m.subtype() == mime::JSON => {
             let bytes = read_body(request.into_body(), JSON_BODY_MAX).await?;
@@ -76,11 +72,9 @@ pub async fn create_report(
         }
         _ => return Err(ErrorKind::UnsupportedMediaType.into()),
     };
-    let outcome = submit(
-        &state,
-        Submission { report, photos, idempotency_key, source: "web".into(), open311_token: None },
-    )
-    .await?;
+    let outcome =
+        submit(&state, Submission { report, photos, idempotency_key, source: "web".into(), open311_token: None })
+            .await?;
     let body = CreatedReport { code: outcome.ticket.code, ticket: public_ticket(&state.city, &outcome.ticket) };
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     let location = format!("/api/v1/tickets/{}", outcome.ticket.code);

@@ -1,10 +1,10 @@
 //! The staff side: sign-in, the ticket list, a ticket's full record, and
 //! moving tickets along the status machine.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use portal112_core::dto::{Credentials, Role, StaffSession, StaffTicket, StaffTicketPage, TicketUpdate};
 use portal112_core::validate::validate_update;
 use portal112_core::{ErrorKind, Status};

@@ -3,14 +3,14 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use futures_util::Stream;
-use portal112_core::dto::{PublicTicket, TimelineEntry};
 use portal112_core::ErrorKind;
+use portal112_core::dto::{PublicTicket, TimelineEntry};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -73,10 +73,8 @@ pub async fn ticket_events(
     // Subscribe before reading, so nothing falls between the read and the stream.
     let mut notices = state.store.subscribe();
     let ticket = state.store.ticket(&code).await?.ok_or(ErrorKind::TicketNotFound)?;
-    let last_event_id = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok());
+    let last_event_id =
+        headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
     let mut sent = last_event_id.or(resume.after).unwrap_or(0);
     let initial = entries_after(&state, &ticket, sent);
     let mut shutdown = state.shutdown.clone();

@@ -7,10 +7,10 @@
 
 use std::path::{Path as FsPath, PathBuf};
 
+use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use portal112_core::city::{Text, is_youtube_id};
 use portal112_core::dto::{Captions, Role, Video, VideoSource};
 use portal112_core::{ErrorKind, Lang};
@@ -92,7 +92,12 @@ fn stored_video(v: &VideoRecord) -> Video {
             generated: false,
         },
     };
-    Video { id: v.id.clone(), agency: v.agency.clone(), title: Text { id: v.title_id.clone(), en: v.title_en.clone() }, source }
+    Video {
+        id: v.id.clone(),
+        agency: v.agency.clone(),
+        title: Text { id: v.title_id.clone(), en: v.title_en.clone() },
+        source,
+    }
 }
 
 /// What `make videos` leaves for an agency, described by its `video.json`.
@@ -180,7 +185,8 @@ pub async fn add_video(
         upload(&state, multipart).await?
     } else {
         let crate::extract::ApiJson(meta) =
-            <crate::extract::ApiJson<NewVideo> as axum::extract::FromRequest<AppState>>::from_request(request, &state).await?;
+            <crate::extract::ApiJson<NewVideo> as axum::extract::FromRequest<AppState>>::from_request(request, &state)
+                .await?;
         check_meta(&state, &meta)?;
         let youtube_id = meta.youtube_id.clone().ok_or_else(|| AppError::field(ErrorKind::Required, "youtube_id"))?;
         VideoRecord {
@@ -236,7 +242,9 @@ fn video_mime(head: &[u8]) -> Option<(&'static str, &'static str)> {
 
 fn is_webvtt(bytes: &[u8]) -> bool {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    body.starts_with(b"WEBVTT") && matches!(body.get(6), None | Some(b' ' | b'\t' | b'\n' | b'\r')) && std::str::from_utf8(body).is_ok()
+    body.starts_with(b"WEBVTT")
+        && matches!(body.get(6), None | Some(b' ' | b'\t' | b'\n' | b'\r'))
+        && std::str::from_utf8(body).is_ok()
 }
 
 /// Streams the parts of an upload to files, checking each by content; on any
@@ -262,7 +270,9 @@ async fn upload(state: &AppState, mut multipart: Multipart) -> Result<VideoRecor
             poster: None,
             created_at: now_millis(),
         };
-        while let Some(mut field) = multipart.next_field().await.map_err(|_| AppError::from(ErrorKind::InvalidMultipart))? {
+        while let Some(mut field) =
+            multipart.next_field().await.map_err(|_| AppError::from(ErrorKind::InvalidMultipart))?
+        {
             let name = field.name().unwrap_or_default().to_owned();
             match name.as_str() {
                 "meta" => {
@@ -275,20 +285,30 @@ async fn upload(state: &AppState, mut multipart: Multipart) -> Result<VideoRecor
                     written.push(path.clone());
                     let mut size = 0;
                     let mut kind = None;
-                    while let Some(chunk) = field.chunk().await.map_err(|_| AppError::from(ErrorKind::InvalidMultipart))? {
+                    while let Some(chunk) =
+                        field.chunk().await.map_err(|_| AppError::from(ErrorKind::InvalidMultipart))?
+                    {
                         if size == 0 {
-                            kind = Some(video_mime(&chunk).ok_or_else(|| AppError::field(ErrorKind::VideoUnsupported, "video"))?);
+                            kind = Some(
+                                video_mime(&chunk)
+                                    .ok_or_else(|| AppError::field(ErrorKind::VideoUnsupported, "video"))?,
+                            );
                         }
                         size += chunk.len();
                         if size > VIDEO_MAX_BYTES {
-                            return Err(AppError::field(ErrorKind::BodyTooLarge { max_mb: VIDEO_MAX_BYTES >> 20 }, "video"));
+                            return Err(AppError::field(
+                                ErrorKind::BodyTooLarge { max_mb: VIDEO_MAX_BYTES >> 20 },
+                                "video",
+                            ));
                         }
                         file.write_all(&chunk).await.map_err(|e| anyhow::anyhow!("write: {e}"))?;
                     }
                     let (mime, ext) = kind.ok_or_else(|| AppError::field(ErrorKind::VideoUnsupported, "video"))?;
                     file.sync_all().await.map_err(|e| anyhow::anyhow!("sync: {e}"))?;
                     let final_name = format!("{id}.{ext}");
-                    tokio::fs::rename(&path, dir.join(&final_name)).await.map_err(|e| anyhow::anyhow!("rename: {e}"))?;
+                    tokio::fs::rename(&path, dir.join(&final_name))
+                        .await
+                        .map_err(|e| anyhow::anyhow!("rename: {e}"))?;
                     written.push(dir.join(&final_name));
                     record.file_name = Some(final_name);
                     record.mime = Some(mime.into());
@@ -296,19 +316,26 @@ async fn upload(state: &AppState, mut multipart: Multipart) -> Result<VideoRecor
                 "captions_id" | "captions_en" | "poster" => {
                     let bytes = field.bytes().await.map_err(|_| AppError::from(ErrorKind::InvalidMultipart))?;
                     if bytes.len() > SIDE_FILE_MAX_BYTES {
-                        return Err(AppError::field(ErrorKind::BodyTooLarge { max_mb: SIDE_FILE_MAX_BYTES >> 20 }, name));
+                        return Err(AppError::field(
+                            ErrorKind::BodyTooLarge { max_mb: SIDE_FILE_MAX_BYTES >> 20 },
+                            name,
+                        ));
                     }
                     let file_name = if name == "poster" {
                         let photo = crate::photos::clean(&bytes).map_err(|k| AppError::field(k, "poster"))?;
                         let ext = if photo.mime == "image/png" { "png" } else { "jpg" };
-                        tokio::fs::write(dir.join(format!("{id}.poster.{ext}")), &photo.bytes).await.map_err(|e| anyhow::anyhow!("write: {e}"))?;
+                        tokio::fs::write(dir.join(format!("{id}.poster.{ext}")), &photo.bytes)
+                            .await
+                            .map_err(|e| anyhow::anyhow!("write: {e}"))?;
                         format!("{id}.poster.{ext}")
                     } else {
                         if !is_webvtt(&bytes) {
                             return Err(AppError::field(ErrorKind::VideoUnsupported, name));
                         }
                         let lang = &name["captions_".len()..];
-                        tokio::fs::write(dir.join(format!("{id}.{lang}.vtt")), &bytes).await.map_err(|e| anyhow::anyhow!("write: {e}"))?;
+                        tokio::fs::write(dir.join(format!("{id}.{lang}.vtt")), &bytes)
+                            .await
+                            .map_err(|e| anyhow::anyhow!("write: {e}"))?;
                         format!("{id}.{lang}.vtt")
                     };
                     written.push(dir.join(&file_name));
@@ -354,11 +381,16 @@ async fn upload(state: &AppState, mut multipart: Multipart) -> Result<VideoRecor
         (status = 404, description = "No such entry", body = portal112_core::ErrorEnvelope),
     )
 )]
-pub async fn remove_video(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+pub async fn remove_video(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
     staff.require(&[Role::Admin])?;
     let removed = state.store.remove_video(&id, now_millis()).await?.ok_or(ErrorKind::NotFound)?;
     let dir = state.settings.media_dir.join("videos");
-    for file in [&removed.file_name, &removed.captions_id, &removed.captions_en, &removed.poster].into_iter().flatten() {
+    for file in [&removed.file_name, &removed.captions_id, &removed.captions_en, &removed.poster].into_iter().flatten()
+    {
         let _ = tokio::fs::remove_file(dir.join(file)).await;
     }
     state.store.audit(now_millis(), &staff.account.username, "video_remove", &id).await?;

@@ -129,7 +129,9 @@ fn event_from_row(row: &SqliteRow) -> StoreResult<EventRecord> {
         at: row.try_get("at")?,
         actor: row.try_get("actor")?,
         from_status: match from {
-            Some(name) => Some(Status::from_name(&name).ok_or_else(|| StoreError::Corrupt(format!("status {name:?}")))?),
+            Some(name) => {
+                Some(Status::from_name(&name).ok_or_else(|| StoreError::Corrupt(format!("status {name:?}")))?)
+            }
             None => None,
         },
         to_status: status_col(row, "to_status")?,
@@ -305,13 +307,15 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await?;
         if let Some(idem) = &t.idempotency {
-            sqlx::query("INSERT INTO idempotency_keys (key, request_hash, ticket_code, created_at) VALUES (?, ?, ?, ?)")
-                .bind(&idem.key)
-                .bind(&idem.request_hash)
-                .bind(&code)
-                .bind(t.created_at)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO idempotency_keys (key, request_hash, ticket_code, created_at) VALUES (?, ?, ?, ?)",
+            )
+            .bind(&idem.key)
+            .bind(&idem.request_hash)
+            .bind(&code)
+            .bind(t.created_at)
+            .execute(&mut *tx)
+            .await?;
         }
         if let Some(token) = &t.open311_token {
             sqlx::query("INSERT INTO open311_tokens (token, ticket_code) VALUES (?, ?)")
@@ -451,7 +455,11 @@ impl Store for SqliteStore {
         .fetch_optional(&self.reader)
         .await?;
         row.map(|r| {
-            Ok(PhotoRecord { mime: r.try_get("mime")?, bytes: r.try_get("bytes")?, confidential: r.try_get("confidential")? })
+            Ok(PhotoRecord {
+                mime: r.try_get("mime")?,
+                bytes: r.try_get("bytes")?,
+                confidential: r.try_get("confidential")?,
+            })
         })
         .transpose()
     }
@@ -464,7 +472,14 @@ impl Store for SqliteStore {
         code.map(|c| TicketCode::parse(&c).map_err(|_| StoreError::Corrupt(c.clone()))).transpose()
     }
 
-    async fn add_staff(&self, username: &str, password_hash: &str, role: Role, agency: Option<&str>, at: Millis) -> StoreResult<i64> {
+    async fn add_staff(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        agency: Option<&str>,
+        at: Millis,
+    ) -> StoreResult<i64> {
         let id = sqlx::query_scalar(
             "INSERT INTO staff (username, password_hash, role, agency, created_at) VALUES (?, ?, ?, ?, ?) \
              ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role, \

@@ -3,10 +3,7 @@
 //! create staff and API keys through the store, and make real photos.
 //!
 //! Every test file includes this module; not every file uses every helper.
-#![allow(
-    dead_code,
-    reason = "each test crate uses a different subset of the fixtures"
-)]
+#![allow(dead_code, reason = "each test crate uses a different subset of the fixtures")]
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -58,61 +55,31 @@ impl TestApp {
     pub async fn with_settings(adjust: impl FnOnce(&mut Settings)) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
         let city = config::load_city(&city_file()).expect("config/bitung.toml loads");
-        let store = store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .expect("database opens");
-        let mut settings = Settings {
-            media_dir: dir.path().join("media"),
-            ..Settings::default()
-        };
+        let store =
+            store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.expect("database opens");
+        let mut settings = Settings { media_dir: dir.path().join("media"), ..Settings::default() };
         adjust(&mut settings);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let state = AppState::new(city, store.clone(), settings, shutdown_rx);
-        Self {
-            dir,
-            router: router(state.clone()),
-            state,
-            store,
-            shutdown,
-            operator_token: OnceCell::new(),
-        }
+        Self { dir, router: router(state.clone()), state, store, shutdown, operator_token: OnceCell::new() }
     }
 
     /// Sends one request through the router, as a client would.
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("the router never fails");
+        let response = self.router.clone().oneshot(request).await.expect("the router never fails");
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body reads")
-            .to_bytes();
-        TestResponse {
-            status,
-            headers,
-            body,
-        }
+        let body = response.into_body().collect().await.expect("body reads").to_bytes();
+        TestResponse { status, headers, body }
     }
 
     /// Sends a request and returns the response with its body still streaming.
     pub async fn send_streaming(&self, request: Request<Body>) -> axum::response::Response {
-        self.router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("the router never fails")
+        self.router.clone().oneshot(request).await.expect("the router never fails")
     }
 
     pub async fn get(&self, uri: &str) -> TestResponse {
-        self.send(Request::get(uri).body(Body::empty()).expect("request"))
-            .await
+        self.send(Request::get(uri).body(Body::empty()).expect("request")).await
     }
 
     /// A GET with a bearer token.
@@ -133,9 +100,7 @@ impl TestApp {
     /// A POST of JSON with a bearer token.
     pub async fn post_json_as(&self, token: &str, uri: &str, body: &Value) -> TestResponse {
         let mut request = json_request(Method::POST, uri, body);
-        request
-            .headers_mut()
-            .insert(header::AUTHORIZATION, bearer(token));
+        request.headers_mut().insert(header::AUTHORIZATION, bearer(token));
         self.send(request).await
     }
 
@@ -149,20 +114,13 @@ impl TestApp {
     /// A staff account created directly in the store, as `portal112 staff add` does.
     pub async fn add_staff(&self, username: &str, role: Role, agency: Option<&str>) -> i64 {
         let hash = hash_password(PASSWORD).expect("hash");
-        self.store
-            .add_staff(username, &hash, role, agency, now_millis())
-            .await
-            .expect("staff added")
+        self.store.add_staff(username, &hash, role, agency, now_millis()).await.expect("staff added")
     }
 
     /// Signs in through the API and returns the bearer token.
     pub async fn sign_in(&self, username: &str) -> String {
-        let response = self
-            .post_json(
-                "/api/v1/staff/session",
-                &json!({"username": username, "password": PASSWORD}),
-            )
-            .await;
+        let response =
+            self.post_json("/api/v1/staff/session", &json!({"username": username, "password": PASSWORD})).await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
         response.json()["token"].as_str().expect("token").to_owned()
     }
@@ -186,19 +144,14 @@ impl TestApp {
         let mut bytes = [0_u8; 32];
         random_bytes(&mut bytes);
         let key = hex::encode(bytes);
-        self.store
-            .add_api_key(&secret_hash(&key), label, now_millis())
-            .await
-            .expect("key added");
+        self.store.add_api_key(&secret_hash(&key), label, now_millis()).await.expect("key added");
         key
     }
 
     /// How many tickets the database holds, as the staff list counts them.
     pub async fn ticket_total(&self) -> u64 {
         let token = self.operator().await;
-        let response = self
-            .get_as(&token, "/api/v1/staff/tickets?page_size=1")
-            .await;
+        let response = self.get_as(&token, "/api/v1/staff/tickets?page_size=1").await;
         assert_eq!(response.status, StatusCode::OK, "{}", response.text());
         response.json()["total"].as_u64().expect("total")
     }
@@ -207,8 +160,7 @@ impl TestApp {
     /// (for date filters); returns its code in display form.
     pub async fn insert_ticket_at(&self, report: &Value, created_at: Millis) -> String {
         let report: NewReport = serde_json::from_value(report.clone()).expect("a NewReport");
-        let valid = portal112_core::validate::validate_report(&report, &self.state.city)
-            .expect("a valid report");
+        let valid = portal112_core::validate::validate_report(&report, &self.state.city).expect("a valid report");
         let ticket = NewTicket {
             code: random_code(),
             report: valid,
@@ -227,13 +179,7 @@ impl TestApp {
     /// Moves a ticket along as an operator; asserts the 201.
     pub async fn move_ticket(&self, code: &str, update: &Value) -> Value {
         let token = self.operator().await;
-        let response = self
-            .post_json_as(
-                &token,
-                &format!("/api/v1/staff/tickets/{code}/events"),
-                update,
-            )
-            .await;
+        let response = self.post_json_as(&token, &format!("/api/v1/staff/tickets/{code}/events"), update).await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
         response.json()
     }
@@ -249,11 +195,7 @@ impl TestApp {
         let before = self.ticket_total().await;
         let response = self.send(request).await;
         let body = response.assert_error(status, code, field);
-        assert_eq!(
-            self.ticket_total().await,
-            before,
-            "a refused report must not be stored"
-        );
+        assert_eq!(self.ticket_total().await, before, "a refused report must not be stored");
         body
     }
 }
@@ -275,8 +217,7 @@ impl TestResponse {
     /// The body as JSON; panics with the body when it is not.
     #[must_use]
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 
     #[must_use]
@@ -286,16 +227,10 @@ impl TestResponse {
 
     /// Asserts the one error envelope with this status, code and field; returns the body.
     pub fn assert_error(&self, status: StatusCode, code: &str, field: Option<&str>) -> Value {
-        assert!(
-            self.status.as_u16() < 500,
-            "a client mistake answered with {}: {}",
-            self.status,
-            self.text()
-        );
+        assert!(self.status.as_u16() < 500, "a client mistake answered with {}: {}", self.status, self.text());
         assert_eq!(self.status, status, "{}", self.text());
         assert!(
-            self.header("content-type")
-                .is_some_and(|c| c.starts_with("application/json")),
+            self.header("content-type").is_some_and(|c| c.starts_with("application/json")),
             "error bodies are JSON: {:?}",
             self.headers
         );
@@ -325,12 +260,7 @@ pub fn json_request(method: Method, uri: &str, body: &Value) -> Request<Body> {
 
 /// A request with a raw body and content type.
 #[must_use]
-pub fn raw_request(
-    method: Method,
-    uri: &str,
-    content_type: &str,
-    body: impl Into<Body>,
-) -> Request<Body> {
+pub fn raw_request(method: Method, uri: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
     Request::builder()
         .method(method)
         .uri(uri)
@@ -365,21 +295,13 @@ impl Default for Multipart {
 impl Multipart {
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            boundary: "----portal112-test-boundary-7MA4YWxkTrZu0gW".into(),
-            body: Vec::new(),
-        }
+        Self { boundary: "----portal112-test-boundary-7MA4YWxkTrZu0gW".into(), body: Vec::new() }
     }
 
     /// A text part holding JSON, as the app sends the `report`.
     #[must_use]
     pub fn json(self, name: &str, value: &Value) -> Self {
-        self.part(
-            name,
-            None,
-            "application/json",
-            &serde_json::to_vec(value).expect("JSON"),
-        )
+        self.part(name, None, "application/json", &serde_json::to_vec(value).expect("JSON"))
     }
 
     /// A file part.
@@ -388,20 +310,17 @@ impl Multipart {
         self.part(name, Some(file_name), content_type, bytes)
     }
 
-    fn part(
-        mut self,
-        name: &str,
-        file_name: Option<&str>,
-        content_type: &str,
-        bytes: &[u8],
-    ) -> Self {
+    fn part(mut self, name: &str, file_name: Option<&str>, content_type: &str, bytes: &[u8]) -> Self {
         let disposition = match file_name {
             Some(f) => format!("form-data; name=\"{name}\"; filename=\"{f}\""),
             None => format!("form-data; name=\"{name}\""),
         };
         self.body.extend_from_slice(
-            format!("--{}\r\nContent-Disposition: {disposition}\r\nContent-Type: {content_type}\r\n\r\n", self.boundary)
-                .as_bytes(),
+            format!(
+                "--{}\r\nContent-Disposition: {disposition}\r\nContent-Type: {content_type}\r\n\r\n",
+                self.boundary
+            )
+            .as_bytes(),
         );
         self.body.extend_from_slice(bytes);
         self.body.extend_from_slice(b"\r\n");
@@ -411,42 +330,29 @@ impl Multipart {
     /// The finished body as a POST to `uri`.
     #[must_use]
     pub fn request(mut self, uri: &str) -> Request<Body> {
-        self.body
-            .extend_from_slice(format!("--{}--\r\n", self.boundary).as_bytes());
-        raw_request(
-            Method::POST,
-            uri,
-            &format!("multipart/form-data; boundary={}", self.boundary),
-            self.body,
-        )
+        self.body.extend_from_slice(format!("--{}--\r\n", self.boundary).as_bytes());
+        raw_request(Method::POST, uri, &format!("multipart/form-data; boundary={}", self.boundary), self.body)
     }
 }
 
 fn picture(w: u32, h: u32) -> image::RgbImage {
-    image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([(x * 7 % 256) as u8, (y * 5 % 256) as u8, 120])
-    })
+    image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7 % 256) as u8, (y * 5 % 256) as u8, 120]))
 }
 
 /// A real JPEG photo.
 #[must_use]
 pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
-    picture(w, h)
-        .write_to(&mut out, image::ImageFormat::Jpeg)
-        .expect("JPEG encodes");
+    picture(w, h).write_to(&mut out, image::ImageFormat::Jpeg).expect("JPEG encodes");
     out.into_inner()
 }
 
 /// A real PNG with transparency (kept as PNG by the server).
 #[must_use]
 pub fn png_with_alpha(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbaImage::from_fn(w, h, |x, y| {
-        image::Rgba([(x % 256) as u8, (y % 256) as u8, 60, 200])
-    });
+    let img = image::RgbaImage::from_fn(w, h, |x, y| image::Rgba([(x % 256) as u8, (y % 256) as u8, 60, 200]));
     let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
-        .expect("PNG encodes");
+    img.write_to(&mut out, image::ImageFormat::Png).expect("PNG encodes");
     out.into_inner()
 }
 
@@ -454,9 +360,7 @@ pub fn png_with_alpha(w: u32, h: u32) -> Vec<u8> {
 #[must_use]
 pub fn webp(w: u32, h: u32) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
-    picture(w, h)
-        .write_to(&mut out, image::ImageFormat::WebP)
-        .expect("WebP encodes");
+    picture(w, h).write_to(&mut out, image::ImageFormat::WebP).expect("WebP encodes");
     out.into_inner()
 }
 
@@ -497,10 +401,7 @@ pub fn random_code() -> TicketCode {
 #[must_use]
 pub fn with_typo(code: &str) -> String {
     let mut symbols: Vec<char> = code.chars().collect();
-    let i = symbols
-        .iter()
-        .position(char::is_ascii_alphanumeric)
-        .expect("a symbol");
+    let i = symbols.iter().position(char::is_ascii_alphanumeric).expect("a symbol");
     // Any other symbol of the alphabet; 'O'/'I'/'L' would read as 0 and 1.
     symbols[i] = if symbols[i] == '7' { '8' } else { '7' };
     symbols.into_iter().collect()
@@ -513,14 +414,8 @@ pub fn encode(value: &str) -> String {
 }
 
 /// The public statuses in order of a ticket's happy life.
-pub const HAPPY_PATH: [Status; 6] = [
-    Status::Received,
-    Status::Verified,
-    Status::Assigned,
-    Status::InProgress,
-    Status::Resolved,
-    Status::Closed,
-];
+pub const HAPPY_PATH: [Status; 6] =
+    [Status::Received, Status::Verified, Status::Assigned, Status::InProgress, Status::Resolved, Status::Closed];
 
 /// An element of a parsed XML document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -572,21 +467,12 @@ pub fn parse_xml(text: &str) -> XmlNode {
         }
     };
     loop {
-        match reader
-            .read_event()
-            .unwrap_or_else(|e| panic!("not well-formed XML ({e}): {text}"))
-        {
-            Event::Start(e) => stack.push(XmlNode {
-                name: name_of(e.name().as_ref()),
-                text: String::new(),
-                children: Vec::new(),
-            }),
+        match reader.read_event().unwrap_or_else(|e| panic!("not well-formed XML ({e}): {text}")) {
+            Event::Start(e) => {
+                stack.push(XmlNode { name: name_of(e.name().as_ref()), text: String::new(), children: Vec::new() })
+            }
             Event::Empty(e) => {
-                let node = XmlNode {
-                    name: name_of(e.name().as_ref()),
-                    text: String::new(),
-                    children: Vec::new(),
-                };
+                let node = XmlNode { name: name_of(e.name().as_ref()), text: String::new(), children: Vec::new() };
                 attach(&mut stack, node);
             }
             Event::End(_) => {
@@ -612,11 +498,7 @@ pub fn parse_xml(text: &str) -> XmlNode {
                         other => panic!("undeclared entity &{other};"),
                     },
                 };
-                stack
-                    .last_mut()
-                    .expect("text inside an element")
-                    .text
-                    .push(c);
+                stack.last_mut().expect("text inside an element").text.push(c);
             }
             Event::Eof => break,
             _ => {}

@@ -1,0 +1,60 @@
+# Portal 112 Bitung — the two commands a newcomer needs:
+#   make run    install what is missing, build everything, serve on http://127.0.0.1:8080
+#   make test   install what tests need and run every test
+# Tools are pinned and cached per user (scripts/install-tools.sh), so only the
+# first run on a machine is slow.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+TOOLS ?= $(HOME)/.cache/portal112/tools
+export PORTAL112_TOOLS := $(TOOLS)
+export PATH := $(TOOLS)/bin:$(HOME)/.cargo/bin:$(PATH)
+export TRUNK_SKIP_VERSION_CHECK := true
+export CARGO_TERM_COLOR ?= never
+
+LISTEN ?= 127.0.0.1:8080
+DATABASE_URL ?= sqlite://data/portal112.db
+
+.PHONY: run test app server tools tools-test lint unit e2e screenshots bench videos clean
+
+## run: build the app and the server, then serve the portal with the Bitung configuration
+run: tools app server
+	@echo "Portal 112 Bitung: http://$(LISTEN)/"
+	./target/release/portal112 --database "$(DATABASE_URL)" --config config/bitung.toml serve --listen "$(LISTEN)" --dist dist
+
+tools:
+	scripts/install-tools.sh build
+
+tools-test:
+	scripts/install-tools.sh test
+
+## app: the browser app, built offline by Trunk into dist/ (wasm-opt -Oz), precompressed
+app: tools
+	cargo fetch --locked
+	trunk build --release --offline=true
+	scripts/compress-dist.sh dist
+
+server:
+	cargo build --release --locked -p portal112-server
+
+## test: formatting, lints, unit/property/integration tests, and the browser tests
+test: tools-test lint unit app e2e
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --locked --workspace --all-targets -- -D warnings
+	cargo clippy --locked --target wasm32-unknown-unknown -p portal112-app -- -D warnings
+	node scripts/gen-areas.mjs config/bitung.toml --check
+
+unit:
+	cargo test --locked -p portal112-core -p portal112-server -p portal112-app
+
+e2e: app
+	cargo test --locked -p portal112-e2e -- --test-threads=1
+
+## screenshots: a 360 px screenshot of every page into screenshots/ (made by the browser tests)
+screenshots: e2e
+	@ls -1 screenshots/
+
+clean:
+	rm -rf dist target/wasm32-unknown-unknown
