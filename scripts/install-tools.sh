@@ -5,17 +5,26 @@
 # ($PORTAL112_TOOLS, default ~/.cache/portal112/tools) so fresh clones and CI
 # runs reuse them; a tool already present at the pinned version costs nothing.
 #
-# usage: scripts/install-tools.sh [build|test|all]
+# usage: scripts/install-tools.sh [build|test|fuzz|schemathesis|bench|all]
 #   build: what `make run` needs (wasm target, trunk, wasm-bindgen, wasm-opt, npm deps)
 #   test:  build + Chromium and chromedriver for the browser tests
+#   fuzz:  cargo-fuzz (libFuzzer; run on stable with RUSTC_BOOTSTRAP=1, see fuzz/README.md)
+#   schemathesis: schemathesis in its own virtualenv under the cache
+#   bench: oha, nginx, brotli, Chromium and Lighthouse (with its trace-engine patch)
 set -euo pipefail
 
 TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=0.2.130
 WASM_OPT_VERSION=0.116.1
+CARGO_FUZZ_VERSION=0.13.2
+OHA_VERSION=1.16.0
+SCHEMATHESIS_VERSION=4.32.5
+LIGHTHOUSE_VERSION=12.2.3
 
 what="${1:-build}"
 root="${PORTAL112_TOOLS:-$HOME/.cache/portal112/tools}"
+# Virtualenvs and npm-installed tools live beside the cargo-built ones.
+cache="$(dirname "$root")"
 mkdir -p "$root/bin"
 export PATH="$root/bin:$PATH"
 
@@ -68,9 +77,60 @@ test_tools() {
   apt_packages chromium chromium-driver
 }
 
+fuzz_tools() {
+  # libfuzzer-sys compiles libFuzzer's C++ sources.
+  command -v g++ >/dev/null || apt_packages g++
+  cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" cargo-fuzz --locked
+}
+
+# The virtualenv is keyed by version, so a new pin gets a fresh one.
+schemathesis_tools() {
+  local venv="$cache/schemathesis-$SCHEMATHESIS_VERSION"
+  if [ -x "$venv/bin/schemathesis" ] && "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+    return 0
+  fi
+  say "installing schemathesis $SCHEMATHESIS_VERSION (one-time, cached in $venv)"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+}
+
+# Lighthouse 12 (13 needs Node 22) in its own folder under the cache, with
+# the trace-engine fix for Chromium >= 156 (see /work/shared/TOOLCHAIN.md):
+# the field `chrome_frame_reporter` was renamed `frame_reporter`.
+lighthouse_tools() {
+  local dir="$cache/lighthouse-$LIGHTHOUSE_VERSION"
+  if [ ! -x "$dir/node_modules/.bin/lighthouse" ]; then
+    say "installing lighthouse $LIGHTHOUSE_VERSION (one-time, cached in $dir)"
+    mkdir -p "$dir"
+    [ -f "$dir/package.json" ] || echo '{"private": true}' >"$dir/package.json"
+    npm install --prefix "$dir" --save-exact --no-audit --no-fund --loglevel=error "lighthouse@$LIGHTHOUSE_VERSION"
+  fi
+  local handler="$dir/node_modules/@paulirish/trace_engine/models/trace/handlers/ScreenshotsHandler.js"
+  local old='evt.args.data.beginEvent.args.chrome_frame_reporter.frame_sequence'
+  local new='(evt.args.data.beginEvent.args.chrome_frame_reporter ?? evt.args.data.beginEvent.args.frame_reporter)?.frame_sequence'
+  if grep -qF "$old" "$handler" && ! grep -qF "$new" "$handler"; then
+    say "patching the Lighthouse trace engine for this Chromium"
+    OLD="$old" NEW="$new" perl -0pi -e 's/\Q$ENV{OLD}\E/$ENV{NEW}/g' "$handler"
+  fi
+}
+
+bench_tools() {
+  command -v nginx >/dev/null || apt_packages nginx
+  command -v brotli >/dev/null || apt_packages brotli
+  command -v npm >/dev/null || apt_packages nodejs npm
+  apt_packages chromium
+  cargo_tool oha "$OHA_VERSION" oha --locked
+  lighthouse_tools
+}
+
+
 case "$what" in
   build) build_tools ;;
   test) build_tools; test_tools ;;
-  all) build_tools; test_tools ;;
-  *) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+  fuzz) fuzz_tools ;;
+  schemathesis) schemathesis_tools ;;
+  bench) bench_tools ;;
+  all) build_tools; test_tools; fuzz_tools; schemathesis_tools; bench_tools ;;
+  *) echo "usage: $0 [build|test|fuzz|schemathesis|bench|all]" >&2; exit 2 ;;
 esac

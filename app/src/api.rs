@@ -67,6 +67,13 @@ impl Drop for AbortOnDrop {
 }
 
 async fn into_json<T: DeserializeOwned>(result: Result<Response, gloo_net::Error>) -> Result<T, ApiFailure> {
+    into_json_text(result).await.map(|(value, _)| value)
+}
+
+/// The decoded body and its JSON text (for keeping on the device as is).
+async fn into_json_text<T: DeserializeOwned>(
+    result: Result<Response, gloo_net::Error>,
+) -> Result<(T, String), ApiFailure> {
     let response = match result {
         Ok(r) => r,
         Err(gloo_net::Error::JsError(e)) if e.name == "AbortError" => return Err(ApiFailure::Aborted),
@@ -74,11 +81,13 @@ async fn into_json<T: DeserializeOwned>(result: Result<Response, gloo_net::Error
     };
     let status = response.status();
     if response.ok() {
-        return response.json::<T>().await.map_err(|_| ApiFailure::Unexpected { status });
+        let text = response.text().await.map_err(|_| ApiFailure::Network)?;
+        return crate::json::from_str::<T>(&text).map(|v| (v, text)).ok_or(ApiFailure::Unexpected { status });
     }
-    match response.json::<ErrorEnvelope>().await {
-        Ok(envelope) => Err(ApiFailure::Server { status, error: envelope.error }),
-        Err(_) => Err(ApiFailure::Unexpected { status }),
+    let text = response.text().await.unwrap_or_default();
+    match crate::json::from_str::<ErrorEnvelope>(&text) {
+        Some(envelope) => Err(ApiFailure::Server { status, error: envelope.error }),
+        None => Err(ApiFailure::Unexpected { status }),
     }
 }
 
@@ -89,14 +98,18 @@ fn accept_language(lang: Lang) -> &'static str {
     }
 }
 
-/// The city: map, districts, agencies, categories.
-pub async fn config(abort: Option<AbortSignal>) -> Result<PublicConfig, ApiFailure> {
-    into_json(Request::get("/api/v1/config").abort_signal(abort.as_ref()).send().await).await
+/// The city: map, districts, agencies, categories; with its JSON text.
+pub async fn config(abort: Option<AbortSignal>) -> Result<(PublicConfig, String), ApiFailure> {
+    into_json_text(Request::get("/api/v1/config").abort_signal(abort.as_ref()).send().await).await
 }
 
-/// A ticket's public view.
-pub async fn ticket(code: &TicketCode, lang: Lang, abort: Option<AbortSignal>) -> Result<PublicTicket, ApiFailure> {
-    into_json(
+/// A ticket's public view; with its JSON text.
+pub async fn ticket(
+    code: &TicketCode,
+    lang: Lang,
+    abort: Option<AbortSignal>,
+) -> Result<(PublicTicket, String), ApiFailure> {
+    into_json_text(
         Request::get(&format!("/api/v1/tickets/{}", code.compact()))
             .header("Accept-Language", accept_language(lang))
             .abort_signal(abort.as_ref())
@@ -120,7 +133,7 @@ pub async fn send_report(
     lang: Lang,
 ) -> Result<CreatedReport, ApiFailure> {
     let form = FormData::new().map_err(|_| ApiFailure::Network)?;
-    let json = serde_json::to_string(report).map_err(|_| ApiFailure::Unexpected { status: 0 })?;
+    let json = crate::json::to_string(report).ok_or(ApiFailure::Unexpected { status: 0 })?;
     let options = BlobPropertyBag::new();
     options.set_type("application/json");
     let parts = js_sys::Array::of1(&JsValue::from_str(&json));
@@ -159,7 +172,7 @@ impl TicketFeed {
         let url = format!("/api/v1/tickets/{}/events?after={after_seq}", code.compact());
         let source = web_sys::EventSource::new(&url).ok()?;
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-            if let Some(entry) = e.data().as_string().and_then(|d| serde_json::from_str::<TimelineEntry>(&d).ok()) {
+            if let Some(entry) = e.data().as_string().and_then(|d| crate::json::from_str::<TimelineEntry>(&d)) {
                 on_entry(entry);
             }
         });

@@ -1,9 +1,9 @@
 //! The root: language, city configuration, outbox, layout and the route table.
 
 use leptos::prelude::*;
+
+use crate::fresh::IntoFresh;
 use leptos::task::spawn_local;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{ParamSegment, StaticSegment};
 use portal112_core::Lang;
 use portal112_core::dto::PublicConfig;
 use wasm_bindgen::JsCast;
@@ -14,7 +14,7 @@ use crate::components::header::Header;
 use crate::device;
 use crate::i18n::{I18n, fill, use_i18n};
 use crate::outbox::Outbox;
-use crate::pages::{self, Page};
+use crate::pages::{self, Nav, Page};
 
 /// The city configuration: the cached copy at once, then the server's.
 #[derive(Debug, Clone, Copy)]
@@ -24,13 +24,14 @@ pub struct CityConfig {
 }
 
 impl CityConfig {
-    fn load(self) {
+    /// Fetches the configuration (again).
+    pub fn load(self) {
         self.failed.set(false);
         spawn_local(async move {
             let abort = AbortOnDrop::new();
             match api::config(abort.signal()).await {
-                Ok(c) => {
-                    device::cache_config(&c);
+                Ok((c, json)) => {
+                    device::cache_config_json(&json);
                     self.config.set(Some(c));
                 }
                 Err(_) => self.failed.set(self.config.with_untracked(Option::is_none)),
@@ -39,10 +40,16 @@ impl CityConfig {
     }
 }
 
-/// The city configuration context.
+/// The city configuration pages render with: a snapshot taken when the page
+/// is built. Pages need not react to a refreshed configuration (it changes
+/// rarely); the next page or language switch picks it up.
+#[derive(Debug, Clone, Copy)]
+pub struct Config(pub StoredValue<PublicConfig>);
+
+/// The configuration snapshot of the current page.
 #[must_use]
-pub fn use_city() -> CityConfig {
-    expect_context::<CityConfig>()
+pub fn use_config() -> StoredValue<PublicConfig> {
+    expect_context::<Config>().0
 }
 
 /// Whether the browser believes it is online, kept current.
@@ -84,30 +91,49 @@ pub fn App() -> impl IntoView {
     let outbox = Outbox::start(lang.into());
     provide_context(outbox);
 
-    view! {
-        <Router>
-            // Everything is rebuilt when the language changes (see `I18n::t`);
-            // drafts, the outbox and tickets live outside the view and survive.
-            {move || {
-                lang.track();
-                view! {
-                    <Header/>
-                    <OfflineBanner/>
-                    <DeliveredNotice/>
-                    <main id="isi" tabindex="-1">
-                        <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
-                            <Route path=StaticSegment("") view=pages::home::Home/>
-                            <Route path=StaticSegment(Page::REPORT) view=pages::report::ReportPage/>
-                            <Route path=StaticSegment(Page::TRACK) view=pages::track::TrackPage/>
-                            <Route path=(StaticSegment(Page::TRACK), ParamSegment("code")) view=pages::track::TrackPage/>
-                            <Route path=StaticSegment(Page::VIDEOS) view=pages::videos::VideosPage/>
-                            <Route path=(StaticSegment(Page::VIDEOS), ParamSegment("agency")) view=pages::videos::VideosPage/>
-                        </Routes>
-                    </main>
-                    <Footer/>
-                }
-            }}
-        </Router>
+    let nav = Nav::start();
+    provide_context(nav);
+    let tr_lang = lang;
+    // Pages are built once a configuration (cached or fresh) is there.
+    let ready = Memo::new(move |_| city.config.with(Option::is_some));
+
+    // Everything is rebuilt when the language changes (see `I18n::t`);
+    // drafts, the outbox and tickets live outside the view and survive.
+    move || {
+        let tr = crate::i18n::strings(tr_lang.get());
+        view! {
+            <Header/>
+            <OfflineBanner/>
+            <DeliveredNotice/>
+            <main id="isi" tabindex="-1">
+                {move || {
+                    let page = nav.page.get();
+                    ready.track();
+                    let Some(config) = city.config.get_untracked() else {
+                        return view! {
+                            <section class="card">
+                                <p role="status">{move || if city.failed.get() { tr.config_failed } else { tr.loading }}</p>
+                                <div class="contents" hidden=move || !(city.failed.get())>
+                                    <button type="button" class="button" on:click=move |_| city.load()>{tr.retry}</button>
+                                                                </div>
+                            </section>
+                        }
+                        .fresh();
+                    };
+                    provide_context(Config(StoredValue::new(config)));
+                    match page {
+                        Page::Home => pages::home::Home().fresh(),
+                        Page::Report => pages::report::ReportForm().fresh(),
+                        Page::Track(code) => view! { <pages::track::TrackPage code=code/> }.fresh(),
+                        Page::Videos(agency) => view! { <pages::videos::VideosPage agency=agency/> }.fresh(),
+                        Page::NotFound => pages::not_found::NotFound().fresh(),
+                    }
+                }}
+            </main>
+            <footer class="footer">
+                <p>{tr.footer}</p>
+            </footer>
+        }
     }
 }
 
@@ -117,9 +143,9 @@ fn OfflineBanner() -> impl IntoView {
     let tr = i18n.t();
     let Online(online) = expect_context::<Online>();
     view! {
-        <Show when=move || !online.get()>
+        <div class="contents" hidden=move || online.get()>
             <p class="banner banner-offline" role="status">{tr.offline_banner}</p>
-        </Show>
+                </div>
     }
 }
 
@@ -139,19 +165,7 @@ fn DeliveredNotice() -> impl IntoView {
                     <button type="button" class="link" on:click=move |_| outbox.delivered.set(None)>{tr.close}</button>
                 </div>
             }
+            .fresh()
         })}
-    }
-}
-
-#[component]
-fn Footer() -> impl IntoView {
-    let i18n = use_i18n();
-    let tr = i18n.t();
-    let city = use_city();
-    view! {
-        <footer class="footer">
-            <p>{tr.footer}</p>
-            <p class="small">{move || city.config.with(|c| c.as_ref().map(|c| c.city.city.area_data_credit.clone()))}</p>
-        </footer>
     }
 }

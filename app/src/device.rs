@@ -23,13 +23,13 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 fn read<T: DeserializeOwned>(key: &str) -> Option<T> {
-    serde_json::from_str(&storage()?.get_item(key).ok()??).ok()
+    crate::json::from_str(&storage()?.get_item(key).ok()??)
 }
 
 /// Writes a value; false when the browser refused (storage full or disabled).
 fn write<T: Serialize>(key: &str, value: &T) -> bool {
     let Some(s) = storage() else { return false };
-    serde_json::to_string(value).is_ok_and(|json| s.set_item(key, &json).is_ok())
+    crate::json::to_string(value).is_some_and(|json| s.set_item(key, &json).is_ok())
 }
 
 fn remove(key: &str) {
@@ -210,9 +210,12 @@ pub fn cached_ticket(code: &str) -> Option<PublicTicket> {
     read(&format!("{TICKET_PREFIX}{code}"))
 }
 
-/// Keeps the public view of a ticket for offline use.
-pub fn cache_ticket(t: &PublicTicket) {
-    write(&format!("{TICKET_PREFIX}{}", t.code.compact()), t);
+/// Keeps the public view of a ticket for offline use, as the server sent it
+/// (storing the JSON text spares the app a serialiser for every type in it).
+pub fn cache_ticket_json(code: &str, json: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(&format!("{TICKET_PREFIX}{code}"), json);
+    }
 }
 
 /// The city configuration last fetched, to start instantly and offline.
@@ -221,9 +224,11 @@ pub fn cached_config() -> Option<PublicConfig> {
     read(CONFIG)
 }
 
-/// Keeps the city configuration.
-pub fn cache_config(c: &PublicConfig) {
-    write(CONFIG, c);
+/// Keeps the city configuration as the server sent it.
+pub fn cache_config_json(json: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(CONFIG, json);
+    }
 }
 
 /// The language chosen on this device, if any.
@@ -242,43 +247,45 @@ pub mod photos {
     use super::{Blob, JsCast, JsValue, ObjectStore, Rexie, TransactionMode};
 
     const DB: &str = "portal112";
+    /// IndexedDB failures are not told apart: the caller retries or gives up.
+    const IDB_FAILED: &str = "IndexedDB refused the operation";
     const STORE: &str = "photos";
 
-    async fn open() -> Result<Rexie, String> {
-        Rexie::builder(DB).version(1).add_object_store(ObjectStore::new(STORE)).build().await.map_err(|e| e.to_string())
+    async fn open() -> Result<Rexie, &'static str> {
+        Rexie::builder(DB).version(1).add_object_store(ObjectStore::new(STORE)).build().await.map_err(|_| IDB_FAILED)
     }
 
     /// Stores a photo under `id`.
-    pub async fn put(id: &str, blob: &Blob) -> Result<(), String> {
+    pub async fn put(id: &str, blob: &Blob) -> Result<(), &'static str> {
         let db = open().await?;
-        let tx = db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(|e| e.to_string())?;
-        let store = tx.store(STORE).map_err(|e| e.to_string())?;
-        store.put(blob.as_ref(), Some(&JsValue::from_str(id))).await.map_err(|e| e.to_string())?;
-        tx.done().await.map_err(|e| e.to_string())?;
+        let tx = db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(|_| IDB_FAILED)?;
+        let store = tx.store(STORE).map_err(|_| IDB_FAILED)?;
+        store.put(blob.as_ref(), Some(&JsValue::from_str(id))).await.map_err(|_| IDB_FAILED)?;
+        tx.done().await.map_err(|_| IDB_FAILED)?;
         Ok(())
     }
 
     /// Reads a photo.
-    pub async fn get(id: &str) -> Result<Option<Blob>, String> {
+    pub async fn get(id: &str) -> Result<Option<Blob>, &'static str> {
         let db = open().await?;
-        let tx = db.transaction(&[STORE], TransactionMode::ReadOnly).map_err(|e| e.to_string())?;
-        let store = tx.store(STORE).map_err(|e| e.to_string())?;
-        let value = store.get(JsValue::from_str(id)).await.map_err(|e| e.to_string())?;
+        let tx = db.transaction(&[STORE], TransactionMode::ReadOnly).map_err(|_| IDB_FAILED)?;
+        let store = tx.store(STORE).map_err(|_| IDB_FAILED)?;
+        let value = store.get(JsValue::from_str(id)).await.map_err(|_| IDB_FAILED)?;
         Ok(value.and_then(|v| v.dyn_into::<Blob>().ok()))
     }
 
     /// Removes photos (after they reached the server, or were taken out).
-    pub async fn delete(ids: &[String]) -> Result<(), String> {
+    pub async fn delete(ids: &[String]) -> Result<(), &'static str> {
         if ids.is_empty() {
             return Ok(());
         }
         let db = open().await?;
-        let tx = db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(|e| e.to_string())?;
-        let store = tx.store(STORE).map_err(|e| e.to_string())?;
+        let tx = db.transaction(&[STORE], TransactionMode::ReadWrite).map_err(|_| IDB_FAILED)?;
+        let store = tx.store(STORE).map_err(|_| IDB_FAILED)?;
         for id in ids {
-            store.delete(JsValue::from_str(id)).await.map_err(|e| e.to_string())?;
+            store.delete(JsValue::from_str(id)).await.map_err(|_| IDB_FAILED)?;
         }
-        tx.done().await.map_err(|e| e.to_string())?;
+        tx.done().await.map_err(|_| IDB_FAILED)?;
         Ok(())
     }
 }

@@ -4,7 +4,9 @@ mod api;
 mod app;
 mod components;
 mod device;
+mod fresh;
 mod i18n;
+mod json;
 mod outbox;
 mod pages;
 

@@ -99,7 +99,6 @@ impl Outbox {
         match result {
             Ok(created) => {
                 device::remember_ticket(&created.ticket, &pending.report.category);
-                device::cache_ticket(&created.ticket);
                 let _ = device::photos::delete(&pending.photo_ids).await;
                 self.remove(key);
                 Delivery::Delivered(Box::new(created))

@@ -68,6 +68,8 @@ pub enum ErrorKind {
     IdempotencyKeyInvalid,
     /// Too many requests from this client.
     RateLimited { retry_after_s: u64 },
+    /// Too many failed sign-ins for this account: it is locked for a while.
+    LoginLocked { retry_after_s: u64 },
     /// Missing, unknown or expired credentials.
     Unauthorized,
     /// Wrong username or password.
@@ -128,6 +130,7 @@ impl ErrorKind {
             ErrorKind::IdempotencyConflict => "idempotency_conflict",
             ErrorKind::IdempotencyKeyInvalid => "idempotency_key_invalid",
             ErrorKind::RateLimited { .. } => "rate_limited",
+            ErrorKind::LoginLocked { .. } => "login_locked",
             ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::BadCredentials => "bad_credentials",
             ErrorKind::Forbidden => "forbidden",
@@ -160,7 +163,7 @@ impl ErrorKind {
             ErrorKind::TooManyPhotos { .. } | ErrorKind::PhotoTooLarge { .. } | ErrorKind::BodyTooLarge { .. } => 413,
             ErrorKind::PhotoUnsupported | ErrorKind::UnsupportedMediaType | ErrorKind::VideoUnsupported => 415,
             ErrorKind::MethodNotAllowed => 405,
-            ErrorKind::RateLimited { .. } => 429,
+            ErrorKind::RateLimited { .. } | ErrorKind::LoginLocked { .. } => 429,
             ErrorKind::Internal => 500,
             ErrorKind::Unavailable => 503,
             ErrorKind::Required
@@ -277,6 +280,16 @@ impl ErrorKind {
             ErrorKind::RateLimited { retry_after_s } => (
                 format!("Terlalu banyak permintaan. Coba lagi dalam {retry_after_s} detik."),
                 format!("Too many requests. Try again in {retry_after_s} seconds."),
+            ),
+            ErrorKind::LoginLocked { retry_after_s } => (
+                format!(
+                    "Terlalu banyak percobaan masuk yang gagal untuk akun ini. Demi keamanan, coba lagi dalam \
+                     {retry_after_s} detik."
+                ),
+                format!(
+                    "Too many failed sign-in attempts for this account. For safety, try again in {retry_after_s} \
+                     seconds."
+                ),
             ),
             ErrorKind::Unauthorized => (
                 "Silakan masuk terlebih dahulu, atau sesi Anda telah berakhir.".into(),
@@ -425,6 +438,20 @@ mod tests {
         let kind = ErrorKind::LocationOutside { city: "Kota Bitung".into() };
         assert_eq!(kind.message(Lang::Id), "Lokasi di luar wilayah Kota Bitung.");
         assert_eq!(kind.http_status(), 422);
+    }
+
+    #[test]
+    fn login_lockout_says_how_long_in_both_languages() {
+        let kind = ErrorKind::LoginLocked { retry_after_s: 8 };
+        assert_eq!((kind.code(), kind.http_status()), ("login_locked", 429));
+        assert_eq!(
+            kind.message(Lang::Id),
+            "Terlalu banyak percobaan masuk yang gagal untuk akun ini. Demi keamanan, coba lagi dalam 8 detik."
+        );
+        assert_eq!(
+            kind.message(Lang::En),
+            "Too many failed sign-in attempts for this account. For safety, try again in 8 seconds."
+        );
     }
 
     #[test]

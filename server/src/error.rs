@@ -76,7 +76,7 @@ pub struct Localizable(pub ApiError);
 pub fn api_error_response(e: ApiError) -> Response {
     let status = StatusCode::from_u16(e.kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, Json(e.envelope(Lang::Id))).into_response();
-    if let ErrorKind::RateLimited { retry_after_s } = e.kind {
+    if let ErrorKind::RateLimited { retry_after_s } | ErrorKind::LoginLocked { retry_after_s } = e.kind {
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
     }
     if status == StatusCode::UNAUTHORIZED {

@@ -2,6 +2,7 @@
 //! the staff API, and the static browser app, over an embedded SQLite store.
 
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -10,6 +11,7 @@ pub mod openapi;
 pub mod photos;
 pub mod ratelimit;
 pub mod routes;
+pub mod serve;
 pub mod state;
 pub mod store;
 pub mod view;

@@ -13,6 +13,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use portal112_core::dto::Role;
 use portal112_server::auth::{hash_password, random_token, secret_hash};
 use portal112_server::config::load_city;
+use portal112_server::ratelimit::BackoffPolicy;
+use portal112_server::serve::ServeOptions;
 use portal112_server::view::now_millis;
 use portal112_server::{AppState, Settings, router, store};
 use tokio::sync::watch;
@@ -75,6 +77,17 @@ struct Serve {
     /// Staff sign-in attempts per client address per minute.
     #[arg(long, env = "PORTAL112_LOGIN_RATE", default_value_t = 10)]
     login_rate: u32,
+    /// Failed sign-ins in a row that lock an account (for 1 s, doubling with
+    /// every further failure).
+    #[arg(long, env = "PORTAL112_LOGIN_FAILURES", default_value_t = 5)]
+    login_failures: u32,
+    /// Longest lock of an account after failed sign-ins, in minutes.
+    #[arg(long, env = "PORTAL112_LOGIN_LOCK_MAX_MINUTES", default_value_t = 15)]
+    login_lock_max_minutes: u64,
+    /// Seconds a client has to send a request's headers before its connection
+    /// is closed (also how long an idle kept-alive connection stays open).
+    #[arg(long, env = "PORTAL112_HEADER_TIMEOUT", default_value_t = 10)]
+    header_timeout: u64,
     /// Hours a staff sign-in lasts.
     #[arg(long, env = "PORTAL112_SESSION_HOURS", default_value_t = 12)]
     session_hours: u64,
@@ -192,6 +205,11 @@ async fn serve(common: Common, args: Serve) -> anyhow::Result<()> {
         session_ttl: Duration::from_secs(args.session_hours.max(1) * 3600),
         report_rate_per_minute: args.report_rate,
         login_rate_per_minute: args.login_rate,
+        login_backoff: BackoffPolicy {
+            failures_before_lock: args.login_failures.max(1),
+            first_lock: Duration::from_secs(1),
+            max_lock: Duration::from_mins(args.login_lock_max_minutes.max(1)),
+        },
         media_dir: args.media.clone(),
         dist_dir,
     };
@@ -203,26 +221,31 @@ async fn serve(common: Common, args: Serve) -> anyhow::Result<()> {
     let app = router(state).layer(axum::middleware::from_fn(log_request));
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
-    tracing::info!(address = %args.listen, config = %common.config.display(), "portal112 serving");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down: finishing requests in flight");
-            let _ = stop_tx.send(true);
-        })
-        .await?;
+    // The bound address, so `--listen 127.0.0.1:0` tells which port it got.
+    let address = listener.local_addr().unwrap_or(args.listen);
+    tracing::info!(%address, config = %common.config.display(), "portal112 serving");
+    let options =
+        ServeOptions { header_timeout: Duration::from_secs(args.header_timeout.max(1)), ..Default::default() };
+    portal112_server::serve::serve(listener, app, options, async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        let _ = stop_tx.send(true);
+    })
+    .await?;
     tracing::info!("stopped");
     Ok(())
 }
 
 fn spawn_limiter_cleanup(state: &AppState) {
     let (reports, logins) = (state.report_limiter.clone(), state.login_limiter.clone());
+    let backoff = state.login_backoff.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(portal112_server::ratelimit::FORGET_EVERY);
         loop {
             tick.tick().await;
             reports.forget_idle();
             logins.forget_idle();
+            backoff.forget_idle();
         }
     });
 }

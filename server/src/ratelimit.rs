@@ -4,9 +4,11 @@
 //! generous per address: they stop floods from one source, not a crowd of
 //! citizens reporting the same flood.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
@@ -49,6 +51,120 @@ impl Limiter {
 /// How often idle clients are forgotten.
 pub const FORGET_EVERY: Duration = Duration::from_mins(1);
 
+/// When failed sign-ins lock an account, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackoffPolicy {
+    /// Failures in a row that lock the account (the last of them starts the lock).
+    pub failures_before_lock: u32,
+    /// The first lock; every further failure doubles it.
+    pub first_lock: Duration,
+    /// The longest lock.
+    pub max_lock: Duration,
+}
+
+impl Default for BackoffPolicy {
+    fn default() -> Self {
+        Self { failures_before_lock: 5, first_lock: Duration::from_secs(1), max_lock: Duration::from_mins(15) }
+    }
+}
+
+/// Accounts tracked at most; past this, new names are not tracked (the
+/// per-address limit still holds) rather than letting memory grow.
+const MAX_TRACKED_ACCOUNTS: usize = 100_000;
+
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    locked_until: Option<Instant>,
+    last: Instant,
+}
+
+/// Per-account back-off after failed sign-ins: after
+/// [`BackoffPolicy::failures_before_lock`] failures in a row the account is
+/// locked, first for [`BackoffPolicy::first_lock`], twice as long after each
+/// further failure, up to [`BackoffPolicy::max_lock`]. While locked, sign-ins
+/// are refused without looking at the password, so guessing goes nowhere; a
+/// success clears the count.
+///
+/// Keyed by the username as typed (case-folded), known or not, so the answer
+/// does not tell which accounts exist. The per-address [`Limiter`] in front of
+/// it slows down one source trying many names.
+#[derive(Debug)]
+pub struct LoginBackoff {
+    policy: BackoffPolicy,
+    accounts: Mutex<HashMap<String, Failures>>,
+}
+
+fn key(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+fn whole_seconds(d: Duration) -> u64 {
+    (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
+}
+
+impl LoginBackoff {
+    #[must_use]
+    pub fn new(policy: BackoffPolicy) -> Self {
+        Self { policy, accounts: Mutex::new(HashMap::new()) }
+    }
+
+    fn accounts(&self) -> std::sync::MutexGuard<'_, HashMap<String, Failures>> {
+        // A panic while holding the lock leaves plain counters behind: keep using them.
+        self.accounts.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Refuses while the account is locked, saying how long to wait.
+    pub fn check(&self, username: &str) -> Result<(), ErrorKind> {
+        self.check_at(username, Instant::now())
+    }
+
+    /// [`Self::check`] at a given time.
+    pub fn check_at(&self, username: &str, now: Instant) -> Result<(), ErrorKind> {
+        match self.accounts().get(&key(username)).and_then(|f| f.locked_until) {
+            Some(until) if until > now => Err(ErrorKind::LoginLocked { retry_after_s: whole_seconds(until - now) }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a failed sign-in; returns the lock it starts, if it starts one.
+    pub fn failed(&self, username: &str) -> Option<Duration> {
+        self.failed_at(username, Instant::now())
+    }
+
+    /// [`Self::failed`] at a given time.
+    pub fn failed_at(&self, username: &str, now: Instant) -> Option<Duration> {
+        let mut accounts = self.accounts();
+        let key = key(username);
+        if !accounts.contains_key(&key) && accounts.len() >= MAX_TRACKED_ACCOUNTS {
+            accounts.retain(|_, f| f.locked_until.is_some_and(|u| u > now));
+            if accounts.len() >= MAX_TRACKED_ACCOUNTS {
+                return None;
+            }
+        }
+        let f = accounts.entry(key).or_insert(Failures { count: 0, locked_until: None, last: now });
+        f.count = f.count.saturating_add(1);
+        f.last = now;
+        let beyond = f.count.checked_sub(self.policy.failures_before_lock.max(1))?;
+        let lock = self.policy.first_lock.saturating_mul(1_u32 << beyond.min(30)).min(self.policy.max_lock);
+        f.locked_until = Some(now + lock);
+        Some(lock)
+    }
+
+    /// A successful sign-in: the account starts afresh.
+    pub fn succeeded(&self, username: &str) {
+        self.accounts().remove(&key(username));
+    }
+
+    /// Forgets accounts whose last failure is older than the longest lock and
+    /// that are not locked now; called now and then.
+    pub fn forget_idle(&self) {
+        let now = Instant::now();
+        let keep_for = self.policy.max_lock;
+        self.accounts().retain(|_, f| f.locked_until.is_some_and(|u| u > now) || now.duration_since(f.last) < keep_for);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +178,35 @@ mod tests {
         let Err(ErrorKind::RateLimited { retry_after_s }) = l.check(ip) else { panic!("third request passed") };
         assert!((1..=2).contains(&retry_after_s));
         assert!(l.check(IpAddr::from([10, 0, 0, 2])).is_ok(), "other clients are unaffected");
+    }
+
+    #[test]
+    fn failed_sign_ins_lock_the_account_for_longer_and_longer() {
+        let b = LoginBackoff::new(BackoffPolicy {
+            failures_before_lock: 3,
+            first_lock: Duration::from_secs(2),
+            max_lock: Duration::from_secs(10),
+        });
+        let t0 = Instant::now();
+        assert_eq!(b.failed_at("budi", t0), None);
+        assert_eq!(b.failed_at("budi", t0), None);
+        assert!(b.check_at("budi", t0).is_ok(), "two failures do not lock yet");
+        assert_eq!(b.failed_at("budi", t0), Some(Duration::from_secs(2)));
+        assert_eq!(b.check_at("budi", t0), Err(ErrorKind::LoginLocked { retry_after_s: 2 }));
+        assert_eq!(b.check_at(" BUDI ", t0), Err(ErrorKind::LoginLocked { retry_after_s: 2 }), "same account");
+        assert!(b.check_at("sari", t0).is_ok(), "other accounts are unaffected");
+        let t1 = t0 + Duration::from_millis(2500);
+        assert!(b.check_at("budi", t1).is_ok(), "the lock ends");
+        assert_eq!(b.failed_at("budi", t1), Some(Duration::from_secs(4)), "and doubles on the next failure");
+        assert_eq!(
+            b.check_at("budi", t1 + Duration::from_millis(500)),
+            Err(ErrorKind::LoginLocked { retry_after_s: 4 })
+        );
+        let t2 = t1 + Duration::from_secs(5);
+        assert_eq!(b.failed_at("budi", t2), Some(Duration::from_secs(8)));
+        assert_eq!(b.failed_at("budi", t2 + Duration::from_secs(9)), Some(Duration::from_secs(10)), "capped");
+        b.succeeded("Budi");
+        assert!(b.check_at("budi", t2 + Duration::from_secs(9)).is_ok(), "a success clears the lock");
+        assert_eq!(b.failed_at("budi", t2 + Duration::from_secs(9)), None, "and the count");
     }
 }

@@ -9,7 +9,8 @@ use portal112_core::city::CityConfig;
 use portal112_core::dto::{Limits, PublicConfig};
 use tokio::sync::{Semaphore, watch};
 
-use crate::ratelimit::Limiter;
+use crate::cache::TicketViews;
+use crate::ratelimit::{BackoffPolicy, Limiter, LoginBackoff};
 use crate::store::SharedStore;
 
 /// Tunables of a running server (from the command line).
@@ -23,6 +24,8 @@ pub struct Settings {
     pub report_rate_per_minute: u32,
     /// Staff sign-in attempts per client per minute.
     pub login_rate_per_minute: u32,
+    /// Per-account lock after failed sign-ins.
+    pub login_backoff: BackoffPolicy,
     /// Where uploaded and generated videos live.
     pub media_dir: PathBuf,
     /// The built browser app, if any.
@@ -36,6 +39,7 @@ impl Default for Settings {
             session_ttl: Duration::from_hours(12),
             report_rate_per_minute: 30,
             login_rate_per_minute: 10,
+            login_backoff: BackoffPolicy::default(),
             media_dir: PathBuf::from("data/media"),
             dist_dir: None,
         }
@@ -52,6 +56,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub report_limiter: Arc<Limiter>,
     pub login_limiter: Arc<Limiter>,
+    pub login_backoff: Arc<LoginBackoff>,
+    /// Rendered public ticket views.
+    pub ticket_views: Arc<TicketViews>,
     /// Image decoding is CPU- and memory-heavy: at most this many at once.
     pub photo_slots: Arc<Semaphore>,
     /// Turns true when the server is shutting down; long streams end then.
@@ -76,6 +83,8 @@ impl AppState {
                 settings.login_rate_per_minute,
                 settings.login_rate_per_minute,
             )),
+            login_backoff: Arc::new(LoginBackoff::new(settings.login_backoff)),
+            ticket_views: Arc::new(TicketViews::default()),
             settings: Arc::new(settings),
             photo_slots: Arc::new(Semaphore::new(cpus)),
             shutdown,

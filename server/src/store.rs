@@ -2,8 +2,10 @@
 //! [`Store`]. SQLite (WAL, fsync on commit) is the embedded default; another
 //! backend implements the same trait and routes never notice.
 //!
-//! All SQL lives under this module, always with bound parameters.
+//! All SQL lives under this module, always fixed text with bound parameters
+//! ([`sql`] is the only way to it).
 
+pub mod sql;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -204,6 +206,19 @@ pub struct VideoRecord {
     pub created_at: Millis,
 }
 
+/// One line of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub at: Millis,
+    /// A staff username, `cli`, or the username a failed sign-in typed.
+    pub actor: String,
+    /// `login`, `login_failed`, `login_locked`, `login_refused`, `logout`,
+    /// `ticket_event`, `video_add`, `video_remove`, `staff_add`, `api_key_create`.
+    pub action: String,
+    /// What it concerned (`<code>#<seq>` for ticket events, a video id, ...).
+    pub target: String,
+}
+
 /// A ticket's public timeline grew: sent to every open tracker of the code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketNotice {
@@ -262,9 +277,18 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Appends to the audit trail of staff and administrative actions.
     async fn audit(&self, at: Millis, actor: &str, action: &str, target: &str) -> StoreResult<()>;
 
+    /// The newest `limit` lines of the audit trail, newest first.
+    async fn audit_entries(&self, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+
     /// Notices of every public timeline change, from this process and (for
     /// shared databases) from other instances.
     fn subscribe(&self) -> broadcast::Receiver<TicketNotice>;
+
+    /// A number that grows, before [`Store::change_ticket`] returns, with every
+    /// committed change to an existing ticket (from this process and, for
+    /// shared databases, from other instances as their notices arrive). A view
+    /// rendered while it had one value is current as long as it keeps it.
+    fn revision(&self) -> u64;
 
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -1,5 +1,6 @@
 //! Choosing what happened: categories grouped by agency, with a search box
-//! that matches names, descriptions and keywords in both languages.
+//! that matches names, descriptions and keywords in both languages. The list
+//! is built once; searching only hides what does not match.
 
 use leptos::prelude::*;
 use portal112_core::city::{Category, CityConfig};
@@ -21,10 +22,9 @@ fn fold(s: &str) -> String {
         .collect()
 }
 
-/// Whether every word of the query appears somewhere in the category.
-#[must_use]
-pub fn matches(c: &Category, agency_name: &str, query: &str) -> bool {
-    let haystack = fold(&format!(
+/// The text a category is found by.
+fn haystack(c: &Category, agency_name: &str) -> String {
+    fold(&format!(
         "{} {} {} {} {} {}",
         c.name.id,
         c.name.en,
@@ -32,7 +32,14 @@ pub fn matches(c: &Category, agency_name: &str, query: &str) -> bool {
         c.description.en,
         c.keywords.join(" "),
         agency_name
-    ));
+    ))
+}
+
+/// Whether every word of the query appears somewhere in the category.
+#[must_use]
+#[cfg(test)]
+pub fn matches(c: &Category, agency_name: &str, query: &str) -> bool {
+    let haystack = haystack(c, agency_name);
     fold(query).split_whitespace().all(|w| haystack.contains(w))
 }
 
@@ -47,27 +54,55 @@ pub fn CategoryPicker(
     let tr = i18n.t();
     let lang = i18n.lang();
     let query = RwSignal::new(String::new());
-    let city = StoredValue::new(city);
-    let groups = move || {
-        let lang = lang;
-        let q = query.get();
-        city.with_value(|city| {
-            city.agencies
-                .iter()
-                .filter_map(|a| {
-                    let cats: Vec<Category> = city
-                        .categories
-                        .iter()
-                        .filter(|c| {
-                            c.agency == a.code && matches(c, &format!("{} {}", a.short_name, a.name.get(lang)), &q)
-                        })
-                        .cloned()
-                        .collect();
-                    (!cats.is_empty()).then(|| (a.short_name.clone(), a.name.get(lang).to_owned(), cats))
-                })
-                .collect::<Vec<_>>()
-        })
-    };
+    let words = Memo::new(move |_| fold(&query.get()).split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+    let found = move |hay: &str| words.with(|w| w.iter().all(|w| hay.contains(w.as_str())));
+
+    let groups = city.agencies.iter().map(|a| {
+        let agency_name = format!("{} {} {}", a.short_name, a.name.id, a.name.en);
+        let cats: Vec<(Category, String)> = city
+            .categories
+            .iter()
+            .filter(|c| c.agency == a.code)
+            .map(|c| (c.clone(), haystack(c, &agency_name)))
+            .collect();
+        let hays: Vec<String> = cats.iter().map(|(_, h)| h.clone()).collect();
+        let empty = move || !hays.iter().any(|h| found(h));
+        let items = cats.into_iter().map(|(c, hay)| {
+            let id = format!("kategori-{}", c.code);
+            let code = c.code.clone();
+            let code2 = c.code.clone();
+            view! {
+                <label class="category" for=id.clone() hidden=move || !found(&hay)>
+                    <input
+                        type="radio"
+                        id=id.clone()
+                        name="kategori"
+                        value=c.code.clone()
+                        prop:checked=move || selected.get() == code
+                        on:change=move |_| on_select.run(code2.clone())
+                    />
+                    <span class="category-text">
+                        <span class="category-name">{c.name.get(lang).to_owned()}</span>
+                        <span class="category-desc">{c.description.get(lang).to_owned()}</span>
+                    </span>
+                    {c.urgent.then_some(view! { <span class="badge badge-urgent">"112"</span> })}
+                </label>
+            }
+        });
+        view! {
+            <fieldset class="category-group" hidden=empty>
+                <legend><strong>{a.short_name.clone()}</strong>" · "{a.name.get(lang).to_owned()}</legend>
+                {items.collect_view()}
+            </fieldset>
+        }
+    });
+    let all_hays: Vec<String> = city
+        .categories
+        .iter()
+        .map(|c| haystack(c, &city.agency(&c.agency).map(|a| a.short_name.clone()).unwrap_or_default()))
+        .collect();
+    let nothing = move || !all_hays.iter().any(|h| found(h));
+
     view! {
         <div class="field">
             <label for="cari-kategori">{tr.search_category}</label>
@@ -76,46 +111,13 @@ pub fn CategoryPicker(
                 type="search"
                 autocomplete="off"
                 placeholder=tr.search_category_hint
-                prop:value=move || query.get()
                 on:input=move |ev| query.set(event_target_value(&ev))
             />
         </div>
-        <p id="kategori-galat" class="field-error" role="alert">{move || error.get()}</p>
+        <p id="kategori-galat" class="field-error" role="alert">{error}</p>
+        <p hidden=move || !nothing()>{tr.no_category_found}</p>
         <div class="category-groups" role="radiogroup" aria-labelledby="langkah-judul" aria-describedby="kategori-galat">
-            {move || {
-                let lang = lang;
-                let groups = groups();
-                if groups.is_empty() {
-                    return view! { <p>{tr.no_category_found}</p> }.into_any();
-                }
-                groups.into_iter().map(|(short, name, cats)| view! {
-                    <fieldset class="category-group">
-                        <legend><strong>{short}</strong>" · "{name}</legend>
-                        {cats.into_iter().map(|c| {
-                            let code = c.code.clone();
-                            let code2 = c.code.clone();
-                            let id = format!("kategori-{}", c.code);
-                            view! {
-                                <label class="category" for=id.clone()>
-                                    <input
-                                        type="radio"
-                                        id=id.clone()
-                                        name="kategori"
-                                        value=c.code.clone()
-                                        prop:checked=move || selected.get() == code
-                                        on:change=move |_| on_select.run(code2.clone())
-                                    />
-                                    <span class="category-text">
-                                        <span class="category-name">{c.name.get(lang).to_owned()}</span>
-                                        <span class="category-desc">{c.description.get(lang).to_owned()}</span>
-                                    </span>
-                                    {c.urgent.then(|| view! { <span class="badge badge-urgent">"112"</span> })}
-                                </label>
-                            }
-                        }).collect_view()}
-                    </fieldset>
-                }).collect_view().into_any()
-            }}
+            {groups.collect_view()}
         </div>
     }
 }

@@ -2,11 +2,10 @@
 //! anything is sent) and opens its tracking page.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use portal112_core::{CodeError, TicketCode};
 
 use crate::i18n::use_i18n;
-use crate::pages::Page;
+use crate::pages::{Page, use_nav};
 
 #[component]
 pub fn CodeForm(initial: String) -> impl IntoView {
@@ -14,13 +13,13 @@ pub fn CodeForm(initial: String) -> impl IntoView {
     let tr = i18n.t();
     let value = RwSignal::new(initial);
     let error = RwSignal::new(None::<CodeError>);
-    let navigate = use_navigate();
+    let nav = use_nav();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         match TicketCode::parse(&value.get_untracked()) {
             Ok(code) => {
                 error.set(None);
-                navigate(&Page::Track(Some(code.to_string())).path(), Default::default());
+                nav.go(&Page::Track(Some(code.to_string())));
             }
             Err(e) => error.set(Some(e)),
         }

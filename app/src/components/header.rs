@@ -3,16 +3,17 @@
 //! app loads and the swap does not move anything.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 use portal112_core::Lang;
 
 use crate::device;
 use crate::i18n::use_i18n;
-use crate::pages::Page;
+use crate::pages::{Page, use_nav};
 
 #[component]
 pub fn Header() -> impl IntoView {
     let i18n = use_i18n();
+    let nav = use_nav();
+    let current = move |section: u8| move || (nav.page.get().section() == section).then_some("page");
     let tr = i18n.t();
     let lang = i18n.lang();
     let toggle = move |_| {
@@ -27,10 +28,10 @@ pub fn Header() -> impl IntoView {
         <a class="skip" href="#isi">{tr.skip_to_content}</a>
         <header class="top">
             <div class="top-row">
-                <A href=Page::Home.path() attr:class="brand">
+                <a href=Page::Home.path() class="brand">
                     <span class="brand-mark" aria-hidden="true">"112"</span>
                     <span class="brand-name">{tr.site_title}</span>
-                </A>
+                </a>
                 <button
                     type="button"
                     class="lang"
@@ -46,10 +47,10 @@ pub fn Header() -> impl IntoView {
                 {tr.call_112}
             </a>
             <nav class="nav" aria-label=tr.nav_home>
-                <A href=Page::Home.path() exact=true>{tr.nav_home}</A>
-                <A href=Page::Report.path()>{tr.nav_report}</A>
-                <A href=Page::Track(None).path()>{tr.nav_track}</A>
-                <A href=Page::Videos(None).path()>{tr.nav_videos}</A>
+                <a href=Page::Home.path() aria-current=current(0)>{tr.nav_home}</a>
+                <a href=Page::Report.path() aria-current=current(1)>{tr.nav_report}</a>
+                <a href=Page::Track(None).path() aria-current=current(2)>{tr.nav_track}</a>
+                <a href=Page::Videos(None).path() aria-current=current(3)>{tr.nav_videos}</a>
             </nav>
         </header>
     }

@@ -21,6 +21,13 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::i18n::{fill, use_i18n};
 
+/// A number with `digits` decimals, formatted by the browser (Rust's float
+/// formatting would add kilobytes of WebAssembly for this one use).
+#[must_use]
+pub fn fixed(x: f64, digits: u8) -> String {
+    js_sys::Number::from(x).to_fixed(digits).map(String::from).unwrap_or_default()
+}
+
 /// A fix this good (metres) ends the search for a better one.
 const GOOD_ENOUGH_M: f64 = 50.0;
 /// How long to wait for a good fix before taking the best one so far.
@@ -414,31 +421,31 @@ pub fn MapPicker(
                     aria-label=tr.map_help
                     aria-describedby="peta-bantuan"
                 ></div>
-                <Show when=move || state.get() == MapState::Ready>
+                <div class="contents" hidden=move || !(state.get() == MapState::Ready)>
                     <span class="map-crosshair" aria-hidden="true"></span>
-                </Show>
-                <Show when=move || state.get() != MapState::Ready>
+                                </div>
+                <div class="contents" hidden=move || !(state.get() != MapState::Ready)>
                     <p class="map-overlay">
                         {move || if state.get() == MapState::Failed { tr.map_failed } else { tr.map_loading }}
                     </p>
-                </Show>
+                                </div>
             </div>
             <div class="map-actions">
                 <button type="button" class="button button-quiet" on:click=place_at_center disabled=move || state.get() != MapState::Ready>
                     {tr.mark_center}
                 </button>
-                <Show when=move || location.get().is_some()>
+                <div class="contents" hidden=move || !(location.get().is_some())>
                     <button type="button" class="button button-quiet" on:click=move |_| on_change.run(None)>
                         {tr.remove_pin}
                     </button>
-                </Show>
+                                </div>
             </div>
             <p class="status" aria-live="polite">
                 {move || location.get().map(|l| {
-                    let mut s = fill(tr.pin_placed, &[("lat", &format!("{:.5}", l.lat)), ("lng", &format!("{:.5}", l.lng))]);
+                    let mut s = fill(tr.pin_placed, &[("lat", &fixed(l.lat, 5)), ("lng", &fixed(l.lng, 5))]);
                     if let Some(a) = l.accuracy_m {
                         s.push_str(" · ");
-                        s.push_str(&fill(tr.accuracy, &[("m", &format!("{a:.0}"))]));
+                        s.push_str(&fill(tr.accuracy, &[("m", &fixed(a, 0))]));
                     }
                     s
                 })}

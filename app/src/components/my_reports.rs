@@ -2,17 +2,17 @@
 //! it with their last known status (refreshed when there is a signal).
 
 use leptos::prelude::*;
+
+use crate::fresh::IntoFresh;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 use portal112_core::TicketCode;
 
 use crate::api::{self, AbortOnDrop};
-use crate::app::use_city;
+use crate::app::use_config;
 use crate::device::{self, MyTicket};
 use crate::i18n::use_i18n;
 use crate::outbox::Outbox;
-use crate::pages::Page;
+use crate::pages::{Page, use_nav};
 
 /// How many tickets are refreshed from the server on each visit.
 const REFRESH_AT_MOST: usize = 10;
@@ -22,7 +22,7 @@ pub fn MyReports() -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
     let lang = i18n.lang();
-    let city = use_city();
+    let config = use_config();
     let outbox = expect_context::<Outbox>();
     let tickets = RwSignal::new(device::my_tickets());
     // A delivery in the background adds a ticket.
@@ -38,9 +38,9 @@ pub fn MyReports() -> impl IntoView {
         for t in list.iter().take(REFRESH_AT_MOST) {
             let Ok(code) = TicketCode::parse(&t.code) else { continue };
             let Some(signal) = abort.try_with_value(AbortOnDrop::signal) else { return };
-            if let Ok(fresh) = api::ticket(&code, i18n.lang.get_untracked(), signal).await {
+            if let Ok((fresh, json)) = api::ticket(&code, i18n.lang.get_untracked(), signal).await {
                 device::refresh_my_ticket(&fresh);
-                device::cache_ticket(&fresh);
+                device::cache_ticket_json(code.compact(), &json);
             }
         }
         tickets.try_set(device::my_tickets());
@@ -48,13 +48,10 @@ pub fn MyReports() -> impl IntoView {
 
     let category_name = move |code: &str| {
         let lang = lang;
-        city.config.with(|c| {
-            c.as_ref()
-                .and_then(|c| c.city.category(code).map(|cat| cat.name.get(lang).to_owned()))
-                .unwrap_or_else(|| code.to_owned())
-        })
+        config
+            .with_value(|c| c.city.category(code).map_or_else(|| code.to_owned(), |cat| cat.name.get(lang).to_owned()))
     };
-    let navigate = use_navigate();
+    let nav = use_nav();
 
     view! {
         <section class="card" aria-labelledby="laporan-saya">
@@ -66,8 +63,7 @@ pub fn MyReports() -> impl IntoView {
                     let key2 = p.key.clone();
                     let key3 = p.key.clone();
                     let name = category_name(&p.report.category);
-                    let navigate = navigate.clone();
-                    let refused = p.refused.clone();
+                                        let refused = p.refused.clone();
                     let class = if refused.is_some() { "pending refused" } else { "pending" };
                     view! {
                         <li class=class>
@@ -85,7 +81,7 @@ pub fn MyReports() -> impl IntoView {
                                         }>
                                         {move || if outbox.is_busy() { tr.sending } else { tr.send_now }}
                                     </button>
-                                }.into_any(),
+                                }.fresh(),
                                 Some(message) => view! {
                                     <span class="badge badge-bad">{tr.refused_title}</span>
                                     <span class="field-error">{message}</span>
@@ -93,7 +89,7 @@ pub fn MyReports() -> impl IntoView {
                                         // Back into the form, with the same key, to be fixed.
                                         if !device::load_draft().is_empty() {
                                             // An unfinished report is in the form: finish or clear it first.
-                                            navigate(&Page::Report.path(), Default::default());
+                                            nav.go(&Page::Report);
                                             return;
                                         }
                                         if let Some(p) = outbox.items.get_untracked().into_iter().find(|p| p.key == key2) {
@@ -115,7 +111,7 @@ pub fn MyReports() -> impl IntoView {
                                             draft.step = 4;
                                             device::save_draft(&draft);
                                             outbox.remove(&p.key);
-                                            navigate(&Page::Report.path(), Default::default());
+                                            nav.go(&Page::Report);
                                         }
                                     }>{tr.edit_again}</button>
                                     <button type="button" class="button button-quiet" on:click=move |_| {
@@ -126,29 +122,29 @@ pub fn MyReports() -> impl IntoView {
                                             });
                                         }
                                     }>{tr.discard}</button>
-                                }.into_any(),
+                                }.fresh(),
                             }}
                         </li>
                     }
-                }).collect_view()}
+                }).collect_view().fresh()}
                 {move || tickets.get().into_iter().map(|t: MyTicket| {
                     let href = Page::Track(Some(t.code.clone())).path();
                     let name = category_name(&t.category);
                     let status = t.status;
                     view! {
                         <li>
-                            <A href=href>
+                            <a href=href>
                                 <span class="code">{t.code.clone()}</span>
                                 <span class="what">{name}</span>
-                                <span class=format!("badge status-{}", status.as_str())>{move || status.label(lang)}</span>
-                            </A>
+                                <span class=format!("badge status-{}", status.as_str())>{status.label(lang)}</span>
+                            </a>
                         </li>
                     }
-                }).collect_view()}
+                }).collect_view().fresh()}
             </ul>
-            <Show when=move || tickets.with(Vec::is_empty) && outbox.items.with(Vec::is_empty)>
+            <div class="contents" hidden=move || !(tickets.with(Vec::is_empty) && outbox.items.with(Vec::is_empty))>
                 <p>{tr.my_reports_empty}</p>
-            </Show>
+                        </div>
         </section>
     }
 }

@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
+
+use crate::fresh::IntoFresh;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -165,12 +167,12 @@ pub fn PhotoPicker(
                             </button>
                         </li>
                     }
-                }).collect_view()}
+                }).collect_view().fresh()}
             </ul>
-            <Show when=move || { preparing.get() > 0 }>
+            <div class="contents" hidden=move || !(preparing.get() > 0)>
                 <p class="status" role="status">{tr.photo_preparing}</p>
-            </Show>
-            <Show when=move || { photo_ids.with(Vec::len) + preparing.get() < max }>
+                        </div>
+            <div class="contents" hidden=move || !(photo_ids.with(Vec::len) + preparing.get() < max)>
                 <input
                     id="foto-input"
                     class="visually-hidden"
@@ -183,7 +185,7 @@ pub fn PhotoPicker(
                 <label class="button file-button" for="foto-input">
                     <span aria-hidden="true">"📷 "</span>{tr.add_photo}
                 </label>
-            </Show>
+                        </div>
             <p id="foto-galat" class="field-error" role="alert">
                 {move || if failed.get() { Some(tr.photo_failed.to_owned()) } else { error.get() }}
             </p>

@@ -38,7 +38,7 @@ pub fn Timeline(entries: Vec<TimelineEntry>) -> impl IntoView {
                 view! {
                     <li>
                         <p class="when">{format_time(&e.at)}</p>
-                        <p><span class=format!("badge status-{}", status.as_str())>{move || status.label(lang)}</span></p>
+                        <p><span class=format!("badge status-{}", status.as_str())>{status.label(lang)}</span></p>
                         {agency.map(|a| view! { <p>{move || fill(tr.handed_to, &[("agency", a.name.get(lang))])}</p> })}
                         {dup.map(|c| view! { <p>{move || fill(tr.duplicate_of, &[("code", &c)])}</p> })}
                         {e.note.map(|n| view! { <p class="note">{n}</p> })}

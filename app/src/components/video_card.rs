@@ -4,6 +4,8 @@
 //! YouTube (and no data spent) until the citizen asks for it.
 
 use leptos::prelude::*;
+
+use crate::fresh::IntoFresh;
 use portal112_core::Lang;
 use portal112_core::dto::{Video, VideoSource};
 
@@ -44,7 +46,7 @@ pub fn VideoCard(video: Video) -> impl IntoView {
             </video>
             {generated.then(|| view! { <p class="small">{tr.made_from_portal}</p> })}
         }
-        .into_any(),
+        .fresh(),
         VideoSource::Youtube { youtube_id, poster_url } => {
             let playing = RwSignal::new(false);
             let src = format!("https://www.youtube-nocookie.com/embed/{youtube_id}?autoplay=1&rel=0");
@@ -60,7 +62,7 @@ pub fn VideoCard(video: Video) -> impl IntoView {
                             allowfullscreen
                             referrerpolicy="strict-origin-when-cross-origin"
                         ></iframe>
-                    }.into_any()
+                    }.fresh()
                 } else {
                     let poster = poster_url.clone();
                     let label = fill(tr.play_video, &[("title", title2.get(lang))]);
@@ -69,15 +71,15 @@ pub fn VideoCard(video: Video) -> impl IntoView {
                             {poster.map(|p| view! { <img src=p alt="" loading="lazy" width="480" height="270"/> })}
                             <span class="play" aria-hidden="true">"▶"</span>
                         </button>
-                    }.into_any()
+                    }.fresh()
                 }}
             }
-            .into_any()
+            .fresh()
         }
     };
     view! {
         <article class="video">
-            <h3>{move || title.get(lang).to_owned()}</h3>
+            <h3>{title.get(lang).to_owned()}</h3>
             {body}
         </article>
     }

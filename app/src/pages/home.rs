@@ -2,9 +2,8 @@
 //! the reports sent from this phone.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
-use crate::app::use_city;
+use crate::app::use_config;
 use crate::components::code_form::CodeForm;
 use crate::components::my_reports::MyReports;
 use crate::i18n::use_i18n;
@@ -15,12 +14,12 @@ pub fn Home() -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
     let lang = i18n.lang();
-    let city = use_city();
+    let config = use_config();
     view! {
         <section class="hero">
             <h1>{tr.hero_title}</h1>
             <p>{tr.hero_text}</p>
-            <A href=Page::Report.path() attr:class="button button-primary button-big">{tr.start_report}</A>
+            <a href=Page::Report.path() class="button button-primary button-big">{tr.start_report}</a>
             <p class="small">{tr.call_112_long}</p>
         </section>
 
@@ -36,23 +35,19 @@ pub fn Home() -> impl IntoView {
             <h2 id="video-judul">{tr.videos_title}</h2>
             <p>{tr.videos_text}</p>
             <ul class="agency-list">
-                {move || {
-                    let lang = lang;
-                    let agencies = city.config.with(|c| c.as_ref().map(|c| c.city.agencies.clone()).unwrap_or_default());
-                    agencies.into_iter().map(|a| {
+                {config.with_value(|c| c.city.agencies.clone()).into_iter().map(|a| {
                         let href = Page::Videos(Some(a.code.clone())).path();
                         view! {
                             <li>
-                                <A href=href>
+                                <a href=href>
                                     <strong>{a.short_name.clone()}</strong>
                                     <span>{a.name.get(lang).to_owned()}</span>
-                                </A>
+                                </a>
                             </li>
                         }
-                    }).collect_view()
-                }}
+                    }).collect_view()}
             </ul>
-            <A href=Page::Videos(None).path() attr:class="button">{tr.all_videos}</A>
+            <a href=Page::Videos(None).path() class="button">{tr.all_videos}</a>
         </section>
     }
 }

@@ -1,7 +1,6 @@
 //! The page for addresses the portal does not have.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::i18n::use_i18n;
 use crate::pages::Page;
@@ -14,7 +13,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="card">
             <h1>{tr.not_found_title}</h1>
             <p>{tr.not_found_text}</p>
-            <A href=Page::Home.path() attr:class="button button-primary">{tr.go_home}</A>
+            <a href=Page::Home.path() class="button button-primary">{tr.go_home}</a>
         </section>
     }
 }

@@ -4,16 +4,17 @@
 
 use leptos::html;
 use leptos::prelude::*;
+
+use crate::fresh::IntoFresh;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 use portal112_core::dto::{CreatedReport, ReportLocation};
 use portal112_core::validate::{DESCRIPTION_MAX, MAX_PHOTOS, validate_report};
 use portal112_core::{ApiError, Lang};
 
 use crate::api::ApiFailure;
-use crate::app::use_city;
+use crate::app::use_config;
 use crate::components::category_picker::CategoryPicker;
-use crate::components::map_picker::MapPicker;
+use crate::components::map_picker::{MapPicker, fixed};
 use crate::components::photo_picker::PhotoPicker;
 use crate::device::{self, Draft, Pending};
 use crate::i18n::{fill, use_i18n};
@@ -71,31 +72,14 @@ enum Finished {
     Waiting,
 }
 
+/// The report form.
 #[component]
-pub fn ReportPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let tr = i18n.t();
-    let city = use_city();
-    view! {
-        {move || match city.config.get() {
-            Some(config) => view! { <ReportForm config=config/> }.into_any(),
-            None => view! {
-                <section class="card">
-                    <h1>{tr.report_title}</h1>
-                    <p role="status">{move || if city.failed.get() { tr.config_failed } else { tr.loading }}</p>
-                </section>
-            }.into_any(),
-        }}
-    }
-}
-
-#[component]
-fn ReportForm(config: portal112_core::dto::PublicConfig) -> impl IntoView {
+pub fn ReportForm() -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
     let lang = i18n.lang();
     let outbox = expect_context::<Outbox>();
-    let config = StoredValue::new(config);
+    let config = use_config();
     let draft = RwSignal::new(device::load_draft());
     let saved = RwSignal::new(true);
     Effect::new(move || draft.with(|d| saved.set(device::save_draft(d))));
@@ -103,6 +87,8 @@ fn ReportForm(config: portal112_core::dto::PublicConfig) -> impl IntoView {
     let finished = RwSignal::new(None::<Finished>);
     let sending = RwSignal::new(false);
     let heading = NodeRef::<html::H2>::new();
+    // The step alone: views that depend on it must not re-run on every keystroke.
+    let step = Memo::new(move |_| draft.with(|d| d.step));
 
     let error_for = move |field: &'static str| {
         Signal::derive(move || {
@@ -212,44 +198,44 @@ fn ReportForm(config: portal112_core::dto::PublicConfig) -> impl IntoView {
 
     view! {
         {move || match finished.get() {
-            Some(done) => view! { <Done done=done on_new=move || { finished.set(None); go_to(0); }/> }.into_any(),
+            Some(done) => view! { <Done done=done on_new=move || { finished.set(None); go_to(0); }/> }.fresh(),
             None => view! {
                 <section class="card report">
                     <h1>{tr.report_title}</h1>
                     <ol class="steps" aria-hidden="true">
                         {(0..STEPS).map(|s| view! {
-                            <li class:done=move || draft.with(|d| d.step > s) class:current=move || draft.with(|d| d.step == s)>
+                            <li class:done=move || { step.get() > s } class:current=move || step.get() == s>
                                 {s + 1}
                             </li>
                         }).collect_view()}
                     </ol>
-                    <p class="small">{move || fill(tr.step_of, &[("n", &(draft.with(|d| d.step) + 1).to_string()), ("total", &STEPS.to_string())])}</p>
-                    <h2 id="langkah-judul" node_ref=heading tabindex="-1">{move || step_title(draft.with(|d| d.step))}</h2>
+                    <p class="small">{move || fill(tr.step_of, &[("n", &(step.get() + 1).to_string()), ("total", &STEPS.to_string())])}</p>
+                    <h2 id="langkah-judul" node_ref=heading tabindex="-1">{move || step_title(step.get())}</h2>
                     <form novalidate on:submit=|ev| ev.prevent_default()>
-                        {move || match draft.with(|d| d.step) {
-                            0 => step_category(draft, config, error_for("category")).into_any(),
-                            1 => step_location(draft, config, error_for).into_any(),
-                            2 => step_details(draft, error_for).into_any(),
-                            3 => step_contact(draft, error_for).into_any(),
-                            _ => step_review(draft, config, go_to).into_any(),
+                        {move || match step.get() {
+                            0 => step_category(draft, config, error_for("category")).fresh(),
+                            1 => step_location(draft, config, error_for).fresh(),
+                            2 => step_details(draft, error_for).fresh(),
+                            3 => step_contact(draft, error_for).fresh(),
+                            _ => step_review(draft, config, go_to).fresh(),
                         }}
-                        <Show when=move || !errors.with(Vec::is_empty)>
+                        <div class="contents" hidden=move || errors.with(Vec::is_empty)>
                             <p class="field-error" role="alert">{tr.fix_errors}</p>
-                        </Show>
+                                                </div>
                         <div class="form-nav">
-                            <Show when=move || draft.with(|d| d.step > 0)>
+                            <div class="contents" hidden=move || !(step.get() > 0)>
                                 <button type="button" class="button" on:click=move |_| { errors.set(Vec::new()); go_to(draft.with_untracked(|d| d.step).saturating_sub(1)); }>
                                     {tr.back}
                                 </button>
-                            </Show>
-                            {move || if draft.with(|d| d.step) < STEPS - 1 {
-                                view! { <button type="button" class="button button-primary" on:click=next>{tr.next}</button> }.into_any()
+                                                        </div>
+                            {move || if step.get() < STEPS - 1 {
+                                view! { <button type="button" class="button button-primary" on:click=next>{tr.next}</button> }.fresh()
                             } else {
                                 view! {
                                     <button type="button" class="button button-primary" on:click=send disabled=move || sending.get()>
                                         {move || if sending.get() { tr.sending } else { tr.send }}
                                     </button>
-                                }.into_any()
+                                }.fresh()
                             }}
                         </div>
                     </form>
@@ -259,7 +245,7 @@ fn ReportForm(config: portal112_core::dto::PublicConfig) -> impl IntoView {
                         <button type="button" class="link" on:click=start_over>{tr.start_over}</button>
                     </p>
                 </section>
-            }.into_any(),
+            }.fresh(),
         }}
     }
 }
@@ -277,7 +263,7 @@ fn text_field(
     autocomplete: &'static str,
     max: usize,
     value: Signal<String>,
-    set: impl Fn(String) + 'static,
+    set: Callback<String>,
     error: Signal<Option<String>>,
 ) -> impl IntoView {
     let hint_id = format!("{id}-bantuan");
@@ -295,7 +281,7 @@ fn text_field(
                 aria-describedby=described
                 aria-invalid=move || error.get().is_some().to_string()
                 prop:value=value
-                on:input=move |ev| set(event_target_value(&ev))
+                on:input=move |ev| set.run(event_target_value(&ev))
             />
             <p id=error_id class="field-error" role="alert">{error}</p>
         </div>
@@ -315,14 +301,14 @@ fn step_category(
         config.with_value(|c| c.city.category(&code).cloned())
     };
     view! {
-        <Show when=move || chosen().is_some_and(|c| c.urgent)>
+        <div class="contents" hidden=move || !(chosen().is_some_and(|c| c.urgent))>
             <p class="notice notice-urgent" role="note">
                 {tr.urgent_hint}" "<a href="tel:112">"112"</a>
             </p>
-        </Show>
-        <Show when=move || chosen().is_some_and(|c| c.confidential)>
+                </div>
+        <div class="contents" hidden=move || !(chosen().is_some_and(|c| c.confidential))>
             <p class="notice" role="note">{tr.confidential_hint}</p>
-        </Show>
+                </div>
         <CategoryPicker
             city=config.with_value(|c| c.city.clone())
             selected=selected
@@ -413,7 +399,7 @@ fn step_location(
                     {move || villages().into_iter().map(|(code, name)| {
                         let c = code.clone();
                         view! { <option value=code selected=move || village.get() == c>{name}</option> }
-                    }).collect_view()}
+                    }).collect_view().fresh()}
                 </select>
                 <p id="kelurahan-galat" class="field-error" role="alert">{error_for("village")}</p>
             </div>
@@ -425,7 +411,7 @@ fn step_location(
                 "street-address",
                 portal112_core::validate::ADDRESS_MAX,
                 Signal::derive(move || draft.with(|d| d.address.clone())),
-                move |v| draft.update(|d| d.address = v),
+                Callback::new(move |v| draft.update(|d| d.address = v)),
                 error_for("address"),
             )}
             <p class="small credit">{credit}</p>
@@ -494,7 +480,7 @@ fn step_contact(
             <label for="anonim">{tr.anonymous}</label>
             <p class="small" id="anonim-bantuan">{tr.anonymous_hint}</p>
         </div>
-        <Show when=move || !anonymous.get()>
+        <div class="contents" hidden=move || anonymous.get()>
             <p class="notice">{tr.contact_who_sees}</p>
             {text_field(
                 "nama",
@@ -504,7 +490,7 @@ fn step_contact(
                 "name",
                 portal112_core::validate::NAME_MAX,
                 Signal::derive(move || draft.with(|d| d.name.clone())),
-                move |v| draft.update(|d| d.name = v),
+                Callback::new(move |v| draft.update(|d| d.name = v)),
                 error_for("contact.name"),
             )}
             {text_field(
@@ -515,7 +501,7 @@ fn step_contact(
                 "tel",
                 32,
                 Signal::derive(move || draft.with(|d| d.phone.clone())),
-                move |v| draft.update(|d| d.phone = v),
+                Callback::new(move |v| draft.update(|d| d.phone = v)),
                 error_for("contact.phone"),
             )}
             {text_field(
@@ -526,10 +512,10 @@ fn step_contact(
                 "email",
                 254,
                 Signal::derive(move || draft.with(|d| d.email.clone())),
-                move |v| draft.update(|d| d.email = v),
+                Callback::new(move |v| draft.update(|d| d.email = v)),
                 error_for("contact.email"),
             )}
-        </Show>
+                </div>
     }
 }
 
@@ -560,7 +546,7 @@ fn step_review(
         let d = draft.get();
         let mut parts = Vec::new();
         if let Some(l) = d.location {
-            parts.push(format!("{} ({:.5}, {:.5})", t.on_map, l.lat, l.lng));
+            parts.push(format!("{} ({}, {})", t.on_map, fixed(l.lat, 5), fixed(l.lng, 5)));
         }
         if let Some(name) = config.with_value(|c| c.city.district(&d.district).map(|x| x.name.clone())) {
             parts.push(format!("Kec. {name}"));
@@ -605,11 +591,11 @@ fn Done(done: Finished, on_new: impl Fn() + Copy + 'static) -> impl IntoView {
             <section class="card done" aria-labelledby="selesai-judul">
                 <h1 id="selesai-judul">{tr.saved_waiting}</h1>
                 <p>{tr.saved_waiting_text}</p>
-                <A href=Page::Home.path() attr:class="button button-primary">{tr.my_reports}</A>
+                <a href=Page::Home.path() class="button button-primary">{tr.my_reports}</a>
                 <button type="button" class="button" on:click=move |_| on_new()>{tr.new_report}</button>
             </section>
         }
-        .into_any(),
+        .fresh(),
         Finished::Sent(created) => {
             let code = created.code.to_string();
             let copied = RwSignal::new(false);
@@ -637,11 +623,11 @@ fn Done(done: Finished, on_new: impl Fn() + Copy + 'static) -> impl IntoView {
                         <button type="button" class="button" on:click=copy>{move || if copied.get() { tr.copied } else { tr.copy }}</button>
                         <button type="button" class="button" on:click=share>{tr.share}</button>
                     </div>
-                    <A href=track attr:class="button button-primary">{tr.track_this}</A>
+                    <a href=track class="button button-primary">{tr.track_this}</a>
                     <button type="button" class="button" on:click=move |_| on_new()>{tr.new_report}</button>
                 </section>
             }
-            .into_any()
+            .fresh()
         }
     }
 }

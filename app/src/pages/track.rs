@@ -2,8 +2,9 @@
 //! polling when the stream cannot be held), and the last known state offline.
 
 use leptos::prelude::*;
+
+use crate::fresh::IntoFresh;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 use portal112_core::dto::{PublicTicket, TimelineEntry};
 use portal112_core::{CodeError, TicketCode};
 
@@ -28,27 +29,26 @@ enum View {
 }
 
 #[component]
-pub fn TrackPage() -> impl IntoView {
+pub fn TrackPage(code: Option<String>) -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
-    let params = use_params_map();
-    let raw = move || params.with(|p| p.get("code")).unwrap_or_default();
+    let raw = move || code.clone().unwrap_or_default();
     view! {
         <section class="card">
             <h1>{tr.track_page_title}</h1>
             {move || {
                 let raw = raw();
                 if raw.is_empty() {
-                    return view! { <CodeForm initial=String::new()/> }.into_any();
+                    return view! { <CodeForm initial=String::new()/> }.fresh();
                 }
                 match TicketCode::parse(&raw) {
-                    Ok(code) => view! { <Ticket code=code/> }.into_any(),
+                    Ok(code) => view! { <Ticket code=code/> }.fresh(),
                     Err(e) => view! {
                         <p class="field-error" role="alert">
                             {move || match e { CodeError::Typo => tr.track_code_typo, CodeError::Malformed => tr.track_code_malformed }}
                         </p>
                         <CodeForm initial=raw.clone()/>
-                    }.into_any(),
+                    }.fresh(),
                 }
             }}
         </section>
@@ -65,17 +65,13 @@ fn Ticket(code: TicketCode) -> impl IntoView {
     let feed = StoredValue::new_local(None::<TicketFeed>);
     let poll = StoredValue::new_local(None::<i32>);
 
-    let store = move |t: &PublicTicket| {
-        device::cache_ticket(t);
-        device::refresh_my_ticket(t);
-    };
-
     let fetch = move || {
         spawn_local(async move {
             let Some(signal) = abort.try_with_value(AbortOnDrop::signal) else { return };
             let next = match api::ticket(&code, i18n.lang.get_untracked(), signal).await {
-                Ok(t) => {
-                    store(&t);
+                Ok((t, json)) => {
+                    device::cache_ticket_json(code.compact(), &json);
+                    device::refresh_my_ticket(&t);
                     View::Shown(Box::new(t))
                 }
                 Err(ApiFailure::Server { status: 404, .. }) => View::NotFound,
@@ -128,7 +124,7 @@ fn Ticket(code: TicketCode) -> impl IntoView {
                         t.status = entry.status;
                         t.updated_at.clone_from(&entry.at);
                         t.timeline.push(entry);
-                        store(t);
+                        device::refresh_my_ticket(t);
                     }
                 });
             },
@@ -160,15 +156,15 @@ fn Ticket(code: TicketCode) -> impl IntoView {
 
     view! {
         {move || match view_state.get() {
-            View::Loading => view! { <p role="status">{tr.loading}</p> }.into_any(),
+            View::Loading => view! { <p role="status">{tr.loading}</p> }.fresh(),
             View::NotFound => view! {
                 <p class="field-error" role="alert">{tr.track_not_found}</p>
                 <CodeForm initial=code.to_string()/>
-            }.into_any(),
+            }.fresh(),
             View::Failed => view! {
                 <p class="field-error" role="alert">{tr.track_error}</p>
                 <button type="button" class="button" on:click=move |_| fetch()>{tr.retry}</button>
-            }.into_any(),
+            }.fresh(),
             View::Offline(cached) => view! {
                 <p class="notice" role="status">
                     {tr.track_offline}" "
@@ -176,10 +172,10 @@ fn Ticket(code: TicketCode) -> impl IntoView {
                 </p>
                 {cached.map(|t| view! { <TicketView ticket=*t live=Signal::derive(|| false) polling=false/> })}
                 <button type="button" class="button" on:click=move |_| fetch()>{tr.retry}</button>
-            }.into_any(),
+            }.fresh(),
             View::Shown(t) => view! {
                 <TicketView ticket=*t live=live.into() polling=poll.with_value(Option::is_some)/>
-            }.into_any(),
+            }.fresh(),
         }}
     }
 }
@@ -196,7 +192,7 @@ fn TicketView(ticket: PublicTicket, live: Signal<bool>, polling: bool) -> impl I
             <p class="ticket-code">{t.with_value(|t| t.code.to_string())}</p>
             <p>
                 <span class="small">{tr.status}": "</span>
-                <span class=format!("badge status-{}", status.as_str())>{move || status.label(lang)}</span>
+                <span class=format!("badge status-{}", status.as_str())>{status.label(lang)}</span>
             </p>
             <p class="small live-state" aria-live="polite">
                 {move || if live.get() { tr.live } else if polling { tr.live_polling } else { "" }}

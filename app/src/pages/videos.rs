@@ -1,25 +1,28 @@
 //! Video: each agency's how-to videos, or one agency's.
 
 use leptos::prelude::*;
+
+use crate::fresh::IntoFresh;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use portal112_core::dto::Video;
 
 use crate::api::{self, AbortOnDrop};
-use crate::app::use_city;
+use crate::app::use_config;
 use crate::components::video_card::VideoCard;
 use crate::i18n::{fill, use_i18n};
 use crate::pages::Page;
 
 #[component]
-pub fn VideosPage() -> impl IntoView {
+pub fn VideosPage(agency: Option<String>) -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
     let lang = i18n.lang();
-    let city = use_city();
-    let params = use_params_map();
-    let only = move || params.with(|p| p.get("agency"));
+    let config = use_config();
+    let agencies: Vec<_> = config
+        .with_value(|c| c.city.agencies.clone())
+        .into_iter()
+        .filter(|a| agency.as_ref().is_none_or(|only| *only == a.code))
+        .collect();
     let videos = RwSignal::new(None::<Result<Vec<Video>, ()>>);
     let abort = StoredValue::new_local(AbortOnDrop::new());
     let load = move || {
@@ -32,55 +35,57 @@ pub fn VideosPage() -> impl IntoView {
     };
     load();
 
+    let chips = config.with_value(|c| c.city.agencies.clone()).into_iter().map(|a| {
+        let here = (agency.as_deref() == Some(a.code.as_str())).then_some("page");
+        view! { <a href=Page::Videos(Some(a.code.clone())).path() aria-current=here>{a.short_name}</a> }
+    });
+
+    // One section per agency; the list inside fills in when the catalogue arrives.
+    let sections = agencies.into_iter().map(|a| {
+        let heading_id = format!("video-{}", a.code);
+        let code = a.code.clone();
+        let list = move || {
+            videos.with(|v| match v {
+                None => view! { <p role="status">{tr.loading}</p> }.fresh(),
+                Some(Err(())) => view! {
+                    <p class="field-error" role="alert">{tr.config_failed}</p>
+                    <button type="button" class="button" on:click=move |_| load()>{tr.retry}</button>
+                }
+                .fresh(),
+                Some(Ok(all)) => {
+                    let mine: Vec<Video> = all.iter().filter(|v| v.agency == code).cloned().collect();
+                    if mine.is_empty() {
+                        view! { <p>{tr.no_videos}</p> }.fresh()
+                    } else {
+                        view! {
+                            <ul class="video-list">
+                                {mine.into_iter().map(|v| view! { <li><VideoCard video=v/></li> }).collect_view()}
+                            </ul>
+                        }
+                        .fresh()
+                    }
+                }
+            })
+        };
+        view! {
+            <section class="card" aria-labelledby=heading_id.clone()>
+                <h2 id=heading_id.clone()>{fill(tr.agency_videos, &[("agency", &a.short_name)])}</h2>
+                <p class="small">{a.description.get(lang).to_owned()}</p>
+                {list}
+            </section>
+        }
+    });
+
     view! {
         <section class="card">
             <h1>{tr.videos_page_title}</h1>
             <p>{tr.videos_intro}</p>
             <nav class="chips" aria-label=tr.videos_page_title>
-                <A href=Page::Videos(None).path() exact=true>{tr.all_videos}</A>
-                {move || {
-                    let agencies = city.config.with(|c| c.as_ref().map(|c| c.city.agencies.clone()).unwrap_or_default());
-                    agencies.into_iter().map(|a| {
-                        view! { <A href=Page::Videos(Some(a.code.clone())).path()>{a.short_name.clone()}</A> }
-                    }).collect_view()
-                }}
+                <a href=Page::Videos(None).path() aria-current=agency.is_none().then_some("page")>{tr.all_videos}</a>
+                {chips.collect_view()}
             </nav>
             <p class="small">{tr.youtube_notice}</p>
         </section>
-        {move || {
-            let lang = lang;
-            let only = only();
-            match videos.get() {
-                None => view! { <p class="card" role="status">{tr.loading}</p> }.into_any(),
-                Some(Err(())) => view! {
-                    <div class="card">
-                        <p class="field-error" role="alert">{tr.config_failed}</p>
-                        <button type="button" class="button" on:click=move |_| load()>{tr.retry}</button>
-                    </div>
-                }.into_any(),
-                Some(Ok(list)) => city.config.with(|c| {
-                    let Some(c) = c else { return view! { <p class="card">{tr.loading}</p> }.into_any() };
-                    c.city.agencies.iter().filter(|a| only.as_ref().is_none_or(|o| *o == a.code)).map(|a| {
-                        let mine: Vec<Video> = list.iter().filter(|v| v.agency == a.code).cloned().collect();
-                        let heading_id = format!("video-{}", a.code);
-                        view! {
-                            <section class="card" aria-labelledby=heading_id.clone()>
-                                <h2 id=heading_id.clone()>{fill(tr.agency_videos, &[("agency", &a.short_name)])}</h2>
-                                <p class="small">{a.description.get(lang).to_owned()}</p>
-                                {if mine.is_empty() {
-                                    view! { <p>{tr.no_videos}</p> }.into_any()
-                                } else {
-                                    view! {
-                                        <ul class="video-list">
-                                            {mine.into_iter().map(|v| view! { <li><VideoCard video=v/></li> }).collect_view()}
-                                        </ul>
-                                    }.into_any()
-                                }}
-                            </section>
-                        }
-                    }).collect_view().into_any()
-                }),
-            }
-        }}
+        {sections.collect_view()}
     }
 }

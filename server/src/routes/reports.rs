@@ -1,7 +1,6 @@
 //! `POST /api/v1/reports`: a citizen's report, as JSON or with photos as
 //! `multipart/form-data`.
 
-use axum::Json;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,8 +11,8 @@ use portal112_core::validate::{MAX_PHOTOS, PHOTO_MAX_BYTES};
 use crate::error::AppError;
 use crate::extract::{ClientIp, JSON_BODY_MAX, parse_json, read_body};
 use crate::intake::{Submission, submit};
+use crate::routes::tickets::render_public;
 use crate::state::AppState;
-use crate::view::public_ticket;
 
 /// Largest request: three full-size photos plus the report.
 pub const REPORT_BODY_MAX: usize = MAX_PHOTOS * PHOTO_MAX_BYTES + 1024 * 1024;
@@ -72,11 +71,23 @@ pub async fn create_report(
         }
         _ => return Err(ErrorKind::UnsupportedMediaType.into()),
     };
+    let revision = state.store.revision();
     let outcome =
         submit(&state, Submission { report, photos, idempotency_key, source: "web".into(), open311_token: None })
             .await?;
-    let body = CreatedReport { code: outcome.ticket.code, ticket: public_ticket(&state.city, &outcome.ticket) };
-    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    // The public view goes into the answer and, since trackers ask for it
+    // next, into the view cache.
+    let view = render_public(&state, &outcome.ticket)?;
+    state.ticket_views.put(outcome.ticket.code, revision, view.clone());
+    let mut body = Vec::with_capacity(view.len() + 32);
+    body.extend_from_slice(b"{\"code\":\"");
+    body.extend_from_slice(outcome.ticket.code.to_string().as_bytes());
+    body.extend_from_slice(b"\",\"ticket\":");
+    body.extend_from_slice(&view);
+    body.push(b'}');
+    let mut response =
+        (StatusCode::CREATED, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)
+            .into_response();
     let location = format!("/api/v1/tickets/{}", outcome.ticket.code);
     if let Ok(v) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, v);

@@ -29,7 +29,8 @@ use crate::view::{format_time, now_millis, parse_time, staff_summary, staff_tick
         (status = 401, description = "Wrong username or password", body = portal112_core::ErrorEnvelope),
         (status = 415, description = "Not JSON", body = portal112_core::ErrorEnvelope),
         (status = 422, description = "A field is missing or wrong", body = portal112_core::ErrorEnvelope),
-        (status = 429, description = "Too many attempts; see Retry-After", body = portal112_core::ErrorEnvelope),
+        (status = 429, description = "Too many attempts from this client (`rate_limited`), or the account is locked after failed sign-ins (`login_locked`); see Retry-After", body = portal112_core::ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn sign_in(
@@ -38,7 +39,14 @@ pub async fn sign_in(
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<Response, AppError> {
     state.login_limiter.check(ip)?;
-    let account = state.store.staff_by_username(credentials.username.trim()).await?;
+    // Usernames are at most 64 characters; whatever else was typed is cut
+    // short before it is kept anywhere.
+    let username: String = credentials.username.trim().chars().take(64).collect();
+    if let Err(locked) = state.login_backoff.check(&username) {
+        state.store.audit(now_millis(), &username, "login_refused", "account locked").await?;
+        return Err(locked.into());
+    }
+    let account = state.store.staff_by_username(&username).await?;
     let hash = account.as_ref().map_or(dummy_hash(), |a| a.password_hash.as_str()).to_owned();
     let password = credentials.password;
     // argon2 takes tens of milliseconds of CPU: keep it off the async workers.
@@ -46,9 +54,16 @@ pub async fn sign_in(
         .await
         .map_err(|e| anyhow::anyhow!("password check: {e}"))?;
     let Some(account) = account.filter(|_| valid) else {
-        state.store.audit(now_millis(), credentials.username.trim(), "login_failed", "").await?;
+        let now = now_millis();
+        state.store.audit(now, &username, "login_failed", "").await?;
+        if let Some(lock) = state.login_backoff.failed(&username) {
+            let target = format!("{} ms", lock.as_millis());
+            state.store.audit(now, &username, "login_locked", &target).await?;
+            tracing::warn!(lock_s = lock.as_secs_f64(), "staff account locked after failed sign-ins");
+        }
         return Err(ErrorKind::BadCredentials.into());
     };
+    state.login_backoff.succeeded(&username);
     let token = random_token();
     let now = now_millis();
     let expires_at = now + i64::try_from(state.settings.session_ttl.as_millis()).unwrap_or(i64::MAX / 2);

@@ -3,7 +3,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -33,11 +33,36 @@ use crate::view::{public_ticket, timeline_entry};
 )]
 pub async fn get_ticket(State(state): State<AppState>, Path(code): Path<String>) -> Result<Response, AppError> {
     let code = parse_code(&code)?;
-    let ticket = state.store.ticket(&code).await?.ok_or(ErrorKind::TicketNotFound)?;
-    let mut response = Json(public_ticket(&state.city, &ticket)).into_response();
-    // Statuses change: let caches check back, but never keep it across users.
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Ok(response)
+    // Read the revision first: a view rendered from an older read is never kept as current.
+    let revision = state.store.revision();
+    let view = if let Some(view) = state.ticket_views.get(&code, revision) {
+        view
+    } else {
+        let ticket = state.store.ticket(&code).await?.ok_or(ErrorKind::TicketNotFound)?;
+        let view = render_public(&state, &ticket)?;
+        state.ticket_views.put(code, revision, view.clone());
+        view
+    };
+    Ok(json_view(view))
+}
+
+/// The public view of a ticket as JSON bytes, as kept in [`AppState::ticket_views`].
+pub fn render_public(state: &AppState, ticket: &crate::store::TicketRecord) -> Result<Bytes, AppError> {
+    let json = serde_json::to_vec(&public_ticket(&state.city, ticket))
+        .map_err(|e| anyhow::anyhow!("public ticket serialisation: {e}"))?;
+    Ok(Bytes::from(json))
+}
+
+fn json_view(view: Bytes) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            // Statuses change: let caches check back, but never keep it across users.
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        view,
+    )
+        .into_response()
 }
 
 /// Where a tracker resumes.

@@ -247,6 +247,38 @@ fn is_webvtt(bytes: &[u8]) -> bool {
         && std::str::from_utf8(body).is_ok()
 }
 
+/// Streams the `video` part to `<id>.<ext>` in `dir`, checking its kind by
+/// its first bytes and its size as it goes; every file made is noted in
+/// `written` so a failed upload leaves nothing behind.
+async fn save_video(
+    field: &mut axum::extract::multipart::Field<'_>,
+    dir: &FsPath,
+    id: &str,
+    written: &mut Vec<PathBuf>,
+) -> Result<(&'static str, String), AppError> {
+    let path = dir.join(format!("{id}.part"));
+    let mut file = tokio::fs::File::create(&path).await.map_err(|e| anyhow::anyhow!("create: {e}"))?;
+    written.push(path.clone());
+    let mut size = 0;
+    let mut kind = None;
+    while let Some(chunk) = field.chunk().await.map_err(|_| AppError::from(ErrorKind::InvalidMultipart))? {
+        if size == 0 {
+            kind = Some(video_mime(&chunk).ok_or_else(|| AppError::field(ErrorKind::VideoUnsupported, "video"))?);
+        }
+        size += chunk.len();
+        if size > VIDEO_MAX_BYTES {
+            return Err(AppError::field(ErrorKind::BodyTooLarge { max_mb: VIDEO_MAX_BYTES >> 20 }, "video"));
+        }
+        file.write_all(&chunk).await.map_err(|e| anyhow::anyhow!("write: {e}"))?;
+    }
+    let (mime, ext) = kind.ok_or_else(|| AppError::field(ErrorKind::VideoUnsupported, "video"))?;
+    file.sync_all().await.map_err(|e| anyhow::anyhow!("sync: {e}"))?;
+    let final_name = format!("{id}.{ext}");
+    tokio::fs::rename(&path, dir.join(&final_name)).await.map_err(|e| anyhow::anyhow!("rename: {e}"))?;
+    written.push(dir.join(&final_name));
+    Ok((mime, final_name))
+}
+
 /// Streams the parts of an upload to files, checking each by content; on any
 /// failure nothing stays behind.
 async fn upload(state: &AppState, mut multipart: Multipart) -> Result<VideoRecord, AppError> {
@@ -280,37 +312,8 @@ async fn upload(state: &AppState, mut multipart: Multipart) -> Result<VideoRecor
                     meta = Some(parse_json::<NewVideo>(&bytes)?);
                 }
                 "video" => {
-                    let path = dir.join(format!("{id}.part"));
-                    let mut file = tokio::fs::File::create(&path).await.map_err(|e| anyhow::anyhow!("create: {e}"))?;
-                    written.push(path.clone());
-                    let mut size = 0;
-                    let mut kind = None;
-                    while let Some(chunk) =
-                        field.chunk().await.map_err(|_| AppError::from(ErrorKind::InvalidMultipart))?
-                    {
-                        if size == 0 {
-                            kind = Some(
-                                video_mime(&chunk)
-                                    .ok_or_else(|| AppError::field(ErrorKind::VideoUnsupported, "video"))?,
-                            );
-                        }
-                        size += chunk.len();
-                        if size > VIDEO_MAX_BYTES {
-                            return Err(AppError::field(
-                                ErrorKind::BodyTooLarge { max_mb: VIDEO_MAX_BYTES >> 20 },
-                                "video",
-                            ));
-                        }
-                        file.write_all(&chunk).await.map_err(|e| anyhow::anyhow!("write: {e}"))?;
-                    }
-                    let (mime, ext) = kind.ok_or_else(|| AppError::field(ErrorKind::VideoUnsupported, "video"))?;
-                    file.sync_all().await.map_err(|e| anyhow::anyhow!("sync: {e}"))?;
-                    let final_name = format!("{id}.{ext}");
-                    tokio::fs::rename(&path, dir.join(&final_name))
-                        .await
-                        .map_err(|e| anyhow::anyhow!("rename: {e}"))?;
-                    written.push(dir.join(&final_name));
-                    record.file_name = Some(final_name);
+                    let (mime, file_name) = save_video(&mut field, &dir, &id, &mut written).await?;
+                    record.file_name = Some(file_name);
                     record.mime = Some(mime.into());
                 }
                 "captions_id" | "captions_en" | "poster" => {

@@ -5,6 +5,8 @@
 //! Every test file includes this module; not every file uses every helper.
 #![allow(dead_code, reason = "each test crate uses a different subset of the fixtures")]
 
+pub mod process;
+
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 

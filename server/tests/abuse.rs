@@ -1,0 +1,174 @@
+//! Hostile and careless clients against the real binary over real TCP: one
+//! client holding hundreds of slow connections must not stop anyone else, and
+//! nothing personal a citizen or staff member sends ends up in the log.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::process::{Portal, staff_add};
+use serde_json::json;
+use tempfile::TempDir;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+/// Slow connections one client opens.
+const SLOW: usize = 200;
+/// The server's header timeout in this test.
+const HEADER_TIMEOUT_S: u64 = 2;
+
+/// Sends the start of a request, then one more header byte every 300 ms —
+/// never finishing — until the server closes the connection. Returns when
+/// that happened, measured from `started`.
+async fn slowloris(mut stream: TcpStream, started: Instant) -> Duration {
+    let _ = stream.write_all(b"GET /api/v1/config HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ").await;
+    let mut buf = [0_u8; 1024];
+    loop {
+        tokio::select! {
+            read = stream.read(&mut buf) => match read {
+                Ok(0) | Err(_) => return started.elapsed(),
+                Ok(_) => {} // a 408 or similar before the close is fine
+            },
+            () = tokio::time::sleep(Duration::from_millis(300)) => {
+                if stream.write_all(b"a").await.is_err() {
+                    return started.elapsed();
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_slow_connections_do_not_stop_other_clients() {
+    let dir = TempDir::new().expect("temporary folder");
+    let portal = Portal::start(dir.path(), &["--header-timeout", &HEADER_TIMEOUT_S.to_string()]).await;
+    let address = format!("127.0.0.1:{}", portal.port);
+
+    let started = Instant::now();
+    let mut slow = Vec::with_capacity(SLOW + 1);
+    for _ in 0..SLOW {
+        let stream = TcpStream::connect(&address).await.expect("connects");
+        slow.push(tokio::spawn(slowloris(stream, started)));
+    }
+    // One that sends nothing at all.
+    let mut silent = TcpStream::connect(&address).await.expect("connects");
+    slow.push(tokio::spawn(async move {
+        let mut buf = [0_u8; 64];
+        let _ = silent.read(&mut buf).await;
+        started.elapsed()
+    }));
+
+    // Everyone else is served, and served quickly, while those hang on.
+    let client = reqwest::Client::new();
+    for round in 0..5 {
+        let asked = Instant::now();
+        let health = client.get(format!("{}/healthz", portal.base)).send().await.expect("healthz answers");
+        assert_eq!(health.status(), reqwest::StatusCode::OK);
+        let report = client.post(format!("{}/api/v1/reports", portal.base)).json(&common::valid_report()).send();
+        assert_eq!(report.await.expect("report answered").status(), reqwest::StatusCode::CREATED);
+        let took = asked.elapsed();
+        assert!(took < Duration::from_millis(1000), "round {round}: a normal client waited {took:?}");
+    }
+    assert!(
+        slow.iter().all(|t| !t.is_finished()),
+        "the normal requests were served while every slow connection was still open"
+    );
+
+    // The slow ones are cut off once the header timeout has passed.
+    let deadline = Duration::from_secs(HEADER_TIMEOUT_S + 8);
+    for task in slow {
+        let closed_after = tokio::time::timeout(deadline, task).await.expect("closed by the server").expect("task");
+        assert!(
+            closed_after >= Duration::from_millis(HEADER_TIMEOUT_S * 1000 - 200),
+            "closed early, after {closed_after:?}"
+        );
+    }
+    drop(portal);
+}
+
+const NAME: &str = "Yohanes Mandagi";
+const PHONE: &str = "0812-7788-9900";
+const EMAIL: &str = "yohanes.mandagi@contoh.id";
+const DESCRIPTION: &str = "Kabel listrik putus melintang di depan rumah Pak Yohanes.";
+const ADDRESS: &str = "Jalan Sam Ratulangi nomor 41";
+const STAFF_PASSWORD: &str = "rahasia-staf-Bitung-2026";
+
+#[tokio::test]
+async fn nothing_personal_reaches_the_log() {
+    let dir = TempDir::new().expect("temporary folder");
+    staff_add(dir.path(), "operator.log", "operator", STAFF_PASSWORD);
+    let portal = Portal::start(dir.path(), &[]).await;
+    let client = reqwest::Client::new();
+    let api = |path: &str| format!("{}/api/v1{path}", portal.base);
+
+    let mut report = common::valid_report();
+    report["description"] = json!(DESCRIPTION);
+    report["address"] = json!(ADDRESS);
+    report["contact"] = json!({"name": NAME, "phone": PHONE, "email": EMAIL});
+    let created = client.post(api("/reports")).header("idempotency-key", "log-test-0001").json(&report).send().await;
+    let created = created.expect("sent");
+    assert_eq!(created.status(), reqwest::StatusCode::CREATED);
+    let code = created.json::<serde_json::Value>().await.expect("JSON")["code"].as_str().expect("code").to_owned();
+    // Refused reports carry personal data too.
+    report["location"] = json!({"lat": 0.5, "lng": 100.0});
+    let refused = client.post(api("/reports")).json(&report).send().await.expect("sent");
+    assert_eq!(refused.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let wrong = client
+        .post(api("/staff/session"))
+        .json(&json!({"username": "operator.log", "password": "salah-Bitung-2026"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(wrong.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let session: serde_json::Value = client
+        .post(api("/staff/session"))
+        .json(&json!({"username": "operator.log", "password": STAFF_PASSWORD}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    let token = session["token"].as_str().expect("token").to_owned();
+    let full = client.get(api(&format!("/staff/tickets/{code}"))).bearer_auth(&token).send().await.expect("sent");
+    assert_eq!(full.json::<serde_json::Value>().await.expect("JSON")["contact"]["name"], NAME);
+    let note = client
+        .post(api(&format!("/staff/tickets/{code}/events")))
+        .bearer_auth(&token)
+        .json(&json!({"status": "verified", "internal_note": "Pelapor Yohanes minta ditelepon balik"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(note.status(), reqwest::StatusCode::CREATED);
+    // A query string may hold an API key or a search: never logged either.
+    let _ = client.get(format!("{}/open311/v2/requests.json?api_key=KUNCI-RAHASIA-123", portal.base)).send().await;
+
+    let lines = portal.log_lines();
+    // The server's own address is logged once at start; nobody else's ever.
+    let log: String =
+        portal.log().lines().filter(|l| !l.contains("\"portal112 serving\"")).collect::<Vec<_>>().join("\n");
+    assert!(lines.iter().any(|l| l["message"] == "report received"), "the log does record events:\n{log}");
+    assert!(lines.iter().filter(|l| l["message"] == "request").count() >= 6, "one line per request:\n{log}");
+    for secret in [
+        NAME,
+        "Yohanes",
+        PHONE,
+        "7788",
+        "+6281277889900",
+        EMAIL,
+        "mandagi",
+        DESCRIPTION,
+        "Kabel listrik",
+        ADDRESS,
+        "Ratulangi",
+        "minta ditelepon",
+        STAFF_PASSWORD,
+        "salah-Bitung",
+        &token,
+        "KUNCI-RAHASIA",
+        "log-test-0001",
+        "127.0.0.1",
+    ] {
+        assert!(!log.to_lowercase().contains(&secret.to_lowercase()), "the log holds {secret:?}:\n{log}");
+    }
+}
