@@ -44,7 +44,9 @@ if (!cityCode) {
   console.error(`${file}: [city] code not found`);
   process.exit(1);
 }
-const districts = readCsv("districts.csv").filter((d) => d.regency_code === cityCode);
+// Sorted by name, as people look for them (the app shows them in file order).
+const byName = (a, b) => a.name.localeCompare(b.name, "id");
+const districts = readCsv("districts.csv").filter((d) => d.regency_code === cityCode).sort(byName);
 const villages = readCsv("villages.csv");
 if (districts.length === 0) {
   console.error(`${file}: idn-area-data has no districts for city code ${cityCode}`);
@@ -54,7 +56,7 @@ const q = (s) => JSON.stringify(s);
 let block = "";
 for (const d of districts) {
   block += `\n[[districts]]\ncode = ${q(d.code)}\nname = ${q(d.name)}\nvillages = [\n`;
-  for (const v of villages.filter((v) => v.district_code === d.code)) {
+  for (const v of villages.filter((v) => v.district_code === d.code).sort(byName)) {
     block += `  { code = ${q(v.code)}, name = ${q(v.name)} },\n`;
   }
   block += "]\n";

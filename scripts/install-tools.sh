@@ -61,6 +61,8 @@ build_tools() {
   command -v npm >/dev/null || apt_packages nodejs npm
   rustup target list --installed | grep -q '^wasm32-unknown-unknown$' \
     || rustup target add wasm32-unknown-unknown
+  # The size-optimised bundle compiles std from source (see the Makefile).
+  rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
   # wasm-opt builds binaryen from C++ sources.
   command -v g++ >/dev/null || apt_packages g++
   cargo_tool trunk "$TRUNK_VERSION" trunk --locked

@@ -28,8 +28,9 @@ impl ApiFailure {
     pub fn is_transient(&self) -> bool {
         match self {
             ApiFailure::Network | ApiFailure::Aborted => true,
-            ApiFailure::Unexpected { status } => *status >= 500 || *status == 408 || *status == 429,
-            ApiFailure::Server { status, .. } => *status >= 500 || *status == 408 || *status == 429,
+            ApiFailure::Unexpected { status } | ApiFailure::Server { status, .. } => {
+                *status >= 500 || *status == 408 || *status == 429
+            }
         }
     }
 }

@@ -108,7 +108,9 @@ pub fn App() -> impl IntoView {
             <main id="isi" tabindex="-1">
                 {move || {
                     let page = nav.page.get();
-                    ready.track();
+                    // `get`, not `track`: a memo never read is never computed, so it
+                    // would not follow the configuration and the page would stay "Memuat…".
+                    ready.get();
                     let Some(config) = city.config.get_untracked() else {
                         return view! {
                             <section class="card">

@@ -3,6 +3,8 @@
 //! chosen language. Small JSON goes to `localStorage`; photos (blobs) go to
 //! IndexedDB, which has room for them.
 
+use std::fmt::Write as _;
+
 use portal112_core::dto::{PublicConfig, PublicTicket, ReportLocation};
 use portal112_core::{Lang, Status};
 use rexie::{ObjectStore, Rexie, TransactionMode};
@@ -51,7 +53,10 @@ pub fn random_id() -> String {
             *b = (js_sys::Math::random() * 256.0) as u8;
         }
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    bytes.iter().fold(String::with_capacity(32), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// Milliseconds since the epoch, from the browser's clock.
@@ -84,7 +89,7 @@ pub struct Draft {
 impl Draft {
     /// A fresh, empty draft with its own key.
     #[must_use]
-    pub fn new() -> Self {
+    pub fn start() -> Self {
         Self { key: random_id(), ..Self::default() }
     }
 
@@ -122,7 +127,7 @@ impl Draft {
 /// The saved draft, or a new one.
 #[must_use]
 pub fn load_draft() -> Draft {
-    read::<Draft>(DRAFT).filter(|d| !d.key.is_empty()).unwrap_or_else(Draft::new)
+    read::<Draft>(DRAFT).filter(|d| !d.key.is_empty()).unwrap_or_else(Draft::start)
 }
 
 /// Saves the draft; false when the phone refused.
@@ -135,12 +140,12 @@ pub fn clear_draft() {
     remove(DRAFT);
 }
 
-/// A report that has not reached the server yet.
+/// A report that has not reached the server yet: the draft it was sent from
+/// (which holds its key and photos), so it can go back into the form as is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pending {
     pub key: String,
-    pub report: portal112_core::dto::NewReport,
-    pub photo_ids: Vec<String>,
+    pub draft: Draft,
     pub queued_at: f64,
     pub attempts: u32,
     /// Set when the server refused the report for good (it needs editing).

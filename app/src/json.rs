@@ -1,5 +1,5 @@
 //! JSON through the browser's own parser: `JSON.parse`/`JSON.stringify` plus
-//! serde-wasm-bindgen. Measured against serde_json, this keeps a JSON parser
+//! `serde-wasm-bindgen`. Measured against `serde_json`, this keeps a JSON parser
 //! and printer out of the WebAssembly, which citizens download on prepaid data.
 
 use serde::Serialize;

@@ -86,8 +86,8 @@ impl Outbox {
         let Some(pending) = self.items.with_untracked(|i| i.iter().find(|p| p.key == key).cloned()) else {
             return Delivery::Waiting;
         };
-        let mut photos = Vec::with_capacity(pending.photo_ids.len());
-        for id in &pending.photo_ids {
+        let mut photos = Vec::with_capacity(pending.draft.photo_ids.len());
+        for id in &pending.draft.photo_ids {
             match device::photos::get(id).await {
                 Ok(Some(blob)) => photos.push(blob),
                 // A photo the browser lost cannot be recovered; send the rest.
@@ -95,11 +95,11 @@ impl Outbox {
                 Err(_) => return Delivery::Waiting,
             }
         }
-        let result = api::send_report(&pending.report, &photos, &pending.key, lang).await;
+        let result = api::send_report(&pending.draft.to_report(), &photos, &pending.key, lang).await;
         match result {
             Ok(created) => {
-                device::remember_ticket(&created.ticket, &pending.report.category);
-                let _ = device::photos::delete(&pending.photo_ids).await;
+                device::remember_ticket(&created.ticket, &pending.draft.category);
+                let _ = device::photos::delete(&pending.draft.photo_ids).await;
                 self.remove(key);
                 Delivery::Delivered(Box::new(created))
             }

@@ -7,17 +7,18 @@ use portal112_core::city::{Category, CityConfig};
 
 use crate::i18n::use_i18n;
 
-/// Lower-case and strip accents so "Sampah" matches "sampah" and "é" matches "e".
+/// Lower-case and strip accents so "Sampah" matches "sampah" and "é" matches
+/// "e". Indonesian and English need no more than ASCII and a few accents;
+/// full Unicode case tables would cost the bundle kilobytes.
 fn fold(s: &str) -> String {
     s.chars()
-        .flat_map(char::to_lowercase)
         .map(|c| match c {
-            'à' | 'á' | 'â' | 'ä' => 'a',
-            'è' | 'é' | 'ê' | 'ë' => 'e',
-            'ì' | 'í' | 'î' | 'ï' => 'i',
-            'ò' | 'ó' | 'ô' | 'ö' => 'o',
-            'ù' | 'ú' | 'û' | 'ü' => 'u',
-            c => c,
+            'à' | 'á' | 'â' | 'ä' | 'À' | 'Á' | 'Â' | 'Ä' => 'a',
+            'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
+            'ò' | 'ó' | 'ô' | 'ö' | 'Ò' | 'Ó' | 'Ô' | 'Ö' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
+            c => c.to_ascii_lowercase(),
         })
         .collect()
 }

@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use leaflet::DragEvents as _;
 use leaflet::{Circle, CircleOptions, LatLng, Map, MapOptions, Marker, MarkerOptions, TileLayer, TileLayerOptions};
 use leptos::html;
 use leptos::prelude::*;
@@ -153,17 +154,16 @@ pub fn MapPicker(
                 }
                 Some(loc) => {
                     let at = LatLng::new(loc.lat, loc.lng);
-                    match &l.marker {
-                        Some(m) => m.set_lat_lng(&at),
-                        None => {
-                            let options = MarkerOptions::new();
-                            options.set_draggable(true);
-                            options.set_keyboard(true);
-                            options.set_alt(tr.marker_alt.into());
-                            let m = Marker::new_with_options(&at, &options);
-                            m.add_to(&l.map);
-                            l.marker = Some(m);
-                        }
+                    if let Some(m) = &l.marker {
+                        m.set_lat_lng(&at);
+                    } else {
+                        let options = MarkerOptions::new();
+                        options.set_draggable(true);
+                        options.set_keyboard(true);
+                        options.set_alt(i18n.t().marker_alt.into());
+                        let m = Marker::new_with_options(&at, &options);
+                        m.add_to(&l.map);
+                        l.marker = Some(m);
                     }
                     if let Some(c) = l.circle.take() {
                         c.remove();
@@ -249,7 +249,6 @@ pub fn MapPicker(
             if let (false, Some(Live { marker: Some(m), .. })) = (had_marker, guard.as_ref()) {
                 let m2 = m.clone();
                 let accept = accept.clone();
-                use leaflet::DragEvents as _;
                 m.on_drag_end(Box::new(move |_| {
                     let at = m2.get_lat_lng();
                     let p = Point { lat: at.lat(), lng: at.lng() };
@@ -434,7 +433,7 @@ pub fn MapPicker(
                 <button type="button" class="button button-quiet" on:click=place_at_center disabled=move || state.get() != MapState::Ready>
                     {tr.mark_center}
                 </button>
-                <div class="contents" hidden=move || !(location.get().is_some())>
+                <div class="contents" hidden=move || location.get().is_none()>
                     <button type="button" class="button button-quiet" on:click=move |_| on_change.run(None)>
                         {tr.remove_pin}
                     </button>

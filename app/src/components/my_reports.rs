@@ -62,7 +62,7 @@ pub fn MyReports() -> impl IntoView {
                     let key = p.key.clone();
                     let key2 = p.key.clone();
                     let key3 = p.key.clone();
-                    let name = category_name(&p.report.category);
+                    let name = category_name(&p.draft.category);
                                         let refused = p.refused.clone();
                     let class = if refused.is_some() { "pending refused" } else { "pending" };
                     view! {
@@ -93,21 +93,7 @@ pub fn MyReports() -> impl IntoView {
                                             return;
                                         }
                                         if let Some(p) = outbox.items.get_untracked().into_iter().find(|p| p.key == key2) {
-                                            let mut draft = device::Draft::new();
-                                            draft.key = p.key.clone();
-                                            draft.category = p.report.category.clone();
-                                            draft.description = p.report.description.clone();
-                                            draft.location = p.report.location;
-                                            draft.district = p.report.district.clone().unwrap_or_default();
-                                            draft.village = p.report.village.clone().unwrap_or_default();
-                                            draft.address = p.report.address.clone().unwrap_or_default();
-                                            draft.anonymous = p.report.anonymous;
-                                            if let Some(c) = &p.report.contact {
-                                                draft.name = c.name.clone().unwrap_or_default();
-                                                draft.phone = c.phone.clone().unwrap_or_default();
-                                                draft.email = c.email.clone().unwrap_or_default();
-                                            }
-                                            draft.photo_ids = p.photo_ids.clone();
+                                            let mut draft = p.draft.clone();
                                             draft.step = 4;
                                             device::save_draft(&draft);
                                             outbox.remove(&p.key);
@@ -118,7 +104,7 @@ pub fn MyReports() -> impl IntoView {
                                         if let Some(p) = outbox.items.get_untracked().into_iter().find(|p| p.key == key3) {
                                             outbox.remove(&p.key);
                                             spawn_local(async move {
-                                                let _ = device::photos::delete(&p.photo_ids).await;
+                                                let _ = device::photos::delete(&p.draft.photo_ids).await;
                                             });
                                         }
                                     }>{tr.discard}</button>

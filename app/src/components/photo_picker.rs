@@ -3,8 +3,6 @@
 //! metadata (GPS position, camera) behind — then kept in IndexedDB so a
 //! reload or a lost signal does not lose it.
 
-use std::collections::HashMap;
-
 use leptos::prelude::*;
 
 use crate::fresh::IntoFresh;
@@ -75,7 +73,7 @@ pub fn PhotoPicker(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
-    let previews = RwSignal::new(HashMap::<String, String>::new());
+    let previews = RwSignal::new(Vec::<(String, String)>::new());
     let preparing = RwSignal::new(0_usize);
     let failed = RwSignal::new(false);
 
@@ -85,13 +83,13 @@ pub fn PhotoPicker(
             if let Ok(Some(blob)) = device::photos::get(&id).await
                 && let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob)
             {
-                previews.try_update(|p| p.insert(id, url));
+                previews.try_update(|p| p.push((id, url)));
             }
         }
     });
     on_cleanup(move || {
         if let Some(p) = previews.try_get_untracked() {
-            for url in p.values() {
+            for (_, url) in &p {
                 let _ = web_sys::Url::revoke_object_url(url);
             }
         }
@@ -118,7 +116,7 @@ pub fn PhotoPicker(
                 preparing.try_update(|n| *n -= 1);
                 match result {
                     Ok((id, url)) => {
-                        previews.try_update(|p| p.insert(id.clone(), url));
+                        previews.try_update(|p| p.push((id.clone(), url)));
                         let mut ids = photo_ids.get_untracked();
                         if ids.len() < max {
                             ids.push(id);
@@ -138,7 +136,9 @@ pub fn PhotoPicker(
     let remove = move |id: String| {
         let ids: Vec<String> = photo_ids.get_untracked().into_iter().filter(|x| *x != id).collect();
         on_change.run(ids);
-        if let Some(url) = previews.try_update(|p| p.remove(&id)).flatten() {
+        if let Some((_, url)) =
+            previews.try_update(|p| p.iter().position(|(x, _)| *x == id).map(|i| p.remove(i))).flatten()
+        {
             let _ = web_sys::Url::revoke_object_url(&url);
         }
         spawn_local(async move {
@@ -158,7 +158,7 @@ pub fn PhotoPicker(
                     view! {
                         <li>
                             <img
-                                src=move || previews.with(|p| p.get(&id).cloned().unwrap_or_default())
+                                src=move || previews.with(|p| p.iter().find(|(x, _)| *x == id).map(|(_, u)| u.clone()).unwrap_or_default())
                                 alt=move || fill(tr.photo_alt, &[("n", &n)])
                                 width="96" height="96"
                             />
@@ -169,10 +169,10 @@ pub fn PhotoPicker(
                     }
                 }).collect_view().fresh()}
             </ul>
-            <div class="contents" hidden=move || !(preparing.get() > 0)>
+            <div class="contents" hidden=move || preparing.get() == 0>
                 <p class="status" role="status">{tr.photo_preparing}</p>
                         </div>
-            <div class="contents" hidden=move || !(photo_ids.with(Vec::len) + preparing.get() < max)>
+            <div class="contents" hidden=move || photo_ids.with(Vec::len) + preparing.get() >= max>
                 <input
                     id="foto-input"
                     class="visually-hidden"

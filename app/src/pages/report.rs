@@ -114,9 +114,9 @@ pub fn ReportForm() -> impl IntoView {
         let found = config.with_value(|c| validate_report(&report, &c.city)).err().unwrap_or_default();
         let here: Vec<Problem> =
             found.into_iter().filter(|e| e.field.as_deref().map_or(3, step_of) == step).map(Problem::Local).collect();
-        let stop = !here.is_empty();
+        let fine = here.is_empty();
         errors.set(here);
-        if !stop {
+        if fine {
             go_to(step + 1);
         }
     };
@@ -130,14 +130,8 @@ pub fn ReportForm() -> impl IntoView {
             return;
         }
         let d = draft.get_untracked();
-        let pending = Pending {
-            key: d.key.clone(),
-            report: report.clone(),
-            photo_ids: d.photo_ids.clone(),
-            queued_at: device::now_ms(),
-            attempts: 0,
-            refused: None,
-        };
+        let pending =
+            Pending { key: d.key.clone(), draft: d.clone(), queued_at: device::now_ms(), attempts: 0, refused: None };
         // On the phone first: from here on, nothing is lost whatever happens.
         outbox.enqueue(pending);
         device::clear_draft();
@@ -147,11 +141,11 @@ pub fn ReportForm() -> impl IntoView {
             sending.try_set(false);
             match result {
                 Delivery::Delivered(created) => {
-                    draft.try_set(Draft::new());
+                    draft.try_set(Draft::start());
                     finished.try_set(Some(Finished::Sent(created)));
                 }
                 Delivery::Waiting => {
-                    draft.try_set(Draft::new());
+                    draft.try_set(Draft::start());
                     finished.try_set(Some(Finished::Waiting));
                 }
                 Delivery::Refused(failure) => {
@@ -179,7 +173,7 @@ pub fn ReportForm() -> impl IntoView {
             spawn_local(async move {
                 let _ = device::photos::delete(&ids).await;
             });
-            draft.set(Draft::new());
+            draft.set(Draft::start());
             errors.set(Vec::new());
             go_to(0);
         }
@@ -223,7 +217,7 @@ pub fn ReportForm() -> impl IntoView {
                             <p class="field-error" role="alert">{tr.fix_errors}</p>
                                                 </div>
                         <div class="form-nav">
-                            <div class="contents" hidden=move || !(step.get() > 0)>
+                            <div class="contents" hidden=move || step.get() == 0>
                                 <button type="button" class="button" on:click=move |_| { errors.set(Vec::new()); go_to(draft.with_untracked(|d| d.step).saturating_sub(1)); }>
                                     {tr.back}
                                 </button>
@@ -330,21 +324,16 @@ fn step_location(
     let village = Signal::derive(move || draft.with(|d| d.village.clone()));
     let (map, boundary, city_name) =
         config.with_value(|c| (c.city.map.clone(), c.city.boundary.clone(), c.city.city.name.clone()));
-    let districts = config.with_value(|c| {
-        let mut d: Vec<(String, String)> = c.city.districts.iter().map(|d| (d.code.clone(), d.name.clone())).collect();
-        d.sort_by(|a, b| a.1.cmp(&b.1));
-        d
-    });
+    // The configuration lists districts and villages by name already.
+    let districts: Vec<(String, String)> =
+        config.with_value(|c| c.city.districts.iter().map(|d| (d.code.clone(), d.name.clone())).collect());
     let villages = move || {
         let code = district.get();
         config.with_value(|c| {
-            let mut v: Vec<(String, String)> = c
-                .city
+            c.city
                 .district(&code)
-                .map(|d| d.villages.iter().map(|v| (v.code.clone(), v.name.clone())).collect())
-                .unwrap_or_default();
-            v.sort_by(|a, b| a.1.cmp(&b.1));
-            v
+                .map(|d| d.villages.iter().map(|v| (v.code.clone(), v.name.clone())).collect::<Vec<_>>())
+                .unwrap_or_default()
         })
     };
     let credit = config.with_value(|c| c.city.city.area_data_credit.clone());
