@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -16,6 +17,38 @@ use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
 use crate::state::AppState;
+
+/// The Content-Security-Policy of the app's pages, recomputed when
+/// `dist/index.html` changes (a new build deployed under a running server must
+/// not have its boot script blocked by the old hash).
+#[derive(Debug)]
+pub struct Csp {
+    dist: Option<PathBuf>,
+    tile_url: String,
+    cached: std::sync::Mutex<Option<(Option<std::time::SystemTime>, Arc<str>)>>,
+}
+
+impl Csp {
+    /// The policy for the app in `dist` with map tiles from `tile_url`.
+    #[must_use]
+    pub fn new(dist: Option<PathBuf>, tile_url: &str) -> Self {
+        Self { dist, tile_url: tile_url.to_owned(), cached: std::sync::Mutex::new(None) }
+    }
+
+    /// The current policy (one `stat` per HTML answer; rebuilt only on change).
+    pub fn policy(&self) -> Arc<str> {
+        let modified = self.dist.as_ref().and_then(|d| std::fs::metadata(d.join("index.html")).ok()?.modified().ok());
+        let mut cached = self.cached.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*cached {
+            Some((at, policy)) if *at == modified => policy.clone(),
+            _ => {
+                let policy: Arc<str> = content_security_policy(self.dist.as_deref(), &self.tile_url).into();
+                *cached = Some((modified, policy.clone()));
+                policy
+            }
+        }
+    }
+}
 
 /// The Content-Security-Policy of the app's pages.
 ///
