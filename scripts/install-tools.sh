@@ -6,7 +6,8 @@
 # runs reuse them; a tool already present at the pinned version costs nothing.
 #
 # usage: scripts/install-tools.sh [build|test|fuzz|schemathesis|bench|all]
-#   build: what `make run` needs (wasm target, trunk, wasm-bindgen, wasm-opt, npm deps)
+#   build: what `make run` needs (wasm target, trunk, wasm-bindgen, wasm-opt, npm deps,
+#          and for the how-to videos Chromium, ffmpeg, espeak-ng and fonts)
 #   test:  build + Chromium and chromedriver for the browser tests
 #   fuzz:  cargo-fuzz (libFuzzer; run on stable with RUSTC_BOOTSTRAP=1, see fuzz/README.md)
 #   schemathesis: schemathesis in its own virtualenv under the cache
@@ -73,10 +74,28 @@ build_tools() {
     say "npm ci"
     npm ci --no-audit --no-fund --loglevel=error
   fi
+  video_tools
+}
+
+# `make run` makes the agencies' how-to videos (videos/make.mjs): playwright-core
+# (npm, above) drives Debian's Chromium, espeak-ng speaks Indonesian, ffmpeg
+# encodes VP9 + Opus; the pages are drawn with the DejaVu fonts. Debian
+# bookworm's packages are the pin; the checks below catch a build without
+# the encoders or the voice the videos need.
+video_tools() {
+  apt_packages chromium ffmpeg espeak-ng fonts-dejavu-core
+  local encoders voices
+  encoders="$(ffmpeg -hide_banner -encoders 2>/dev/null)"
+  for encoder in libvpx-vp9 libopus; do
+    grep -qw -- "$encoder" <<<"$encoders" || { echo "ffmpeg lacks the $encoder encoder the videos need" >&2; exit 1; }
+  done
+  voices="$(espeak-ng --voices=id 2>/dev/null)"
+  grep -qw id <<<"$voices" || { echo "espeak-ng lacks the Indonesian voice (id)" >&2; exit 1; }
 }
 
 test_tools() {
-  apt_packages chromium chromium-driver
+  # ffmpeg makes the WebM (VP9 + Opus) the video test uploads and plays.
+  apt_packages chromium chromium-driver ffmpeg
 }
 
 fuzz_tools() {

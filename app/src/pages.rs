@@ -129,7 +129,14 @@ impl Nav {
     pub fn start() -> Self {
         let nav = Self { page: RwSignal::new(Page::from_path(&current_path())) };
         let Some(window) = web_sys::window() else { return nav };
-        let on_pop = Closure::<dyn Fn()>::new(move || nav.page.set(Page::from_path(&current_path())));
+        // Only when the page changes: a jump to an anchor of the same page
+        // (`#tanpa-peta`) also fires `popstate`, and must not rebuild the page.
+        let on_pop = Closure::<dyn Fn()>::new(move || {
+            let page = Page::from_path(&current_path());
+            if nav.page.with_untracked(|p| *p != page) {
+                nav.page.set(page);
+            }
+        });
         let _ = window.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
         on_pop.forget();
         let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {

@@ -29,7 +29,7 @@ use crate::state::AppState;
 
 /// Every route of the portal.
 pub fn router(state: AppState) -> Router {
-    let csp = app::content_security_policy(state.settings.dist_dir.as_deref(), &state.city.map.tile_url);
+    let csp = std::sync::Arc::new(app::Csp::new(state.settings.dist_dir.clone(), &state.city.map.tile_url));
     // Uploads from phones on one bar of signal take long; everything else must not.
     let uploads = Router::new()
         .route(
@@ -92,8 +92,9 @@ fn timeout(after: Duration) -> TimeoutLayer {
 }
 
 /// Headers every answer carries; HTML pages also get the strict CSP.
-async fn security_headers(csp: String, request: Request, next: Next) -> Response {
+async fn security_headers(csp: std::sync::Arc<app::Csp>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
+    let status = response.status();
     let h = response.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // Origin only, cross-site: YouTube's player needs it, nobody needs the path.
@@ -104,8 +105,15 @@ async fn security_headers(csp: String, request: Request, next: Next) -> Response
         HeaderValue::from_static("geolocation=(self), camera=(self), microphone=(), payment=(), usb=()"),
     );
     h.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
+    // A 304 updates the headers the browser stored with the page: giving it the
+    // restrictive policy of non-HTML answers would replace the page's own and
+    // block every script and style of the app on a revalidated reload.
+    if status == axum::http::StatusCode::NOT_MODIFIED {
+        return response;
+    }
     let is_html = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
-    let policy = if is_html { csp.as_str() } else { "default-src 'none'; frame-ancestors 'none'" };
+    let page_policy = if is_html { Some(csp.policy()) } else { None };
+    let policy = page_policy.as_deref().unwrap_or("default-src 'none'; frame-ancestors 'none'");
     if let Ok(v) = HeaderValue::from_str(policy) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }

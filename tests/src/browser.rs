@@ -8,13 +8,14 @@ use std::future::Future;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail, ensure};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use thirtyfour::prelude::*;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 use tokio::time::Instant;
 
 use crate::fixtures;
@@ -85,7 +86,14 @@ pub struct Browser {
     base: String,
     /// Errors recorded by pages already left.
     errors: Vec<String>,
+    /// One browser at a time, even when the tests run on several threads.
+    _turn: OwnedMutexGuard<()>,
 }
+
+/// Whose turn it is to run a browser: two Chromiums on a small machine make
+/// each other's deadlines fail, so `cargo test` without `--test-threads=1`
+/// still runs them one after another.
+static TURN: LazyLock<Arc<Mutex<()>>> = LazyLock::new(|| Arc::new(Mutex::new(())));
 
 fn free_port() -> crate::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
@@ -126,6 +134,7 @@ impl Browser {
     /// Starts chromedriver and a fresh Chromium profile, with the error
     /// recorder installed; `base` is the portal's `http://127.0.0.1:PORT`.
     pub async fn start(base: &str) -> crate::Result<Self> {
+        let turn = Arc::clone(&TURN).lock_owned().await;
         for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
             ensure!(
                 Path::new(tool).exists(),
@@ -182,18 +191,20 @@ impl Browser {
         )?;
         let driver = WebDriver::new(&server, caps).await.context("starting a Chromium session")?;
         driver.cdp().page().add_script_to_evaluate_on_new_document(ERROR_RECORDER).await?;
-        Ok(Self { driver, _chromedriver: chromedriver, _profile: profile, base: base.to_owned(), errors: Vec::new() })
+        Ok(Self {
+            driver,
+            _chromedriver: chromedriver,
+            _profile: profile,
+            base: base.to_owned(),
+            errors: Vec::new(),
+            _turn: turn,
+        })
     }
 
-    /// The WebDriver session, for what the helpers here do not cover.
+    /// The `WebDriver` session, for what the helpers here do not cover.
     #[must_use]
     pub fn driver(&self) -> &WebDriver {
         &self.driver
-    }
-
-    /// Points the browser at another portal address (after a restart on a new port).
-    pub fn set_base(&mut self, base: &str) {
-        base.clone_into(&mut self.base);
     }
 
     /// Opens `path` of the portal as a fresh page load and waits for the app
@@ -215,8 +226,11 @@ impl Browser {
     /// shell only a placeholder) and shows a page.
     pub async fn wait_for_app(&self) -> crate::Result<()> {
         // Every page of the app has an <h1>; while the configuration loads, none.
-        self.wait("the app to start", "document.querySelector('header button.lang') && document.querySelector('main h1')")
-            .await?;
+        self.wait(
+            "the app to start",
+            "document.querySelector('header button.lang') && document.querySelector('main h1')",
+        )
+        .await?;
         Ok(())
     }
 
@@ -258,7 +272,8 @@ impl Browser {
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
-        format!("{url}\n---\n{text}\n---")
+        let errors = self.js("return window.__p112Errors || []").await.unwrap_or_default();
+        format!("{url}\n---\n{text}\n---\nscript errors so far: {errors}")
     }
 
     /// The element with this id (waiting for it to appear).
@@ -287,10 +302,19 @@ impl Browser {
         }
     }
 
-    /// Clicks the visible button reading `text`.
-    pub async fn click_button(&self, text: &str) -> crate::Result<()> {
-        self.by_text("button", text).await?.click().await?;
+    /// Taps an element: scrolled to the middle of the screen first, as a
+    /// thumb would, so the form's sticky buttons do not cover it.
+    pub async fn tap(&self, el: &WebElement) -> crate::Result<()> {
+        self.js_with("arguments[0].scrollIntoView({ block: 'center', inline: 'nearest' })", vec![el.to_json()?])
+            .await?;
+        el.click().await?;
         Ok(())
+    }
+
+    /// Taps the visible button reading `text`.
+    pub async fn click_button(&self, text: &str) -> crate::Result<()> {
+        let button = self.by_text("button", text).await?;
+        self.tap(&button).await
     }
 
     /// Presses keys on whatever has the focus, as a keyboard does.
@@ -307,37 +331,19 @@ impl Browser {
 
     /// What has the keyboard focus: its id, tag, type, name, text, value and state.
     pub async fn focused(&self) -> crate::Result<Value> {
-        self.js(
-            "const e = document.activeElement; if (!e) return null; \
+        self.js("const e = document.activeElement; if (!e) return null; \
              return { id: e.id, tag: e.tagName.toLowerCase(), type: e.type || '', name: e.name || '', \
                       text: (e.textContent || '').trim(), value: e.value ?? '', checked: !!e.checked, \
-                      disabled: !!e.disabled };",
-        )
-        .await
+                      disabled: !!e.disabled };")
+            .await
     }
 
-    /// Presses Tab (or Shift-Tab) until the focused element satisfies
-    /// `wanted`; fails after `max` presses.
-    pub async fn tab_until(
-        &self,
-        what: &str,
-        backwards: bool,
-        max: usize,
-        wanted: impl Fn(&Value) -> bool,
-    ) -> crate::Result<Value> {
+    /// Presses Tab until the focused element satisfies `wanted`; fails after
+    /// `max` presses, telling where the focus went.
+    pub async fn tab_until(&self, what: &str, max: usize, wanted: impl Fn(&Value) -> bool) -> crate::Result<Value> {
         let mut path = Vec::new();
         for _ in 0..max {
-            if backwards {
-                self.driver
-                    .action_chain()
-                    .key_down(Key::Shift)
-                    .send_keys(Key::Tab)
-                    .key_up(Key::Shift)
-                    .perform()
-                    .await?;
-            } else {
-                self.press(Key::Tab).await?;
-            }
+            self.press(Key::Tab).await?;
             let focused = self.focused().await?;
             if wanted(&focused) {
                 return Ok(focused);
@@ -351,6 +357,8 @@ impl Browser {
     pub async fn screenshot(&self, name: &str) -> crate::Result<()> {
         let dir = fixtures::screenshots_dir();
         std::fs::create_dir_all(&dir)?;
+        // From the top, so sticky parts sit where a citizen first sees them.
+        self.js("window.scrollTo(0, 0)").await?;
         let metrics = self.driver.cdp().send_raw("Page.getLayoutMetrics", json!({})).await?;
         let height = metrics["cssContentSize"]["height"].as_f64().unwrap_or(f64::from(HEIGHT)).max(f64::from(HEIGHT));
         let shot = self
@@ -415,21 +423,23 @@ impl Browser {
 
     /// Takes what the recorder caught on the current page.
     async fn collect_errors(&mut self) {
-        if let Ok(Value::Array(found)) = self.js("return window.__p112Errors ? window.__p112Errors.splice(0) : []").await {
+        if let Ok(Value::Array(found)) =
+            self.js("return window.__p112Errors ? window.__p112Errors.splice(0) : []").await
+        {
             let url = self.driver.current_url().await.map(|u| u.to_string()).unwrap_or_default();
             self.errors.extend(found.iter().map(|e| format!("{url}: {}", e.as_str().unwrap_or_default())));
         }
     }
 
-    /// Every script error recorded so far, on this page and those before.
-    pub async fn errors(&mut self) -> Vec<String> {
+    /// Takes every script error recorded so far, on this page and those before.
+    pub async fn take_errors(&mut self) -> Vec<String> {
         self.collect_errors().await;
-        self.errors.clone()
+        std::mem::take(&mut self.errors)
     }
 
     /// Asserts that no page logged a script error, then closes the browser.
     pub async fn finish(mut self) -> crate::Result<()> {
-        let errors = self.errors().await;
+        let errors = self.take_errors().await;
         let Self { driver, .. } = self;
         driver.quit().await?;
         ensure!(errors.is_empty(), "script errors in the browser:\n  {}", errors.join("\n  "));

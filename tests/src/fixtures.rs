@@ -1,6 +1,7 @@
 //! Paths of the workspace, the app's own words, and the files a citizen or an
 //! admin would pick: a JPEG photo, a short WebM video and its captions.
 
+use std::fmt::Write as _;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -100,7 +101,7 @@ pub fn write_webm(path: &Path) -> crate::Result<()> {
 pub fn webvtt(lines: &[&str]) -> String {
     let mut out = String::from("WEBVTT\n\n");
     for (i, line) in lines.iter().enumerate() {
-        out.push_str(&format!("{}\n00:00:0{i}.000 --> 00:00:0{}.000\n{line}\n\n", i + 1, i + 1));
+        let _ = write!(out, "{}\n00:00:0{i}.000 --> 00:00:0{}.000\n{line}\n\n", i + 1, i + 1);
     }
     out
 }

@@ -34,6 +34,7 @@ pub struct Portal {
     running: Option<Running>,
     http: reqwest::Client,
     operator: OnceCell<String>,
+    admin: OnceCell<String>,
 }
 
 #[derive(Debug)]
@@ -54,8 +55,14 @@ impl Portal {
             .pool_max_idle_per_host(0)
             .timeout(Duration::from_secs(30))
             .build()?;
-        let mut portal =
-            Self { dir, addr: SocketAddr::from(([127, 0, 0, 1], 0)), running: None, http, operator: OnceCell::new() };
+        let mut portal = Self {
+            dir,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            running: None,
+            http,
+            operator: OnceCell::new(),
+            admin: OnceCell::new(),
+        };
         portal.resume().await?;
         Ok(portal)
     }
@@ -113,13 +120,11 @@ impl Portal {
         let _ = running.streams.send(true);
         let _ = running.stop.send(());
         let mut task = running.task;
-        match tokio::time::timeout(Duration::from_secs(10), &mut task).await {
-            Ok(result) => result??,
-            Err(_) => {
-                task.abort();
-                bail!("the server did not stop within 10 s (a connection stayed open)");
-            }
-        }
+        let Ok(result) = tokio::time::timeout(Duration::from_secs(10), &mut task).await else {
+            task.abort();
+            bail!("the server did not stop within 10 s (a connection stayed open)");
+        };
+        result??;
         drop(running.store);
         // Make sure nothing answers any more.
         ensure!(
@@ -155,7 +160,9 @@ impl Portal {
     pub async fn sign_in(&self, username: &str) -> crate::Result<String> {
         let body = self
             .send_json(
-                self.http.post(self.url("/api/v1/staff/session")).json(&json!({"username": username, "password": PASSWORD})),
+                self.http
+                    .post(self.url("/api/v1/staff/session"))
+                    .json(&json!({"username": username, "password": PASSWORD})),
                 201,
             )
             .await?;
@@ -176,8 +183,14 @@ impl Portal {
 
     /// The token of a signed-in admin (created on first use).
     pub async fn admin(&self) -> crate::Result<String> {
-        self.add_staff("admin-e2e", Role::Admin, None).await?;
-        self.sign_in("admin-e2e").await
+        let token = self
+            .admin
+            .get_or_try_init(|| async {
+                self.add_staff("admin-e2e", Role::Admin, None).await?;
+                self.sign_in("admin-e2e").await
+            })
+            .await?;
+        Ok(token.clone())
     }
 
     async fn send_json(&self, request: reqwest::RequestBuilder, expect: u16) -> crate::Result<Value> {
@@ -236,7 +249,10 @@ impl Portal {
         };
         let form = multipart::Form::new()
             .part("meta", multipart::Part::text(meta.to_string()).mime_str("application/json")?)
-            .part("video", multipart::Part::bytes(std::fs::read(video)?).file_name("video.webm").mime_str("video/webm")?)
+            .part(
+                "video",
+                multipart::Part::bytes(std::fs::read(video)?).file_name("video.webm").mime_str("video/webm")?,
+            )
             .part("captions_id", vtt(captions_id, "id.vtt")?)
             .part("captions_en", vtt(captions_en, "en.vtt")?);
         self.send_json(self.http.post(self.url("/api/v1/staff/videos")).bearer_auth(admin).multipart(form), 201).await
