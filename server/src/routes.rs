@@ -93,6 +93,9 @@ fn timeout(after: Duration) -> TimeoutLayer {
 
 /// Headers every answer carries; HTML pages also get the strict CSP.
 async fn security_headers(csp: std::sync::Arc<app::Csp>, request: Request, next: Next) -> Response {
+    // The service worker runs under its own script's policy: it must be able
+    // to fetch the portal's files to keep them for offline use.
+    let is_worker = request.uri().path() == "/sw.js";
     let mut response = next.run(request).await;
     let status = response.status();
     let h = response.headers_mut();
@@ -113,7 +116,12 @@ async fn security_headers(csp: std::sync::Arc<app::Csp>, request: Request, next:
     }
     let is_html = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     let page_policy = if is_html { Some(csp.policy()) } else { None };
-    let policy = page_policy.as_deref().unwrap_or("default-src 'none'; frame-ancestors 'none'");
+    let other = if is_worker {
+        "default-src 'self'; frame-ancestors 'none'"
+    } else {
+        "default-src 'none'; frame-ancestors 'none'"
+    };
+    let policy = page_policy.as_deref().unwrap_or(other);
     if let Ok(v) = HeaderValue::from_str(policy) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }

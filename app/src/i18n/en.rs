@@ -43,7 +43,7 @@ pub static STRINGS: Strings = Strings {
     edit_again: "Fix it",
     discard: "Delete",
     delivered_notice: "Report sent. Ticket code: {code}",
-    last_known: "Last known status",
+    last_known: "This is the last known status.",
 
     report_title: "Make a report",
     step_of: "Step {n} of {total}",

@@ -43,7 +43,7 @@ pub static STRINGS: Strings = Strings {
     edit_again: "Perbaiki",
     discard: "Hapus",
     delivered_notice: "Laporan terkirim. Kode tiket: {code}",
-    last_known: "Status terakhir yang diketahui",
+    last_known: "Ini status terakhir yang diketahui.",
 
     report_title: "Buat laporan",
     step_of: "Langkah {n} dari {total}",
