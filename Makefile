@@ -15,10 +15,13 @@ export CARGO_TERM_COLOR ?= never
 LISTEN ?= 127.0.0.1:8080
 DATABASE_URL ?= sqlite://data/portal112.db
 
-.PHONY: run test app server tools tools-test lint unit e2e screenshots bench videos clean
+.PHONY: run test app server tools tools-test lint unit e2e screenshots bench videos clean fuzz fuzz-smoke schemathesis
 
-## run: build the app and the server, then serve the portal with the Bitung configuration
+## run: build the app and the server, make the agencies' how-to videos when
+## missing or out of date, then serve the portal with the Bitung configuration
 run: tools app server
+	@# A tutorial that cannot be made must not keep the portal from serving.
+	node videos/make.mjs --if-stale || echo "WARNING: some how-to videos could not be made (see above); serving anyway"
 	@echo "Portal 112 Bitung: http://$(LISTEN)/"
 	./target/release/portal112 --database "$(DATABASE_URL)" --config config/bitung.toml serve --listen "$(LISTEN)" --dist dist
 
@@ -46,8 +49,13 @@ app: tools
 server:
 	cargo build --release --locked -p portal112-server
 
+## videos: (re)make every agency's how-to video from the real app into
+## data/media/generated/ (videos/README-section.md); AGENCY=dlh for one
+videos: tools app server
+	node videos/make.mjs $(if $(AGENCY),--agency "$(AGENCY)")
+
 ## test: formatting, lints, unit/property/integration tests, and the browser tests
-test: tools-test lint unit app e2e
+test: tools-test lint unit app e2e fuzz-smoke schemathesis
 
 lint:
 	cargo fmt --all --check
@@ -67,3 +75,27 @@ screenshots: e2e
 
 clean:
 	rm -rf dist target/wasm32-unknown-unknown
+
+## fuzz: every cargo-fuzz target in fuzz/ for FUZZ_SECONDS each (default 5 min);
+## a crash leaves its input in fuzz/artifacts/<target>/ (see scripts/fuzz.sh)
+FUZZ_SECONDS ?= 300
+fuzz:
+	scripts/install-tools.sh fuzz
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# In `make test`: each fuzz target for 20 s, replaying its seeds and past crashes first.
+fuzz-smoke:
+	scripts/install-tools.sh fuzz
+	scripts/fuzz.sh 20
+
+# In `make test`: schemathesis against /api/v1/openapi.json of a running server,
+# two runs of 30 s (see scripts/schemathesis.sh).
+schemathesis:
+	scripts/install-tools.sh schemathesis
+	cargo build --locked -p portal112-server
+	scripts/schemathesis.sh 30
+
+## bench: bundle sizes, API load against nginx (oha), Lighthouse -> bench/RESULTS.md
+bench: tools app server
+	scripts/install-tools.sh bench
+	bench/run.sh
