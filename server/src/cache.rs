@@ -1,82 +1,78 @@
-//! Rendered public ticket views, kept in memory.
+//! Rendered public ticket views, kept in memory, compressed ahead of time.
 //!
 //! `GET /api/v1/tickets/{code}` is what every tracker polls, and what a crowd
 //! hits after a flood. Its answer only changes when a staff member changes the
-//! ticket, so the JSON is rendered once and served from here until the store's
-//! [`revision`](crate::store::Store::revision) moves on. The revision grows
-//! before a change is acknowledged, so nobody reads an answer older than a
-//! change they were told about; an entry rendered from a read that raced a
-//! change carries the older revision and is never served.
-//!
-//! Any change drops every entry: changes come at the pace of people at desks,
-//! reads at the pace of a crowd, and the next read of each ticket renders it
-//! again.
+//! ticket, so the JSON is rendered and compressed once and served from here
+//! until the store's [`revision`](crate::store::Store::revision) of the ticket
+//! moves on. The revision moves before a change is acknowledged, so nobody
+//! reads an answer older than a change they were told about; a view rendered
+//! from a read that raced a change carries the older revision and is never
+//! served.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use axum::body::Bytes;
 use portal112_core::TicketCode;
 
-/// Entries kept at most (a rendered ticket is 1-3 KB); when full, it starts over.
+use crate::encoding::Precompressed;
+
+/// Entries kept at most (a view is 2-4 KB in its three encodings); when
+/// full, the cache starts over.
 const MAX_ENTRIES: usize = 20_000;
 
-/// Rendered public views by ticket code, valid for one store revision.
+/// Rendered public views by ticket code, each with the revision it was read at.
 #[derive(Debug, Default)]
 pub struct TicketViews {
-    inner: RwLock<Views>,
-}
-
-#[derive(Debug, Default)]
-struct Views {
-    revision: u64,
-    by_code: HashMap<TicketCode, Bytes>,
+    by_code: RwLock<HashMap<TicketCode, (u64, Precompressed)>>,
 }
 
 impl TicketViews {
-    /// The view of `code` if it was rendered at `revision`.
+    /// The view of `code`, if it was rendered at `revision`.
     #[must_use]
-    pub fn get(&self, code: &TicketCode, revision: u64) -> Option<Bytes> {
-        let views = self.inner.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if views.revision == revision { views.by_code.get(code).cloned() } else { None }
+    pub fn get(&self, code: &TicketCode, revision: u64) -> Option<Precompressed> {
+        let views = self.by_code.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        views.get(code).filter(|(at, _)| *at == revision).map(|(_, view)| view.clone())
     }
 
     /// Keeps a view rendered from a read that began at `revision` (read the
-    /// revision before reading the ticket).
-    pub fn put(&self, code: TicketCode, revision: u64, view: Bytes) {
-        let mut views = self.inner.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if revision > views.revision {
-            views.by_code.clear();
-            views.revision = revision;
+    /// revision before reading the ticket). A view from a newer revision is
+    /// not replaced by an older one.
+    pub fn put(&self, code: TicketCode, revision: u64, view: Precompressed) {
+        let mut views = self.by_code.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if views.get(&code).is_some_and(|(at, _)| *at > revision) {
+            return;
         }
-        if revision == views.revision {
-            if views.by_code.len() >= MAX_ENTRIES {
-                views.by_code.clear();
-            }
-            views.by_code.insert(code, view);
+        if views.len() >= MAX_ENTRIES && !views.contains_key(&code) {
+            views.clear();
         }
+        views.insert(code, (revision, view));
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::body::Bytes;
+
     use super::*;
 
     fn code(b: u8) -> TicketCode {
         TicketCode::from_random_bytes([b, 2, 3, 4, 5])
     }
 
+    fn view(s: &'static str) -> Precompressed {
+        Precompressed::new(Bytes::from_static(s.as_bytes()), crate::encoding::Effort::Often)
+    }
+
     #[test]
-    fn views_live_for_one_revision() {
+    fn views_live_for_their_tickets_revision() {
         let views = TicketViews::default();
-        views.put(code(1), 0, Bytes::from_static(b"a"));
-        assert_eq!(views.get(&code(1), 0).as_deref(), Some(&b"a"[..]));
-        assert_eq!(views.get(&code(2), 0), None);
-        assert_eq!(views.get(&code(1), 1), None, "a change makes every view stale");
-        // A read that began before the change finishes after it: not kept.
-        views.put(code(2), 1, Bytes::from_static(b"new"));
-        views.put(code(1), 0, Bytes::from_static(b"old"));
-        assert_eq!(views.get(&code(1), 1), None);
-        assert_eq!(views.get(&code(2), 1).as_deref(), Some(&b"new"[..]));
+        views.put(code(1), 0, view("a"));
+        assert_eq!(views.get(&code(1), 0).map(|v| v.identity().clone()), Some(Bytes::from_static(b"a")));
+        assert!(views.get(&code(2), 0).is_none());
+        assert!(views.get(&code(1), 1).is_none(), "a change makes the view stale");
+        // Rendered after the change; then a read that began before it finishes.
+        views.put(code(1), 1, view("new"));
+        views.put(code(1), 0, view("old"));
+        assert_eq!(views.get(&code(1), 1).map(|v| v.identity().clone()), Some(Bytes::from_static(b"new")));
     }
 }

@@ -1,6 +1,7 @@
 //! The OpenAPI 3 document of the native API, generated from the handlers.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes;
@@ -28,7 +29,7 @@ use crate::routes;
         routes::videos::remove_video,
     ),
     components(schemas(portal112_core::ErrorEnvelope, portal112_core::dto::Role)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &FlattenedConfig),
     tags(
         (name = "config", description = "The city"),
         (name = "reports", description = "Filing a report"),
@@ -53,6 +54,25 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// `PublicConfig` is the city's fields and `limits` side by side (serde's
+/// `flatten`). utoipa describes that as `allOf` of the closed `CityConfig`
+/// object (`additionalProperties: false`, from `deny_unknown_fields`) and an
+/// object with `limits` — a schema no answer can satisfy. This writes it as
+/// the one object it is.
+struct FlattenedConfig;
+
+impl Modify for FlattenedConfig {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else { return };
+        let Some(RefOr::T(Schema::Object(city))) = components.schemas.get("CityConfig") else { return };
+        let mut config = city.clone();
+        config.properties.insert("limits".into(), RefOr::Ref(Ref::from_schema_name("Limits")));
+        config.required.push("limits".into());
+        config.description = Some("`GET /api/v1/config`: the city plus the limits of the form.".into());
+        components.schemas.insert("PublicConfig".into(), RefOr::T(Schema::Object(config)));
     }
 }
 

@@ -19,7 +19,7 @@ use axum::response::Response;
 use axum::routing::{delete, get, post};
 use portal112_core::ErrorKind;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 
@@ -78,7 +78,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(app::serve_app)
         .layer(DefaultBodyLimit::max(JSON_BODY_MAX))
         .layer(middleware::from_fn(move |req, next| security_headers(csp.clone(), req, next)))
-        .layer(CompressionLayer::new().br(true).gzip(true))
+        // Compressed per request, so a middle setting: brotli 11 (the default)
+        // takes far longer than the rest of a request. What is read often is
+        // compressed once at the strongest setting instead (`encoding`, dist/).
+        .layer(CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(4)))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("handler panicked");
             api_error_response(portal112_core::ApiError::new(ErrorKind::Internal))

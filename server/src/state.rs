@@ -10,6 +10,7 @@ use portal112_core::dto::{Limits, PublicConfig};
 use tokio::sync::{Semaphore, watch};
 
 use crate::cache::TicketViews;
+use crate::encoding::{Effort, Precompressed};
 use crate::ratelimit::{BackoffPolicy, Limiter, LoginBackoff};
 use crate::store::SharedStore;
 
@@ -50,8 +51,8 @@ impl Default for Settings {
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub city: Arc<CityConfig>,
-    /// `GET /api/v1/config`, serialised once.
-    pub config_json: Bytes,
+    /// `GET /api/v1/config`, serialised and compressed once.
+    pub config_json: Precompressed,
     pub store: SharedStore,
     pub settings: Arc<Settings>,
     pub report_limiter: Arc<Limiter>,
@@ -69,7 +70,8 @@ impl AppState {
     /// Builds the state; `shutdown` ends event streams when it turns true.
     pub fn new(city: CityConfig, store: SharedStore, settings: Settings, shutdown: watch::Receiver<bool>) -> Self {
         let public = PublicConfig { city, limits: Limits::CURRENT };
-        let config_json = Bytes::from(serde_json::to_vec(&public).expect("config serialises"));
+        let config_json =
+            Precompressed::new(Bytes::from(serde_json::to_vec(&public).expect("config serialises")), Effort::Once);
         let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
         Self {
             city: Arc::new(public.city),

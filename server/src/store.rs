@@ -284,11 +284,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// shared databases) from other instances.
     fn subscribe(&self) -> broadcast::Receiver<TicketNotice>;
 
-    /// A number that grows, before [`Store::change_ticket`] returns, with every
-    /// committed change to an existing ticket (from this process and, for
-    /// shared databases, from other instances as their notices arrive). A view
-    /// rendered while it had one value is current as long as it keeps it.
-    fn revision(&self) -> u64;
+    /// A number that changes, before [`Store::change_ticket`] returns, with
+    /// every committed change to the ticket `code` (from this process and,
+    /// for shared databases, from other instances as their notices arrive);
+    /// changes to some other tickets may move it too. A view of the ticket
+    /// rendered from a read that began while it had one value is current as
+    /// long as it keeps that value.
+    fn revision(&self, code: &TicketCode) -> u64;
 
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

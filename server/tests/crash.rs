@@ -58,7 +58,7 @@ async fn send(client: &reqwest::Client, base: &str, i: usize) -> Option<(String,
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_reports_survive_sigkill_and_resends_make_no_duplicates() {
     let dir = TempDir::new().expect("temporary folder");
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
+    let client = reqwest::Client::builder().timeout(Duration::from_mins(1)).build().expect("client");
 
     // Round 1: everyone sends; the server dies once KILL_AFTER are acknowledged.
     let mut portal = Portal::start(dir.path(), &SERVE_FLAGS).await;

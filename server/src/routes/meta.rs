@@ -1,7 +1,7 @@
 //! The city configuration, health, and the API's own description.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portal112_core::dto::PublicConfig;
@@ -16,15 +16,8 @@ use crate::state::AppState;
     tag = "config",
     responses((status = 200, description = "The city's public configuration", body = PublicConfig))
 )]
-pub async fn config(State(state): State<AppState>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
-        ],
-        state.config_json.clone(),
-    )
-        .into_response()
+pub async fn config(State(state): State<AppState>, request: Request) -> Response {
+    state.config_json.respond(request.headers(), "application/json", "public, max-age=300")
 }
 
 /// Liveness and database reachability, for load balancers and monitoring.

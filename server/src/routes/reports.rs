@@ -1,6 +1,7 @@
 //! `POST /api/v1/reports`: a citizen's report, as JSON or with photos as
 //! `multipart/form-data`.
 
+use axum::Json;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -11,8 +12,8 @@ use portal112_core::validate::{MAX_PHOTOS, PHOTO_MAX_BYTES};
 use crate::error::AppError;
 use crate::extract::{ClientIp, JSON_BODY_MAX, parse_json, read_body};
 use crate::intake::{Submission, submit};
-use crate::routes::tickets::render_public;
 use crate::state::AppState;
+use crate::view::public_ticket;
 
 /// Largest request: three full-size photos plus the report.
 pub const REPORT_BODY_MAX: usize = MAX_PHOTOS * PHOTO_MAX_BYTES + 1024 * 1024;
@@ -71,23 +72,11 @@ pub async fn create_report(
         }
         _ => return Err(ErrorKind::UnsupportedMediaType.into()),
     };
-    let revision = state.store.revision();
     let outcome =
         submit(&state, Submission { report, photos, idempotency_key, source: "web".into(), open311_token: None })
             .await?;
-    // The public view goes into the answer and, since trackers ask for it
-    // next, into the view cache.
-    let view = render_public(&state, &outcome.ticket)?;
-    state.ticket_views.put(outcome.ticket.code, revision, view.clone());
-    let mut body = Vec::with_capacity(view.len() + 32);
-    body.extend_from_slice(b"{\"code\":\"");
-    body.extend_from_slice(outcome.ticket.code.to_string().as_bytes());
-    body.extend_from_slice(b"\",\"ticket\":");
-    body.extend_from_slice(&view);
-    body.push(b'}');
-    let mut response =
-        (StatusCode::CREATED, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)
-            .into_response();
+    let body = CreatedReport { code: outcome.ticket.code, ticket: public_ticket(&state.city, &outcome.ticket) };
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
     let location = format!("/api/v1/tickets/{}", outcome.ticket.code);
     if let Ok(v) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, v);
@@ -105,13 +94,13 @@ pub struct ReportUpload {
     /// The report, as JSON text.
     report: NewReport,
     /// Up to 3 photos.
-    #[schema(value_type = Vec<String>, format = Binary)]
+    #[schema(value_type = Vec<String>, format = Binary, max_items = 3)]
     photo: Vec<Vec<u8>>,
 }
 
 /// Reads the `report` part and the `photo` parts, stopping at the first part
-/// over its limit so a huge upload is refused early.
-async fn read_multipart(mut multipart: Multipart) -> Result<(NewReport, Vec<Vec<u8>>), AppError> {
+/// over its limit so a huge upload is refused early. Public for the fuzz targets.
+pub async fn read_multipart(mut multipart: Multipart) -> Result<(NewReport, Vec<Vec<u8>>), AppError> {
     let mut report = None;
     let mut photos: Vec<Vec<u8>> = Vec::new();
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {

@@ -110,8 +110,10 @@ pub struct ListQuery {
     /// Only tickets created at or after this RFC 3339 time.
     since: Option<String>,
     /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<u32>,
     /// Tickets per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     page_size: Option<u32>,
 }
 

@@ -4,6 +4,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::extract::Request;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -14,6 +15,7 @@ use portal112_core::dto::{PublicTicket, TimelineEntry};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
+use crate::encoding::{Effort, Precompressed};
 use crate::error::AppError;
 use crate::extract::parse_code;
 use crate::state::AppState;
@@ -31,38 +33,26 @@ use crate::view::{public_ticket, timeline_entry};
         (status = 404, description = "No ticket has this code", body = portal112_core::ErrorEnvelope),
     )
 )]
-pub async fn get_ticket(State(state): State<AppState>, Path(code): Path<String>) -> Result<Response, AppError> {
+pub async fn get_ticket(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    request: Request,
+) -> Result<Response, AppError> {
     let code = parse_code(&code)?;
     // Read the revision first: a view rendered from an older read is never kept as current.
-    let revision = state.store.revision();
+    let revision = state.store.revision(&code);
     let view = if let Some(view) = state.ticket_views.get(&code, revision) {
         view
     } else {
         let ticket = state.store.ticket(&code).await?.ok_or(ErrorKind::TicketNotFound)?;
-        let view = render_public(&state, &ticket)?;
+        let json = serde_json::to_vec(&public_ticket(&state.city, &ticket))
+            .map_err(|e| anyhow::anyhow!("public ticket serialisation: {e}"))?;
+        let view = Precompressed::new(Bytes::from(json), Effort::Often);
         state.ticket_views.put(code, revision, view.clone());
         view
     };
-    Ok(json_view(view))
-}
-
-/// The public view of a ticket as JSON bytes, as kept in [`AppState::ticket_views`].
-pub fn render_public(state: &AppState, ticket: &crate::store::TicketRecord) -> Result<Bytes, AppError> {
-    let json = serde_json::to_vec(&public_ticket(&state.city, ticket))
-        .map_err(|e| anyhow::anyhow!("public ticket serialisation: {e}"))?;
-    Ok(Bytes::from(json))
-}
-
-fn json_view(view: Bytes) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            // Statuses change: let caches check back, but never keep it across users.
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-        ],
-        view,
-    )
-        .into_response()
+    // Statuses change: let caches check back, but never keep it across users.
+    Ok(view.respond(request.headers(), "application/json", "no-cache"))
 }
 
 /// Where a tracker resumes.
@@ -83,18 +73,20 @@ pub struct ResumeFrom {
     params(("code" = String, Path, description = "Ticket code"), ResumeFrom,
         ("Last-Event-ID" = Option<String>, Header, description = "The last `seq` received")),
     responses(
-        (status = 200, description = "`text/event-stream` of `timeline` events whose data is a timeline entry and whose id is its `seq`", content_type = "text/event-stream", body = String),
+        (status = 200, description = "`text/event-stream` of `timeline` events whose data is a timeline entry (JSON) and whose id is its `seq`; the stream stays open", content_type = "text/event-stream", body = TimelineEntry),
         (status = 400, description = "Not a ticket code, or probably a typo", body = portal112_core::ErrorEnvelope),
         (status = 404, description = "No ticket has this code", body = portal112_core::ErrorEnvelope),
+        (status = 422, description = "`after` is not a whole number", body = portal112_core::ErrorEnvelope),
     )
 )]
 pub async fn ticket_events(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    Query(resume): Query<ResumeFrom>,
+    resume: Result<Query<ResumeFrom>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let code = parse_code(&code)?;
+    let Query(resume) = resume.map_err(|_| AppError::field(ErrorKind::InvalidValue, "after"))?;
     // Subscribe before reading, so nothing falls between the read and the stream.
     let mut notices = state.store.subscribe();
     let ticket = state.store.ticket(&code).await?.ok_or(ErrorKind::TicketNotFound)?;

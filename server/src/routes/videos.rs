@@ -148,6 +148,26 @@ pub struct NewVideo {
     pub youtube_id: Option<String>,
 }
 
+/// The multipart form of a video upload, for the OpenAPI document.
+#[derive(Debug, utoipa::ToSchema)]
+#[expect(dead_code, reason = "describes the multipart body for OpenAPI only")]
+pub struct VideoUpload {
+    /// Agency and titles, as JSON text (`youtube_id` left out).
+    meta: NewVideo,
+    /// The video, WebM or MP4, at most 200 MB.
+    #[schema(value_type = String, format = Binary)]
+    video: Vec<u8>,
+    /// Indonesian captions, WebVTT.
+    #[schema(value_type = Option<String>, format = Binary)]
+    captions_id: Option<Vec<u8>>,
+    /// English captions, WebVTT.
+    #[schema(value_type = Option<String>, format = Binary)]
+    captions_en: Option<Vec<u8>>,
+    /// A poster picture, JPEG, PNG or WebP.
+    #[schema(value_type = Option<String>, format = Binary)]
+    poster: Option<Vec<u8>>,
+}
+
 /// Adds a catalogue entry (admins): JSON for a YouTube link, or
 /// `multipart/form-data` with `meta` (JSON), `video` (WebM or MP4), optional
 /// `captions_id` / `captions_en` (WebVTT) and `poster` (JPEG/PNG/WebP).
@@ -156,7 +176,7 @@ pub struct NewVideo {
     path = "/api/v1/staff/videos",
     tag = "staff",
     security(("bearer" = [])),
-    request_body(content((NewVideo = "application/json"), (NewVideo = "multipart/form-data"))),
+    request_body(content((NewVideo = "application/json"), (VideoUpload = "multipart/form-data"))),
     responses(
         (status = 201, description = "Added", body = Video),
         (status = 400, description = "Malformed body", body = portal112_core::ErrorEnvelope),

@@ -35,6 +35,17 @@ use super::{
 /// Reports written by one commit at most.
 const MAX_BATCH: usize = 128;
 
+/// Ticket change counters kept: tickets share one when their codes hash alike,
+/// which only costs a cached view being rendered again.
+const REVISION_SLOTS: usize = 4096;
+
+fn revision_slot(code: &TicketCode) -> usize {
+    // FNV-1a over the code's nine symbols.
+    let hash =
+        code.compact().bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    (hash % REVISION_SLOTS as u64) as usize
+}
+
 /// A report waiting for the group commit, and where its outcome goes.
 struct Pending {
     ticket: NewTicket,
@@ -47,8 +58,8 @@ pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     notices: broadcast::Sender<TicketNotice>,
-    /// Grows after every committed ticket change (see [`Store::revision`]).
-    revision: Arc<AtomicU64>,
+    /// Change counters of tickets, by a hash of the code (see [`Store::revision`]).
+    revisions: Arc<[AtomicU64]>,
     /// The group commit's queue.
     intake: mpsc::Sender<Pending>,
 }
@@ -100,7 +111,8 @@ impl SqliteStore {
         let (notices, _) = broadcast::channel(1024);
         let (intake, queue) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(group_commit(writer.clone(), queue));
-        Ok(Self { writer, reader, notices, revision: Arc::new(AtomicU64::new(0)), intake })
+        let revisions = (0..REVISION_SLOTS).map(|_| AtomicU64::new(0)).collect();
+        Ok(Self { writer, reader, notices, revisions, intake })
     }
 }
 
@@ -514,9 +526,9 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        self.revision.fetch_add(1, Ordering::AcqRel);
+        let ticket_code = TicketCode::parse(code).map_err(|_| StoreError::Corrupt(code.to_owned()))?;
+        self.revisions[revision_slot(&ticket_code)].fetch_add(1, Ordering::AcqRel);
         if event.is_public() {
-            let ticket_code = TicketCode::parse(code).map_err(|_| StoreError::Corrupt(code.to_owned()))?;
             // Nobody listening is fine: trackers subscribe only while open.
             let _ = self.notices.send(TicketNotice { code: ticket_code, seq: event.seq });
         }
@@ -735,8 +747,8 @@ impl Store for SqliteStore {
         self.notices.subscribe()
     }
 
-    fn revision(&self) -> u64 {
-        self.revision.load(Ordering::Acquire)
+    fn revision(&self, code: &TicketCode) -> u64 {
+        self.revisions[revision_slot(code)].load(Ordering::Acquire)
     }
 
     async fn ping(&self) -> StoreResult<()> {

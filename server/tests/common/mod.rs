@@ -471,7 +471,7 @@ pub fn parse_xml(text: &str) -> XmlNode {
     loop {
         match reader.read_event().unwrap_or_else(|e| panic!("not well-formed XML ({e}): {text}")) {
             Event::Start(e) => {
-                stack.push(XmlNode { name: name_of(e.name().as_ref()), text: String::new(), children: Vec::new() })
+                stack.push(XmlNode { name: name_of(e.name().as_ref()), text: String::new(), children: Vec::new() });
             }
             Event::Empty(e) => {
                 let node = XmlNode { name: name_of(e.name().as_ref()), text: String::new(), children: Vec::new() };

@@ -73,7 +73,7 @@ impl Portal {
     /// file in the folder) and waits until `/healthz` answers. `extra` serve
     /// flags come last; without `--dist` no app is served.
     pub async fn start(dir: &Path, extra: &[&str]) -> Self {
-        let n = (0..).find(|n| !dir.join(format!("server-{n}.log")).exists()).expect("a free log name");
+        let n = (0..1000).find(|n| !dir.join(format!("server-{n}.log")).exists()).expect("a free log name");
         let log = dir.join(format!("server-{n}.log"));
         let out = File::create(&log).expect("log file");
         let mut command = portal112(dir);
@@ -94,7 +94,7 @@ impl Portal {
             .spawn()
             .expect("the binary starts");
         let mut portal = Self { child, base: String::new(), port: 0, log };
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_mins(1);
         let address = loop {
             if let Some(address) = portal.log_lines().iter().find_map(|l| {
                 (l["message"] == "portal112 serving").then(|| l["address"].as_str().map(str::to_owned)).flatten()

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Sizes of the built app: every file of dist/ raw, gzip -9 and brotli -q 11
+# (as scripts/compress-dist.sh precompresses them), and the first view — what
+# a phone downloads for `/` before it can be used: index.html and every
+# script, WebAssembly module and style sheet index.html names. Leaflet loads
+# with the map step only and is counted apart.
+#
+# usage: bench/bundle.sh [dist] > section.md
+# Exit status 3 when the first view is over the README's budget (200 KB
+# brotli, 1 KB = 1000 bytes as in the README's table); the section is written
+# either way.
+set -euo pipefail
+
+dist="${1:-dist}"
+budget=200000
+[ -f "$dist/index.html" ] || { echo "no $dist/index.html: build the app first (make app)" >&2; exit 1; }
+
+gz() { gzip -9 -n -c "$1" | wc -c; }
+br() { brotli -q 11 -c "$1" | wc -c; }
+kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1000 }'; }
+
+first_raw=0; first_gz=0; first_br=0
+leaf_raw=0; leaf_gz=0; leaf_br=0
+rows=""
+while IFS= read -r f; do
+  rel="${f#"$dist"/}"
+  raw=$(wc -c <"$f"); g=$(gz "$f"); b=$(br "$f")
+  role=""
+  name="$(basename "$f")"
+  if [ "$rel" = "index.html" ]; then
+    role="first view"
+  elif [[ "$rel" != */* ]] && [[ "$name" =~ \.(js|wasm|css)$ ]] && grep -qF "/$name" "$dist/index.html"; then
+    role="first view"
+  elif [[ "$rel" == leaflet/leaflet.js || "$rel" == leaflet/leaflet.css ]]; then
+    role="map step (Leaflet)"
+  fi
+  case "$role" in
+    "first view") first_raw=$((first_raw + raw)); first_gz=$((first_gz + g)); first_br=$((first_br + b)) ;;
+    "map step (Leaflet)") leaf_raw=$((leaf_raw + raw)); leaf_gz=$((leaf_gz + g)); leaf_br=$((leaf_br + b)) ;;
+  esac
+  rows+="| \`$rel\` | $raw | $g | $b | $role |"$'\n'
+done < <(find "$dist" -type f ! -name '*.br' ! -name '*.gz' ! -name '*.map' | LC_ALL=C sort)
+
+verdict="within"
+status=0
+if [ "$first_br" -gt "$budget" ]; then verdict="**over**"; status=3; fi
+
+cat <<EOF
+## Bundle
+
+\`bench/bundle.sh $dist\` — bytes; gzip \`-9 -n\`, brotli \`-q 11\` (what \`scripts/compress-dist.sh\` serves).
+
+| | raw | gzip | brotli |
+|---|---:|---:|---:|
+| **first view** (index.html + the scripts, wasm and CSS it names) | $(kb "$first_raw") KB | $(kb "$first_gz") KB | **$(kb "$first_br") KB** |
+| Leaflet JS + CSS (map step only) | $(kb "$leaf_raw") KB | $(kb "$leaf_gz") KB | $(kb "$leaf_br") KB |
+
+First view: **$(kb "$first_br") KB brotli**, $verdict the budget of $(kb "$budget") KB (1 KB = 1000 bytes).
+
+<details><summary>Every file of dist/ (bytes)</summary>
+
+| file | raw | gzip | brotli | counted in |
+|---|---:|---:|---:|---|
+${rows}
+</details>
+
+EOF
+exit "$status"

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark, written to bench/RESULTS.md.
+#
+#   1. bundle      bench/bundle.sh      sizes of dist/, first view against the budget
+#   2. API load    bench/load.py        oha against the portal and nginx, same run
+#   3. Lighthouse  bench/lighthouse.py  mobile performance of /, /lapor, /lacak/{code}
+#
+# Expects the release app (dist/) and server (target/release/portal112) and
+# the bench tools (scripts/install-tools.sh bench); `make bench` sees to all
+# three. Each step runs even when an earlier one failed; the exit status is
+# non-zero when any step failed or the first view is over its budget.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tools="${PORTAL112_TOOLS:-$HOME/.cache/portal112/tools}"
+cache="$(dirname "$tools")"
+export PATH="$tools/bin:$PATH"
+lighthouse="$cache/lighthouse-12.2.3/node_modules/.bin/lighthouse"
+bin="${PORTAL112_BIN:-target/release/portal112}"
+seconds="${BENCH_SECONDS:-8}"
+rounds="${BENCH_ROUNDS:-3}"
+out=bench/RESULTS.md
+parts="$(mktemp -d)"
+trap 'rm -rf "$parts"' EXIT
+
+say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
+version() { "$@" 2>&1 | head -n 1; }
+
+commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+git diff --quiet HEAD -- 2>/dev/null || commit="$commit (with uncommitted changes)"
+cat >"$parts/0-head.md" <<EOF
+# Benchmark results
+
+Written by \`make bench\` (\`bench/run.sh\`) on $(date -u '+%Y-%m-%d %H:%M UTC') at commit $commit.
+Reproduce with \`make bench\`; \`BENCH_SECONDS\` and \`BENCH_ROUNDS\` change the length of the load runs.
+
+## Machine
+
+| | |
+|---|---|
+| CPUs (\`nproc\`) | $(nproc) |
+| CPU model | $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1) |
+| memory | $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) |
+| system | $(. /etc/os-release && echo "$PRETTY_NAME"), Linux $(uname -r) |
+| load average before the run | $(cut -d' ' -f1-3 /proc/loadavg) |
+| rustc | $(version rustc --version) |
+| oha | $(version oha --version) |
+| nginx | $(version nginx -v) |
+| Chromium | $(chromium --version 2>/dev/null | grep -i chromium | head -n 1) |
+| Node.js | $(version node --version) |
+
+Load generator, servers and browser share these cores: compare the ratios
+measured within one run, not absolute figures across machines or runs.
+
+EOF
+
+status=0
+say "bundle"
+bundle=0
+bench/bundle.sh dist >"$parts/1-bundle.md" || bundle=$?
+if [ "$bundle" -eq 3 ]; then
+  say "the first view is over its budget (see bench/RESULTS.md)"
+  status=1
+elif [ "$bundle" -ne 0 ]; then
+  printf '## Bundle\n\nFailed (exit %s).\n\n' "$bundle" >"$parts/1-bundle.md"
+  status=1
+fi
+
+say "API load (about $(( (9 * rounds + rounds) * seconds / 60 + 1 )) min)"
+if ! python3 bench/load.py --bin "$bin" --oha "$(command -v oha)" --seconds "$seconds" --rounds "$rounds" \
+    >"$parts/2-load.md"; then
+  printf '## API load\n\nFailed: see the output of `make bench`.\n\n' >"$parts/2-load.md"
+  status=1
+fi
+
+say "Lighthouse"
+if ! python3 bench/lighthouse.py --bin "$bin" --dist dist --lighthouse "$lighthouse" --rounds "$rounds" \
+    >"$parts/3-lighthouse.md"; then
+  printf '## Lighthouse\n\nFailed: see the output of `make bench`.\n\n' >"$parts/3-lighthouse.md"
+  status=1
+fi
+
+cat "$parts"/*.md >"$out"
+say "wrote $out"
+exit "$status"
