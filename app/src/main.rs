@@ -13,6 +13,11 @@ mod pages;
 fn main() {
     // The static shell in index.html stays until the app can replace it, so a
     // phone that never runs the WebAssembly still shows the header and 112.
+    // The shell hid the home page's introduction on other pages; the app's
+    // router decides from now on.
+    if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = html.class_list().remove_1("inner");
+    }
     if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
         body.set_inner_html("");
     }
