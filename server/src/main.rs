@@ -31,8 +31,17 @@ struct Cli {
 
 #[derive(Debug, Args)]
 struct Common {
-    /// Database to use; created and migrated when missing.
-    #[arg(long = "database", env = "DATABASE_URL", default_value = "sqlite://data/portal112.db", global = true)]
+    /// Database to use, created (SQLite) and migrated when missing: an SQLite
+    /// URL, or a PostgreSQL one (postgres scheme) for several instances
+    /// sharing one database.
+    // hide_env_values: `--help` would otherwise print the URL, password and all.
+    #[arg(
+        long = "database",
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/portal112.db",
+        global = true,
+        hide_env_values = true
+    )]
     database: String,
     /// The city file.
     #[arg(long, env = "PORTAL112_CONFIG", default_value = "config/bitung.toml", global = true)]
@@ -243,9 +252,9 @@ fn spawn_limiter_cleanup(state: &AppState) {
         let mut tick = tokio::time::interval(portal112_server::ratelimit::FORGET_EVERY);
         loop {
             tick.tick().await;
-            reports.forget_idle();
-            logins.forget_idle();
-            backoff.forget_idle();
+            reports.forget_idle().await;
+            logins.forget_idle().await;
+            backoff.forget_idle().await;
         }
     });
 }

@@ -1,24 +1,37 @@
-//! Per-client rate limits (keyed by [`ClientIp`](crate::extract::ClientIp)).
+//! Per-client rate limits (keyed by [`ClientIp`](crate::extract::ClientIp))
+//! and the per-account lock after failed sign-ins.
 //!
 //! Mobile carriers put many phones behind one address (CGNAT), so limits are
 //! generous per address: they stop floods from one source, not a crowd of
 //! citizens reporting the same flood.
+//!
+//! One process (SQLite) counts in memory. Instances sharing a PostgreSQL
+//! database count in it ([`SharedLimits`]), so a client cannot get twice the
+//! allowance by being balanced over two instances; the answer (429 with
+//! Retry-After) is the same either way. There, addresses and account names
+//! are stored only as salted hashes.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use portal112_core::ErrorKind;
 
+use crate::store::{SharedLimits, StoreResult};
+
 /// A keyed limiter that answers with how long to wait.
 #[derive(Debug)]
 pub struct Limiter {
     inner: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
+    /// Counting in the shared database instead, under this bucket name.
+    shared: Option<(&'static str, Arc<dyn SharedLimits>)>,
+    interval: Duration,
+    burst: u32,
 }
 
 impl Limiter {
@@ -30,11 +43,33 @@ impl Limiter {
         Self {
             inner: DefaultKeyedRateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
             clock: DefaultClock::default(),
+            shared: None,
+            interval: Duration::from_mins(1) / per_minute.get(),
+            burst: burst.get(),
         }
     }
 
-    /// Takes one request from the client's allowance, or says how long to wait.
-    pub fn check(&self, key: IpAddr) -> Result<(), ErrorKind> {
+    /// Counts in `limits` (a database other instances share) under `bucket`
+    /// instead of in memory, when there is one.
+    #[must_use]
+    pub fn shared(mut self, bucket: &'static str, limits: Option<Arc<dyn SharedLimits>>) -> Self {
+        self.shared = limits.map(|l| (bucket, l));
+        self
+    }
+
+    /// Takes one request from the client's allowance, or says how long to
+    /// wait (the inner error); the outer one is a failure of the shared store.
+    pub async fn check(&self, key: IpAddr) -> StoreResult<Result<(), ErrorKind>> {
+        let Some((bucket, limits)) = &self.shared else { return Ok(self.check_here(key)) };
+        let wait = limits.take(bucket, &limits.key_of(&key.to_string()), self.interval, self.burst).await?;
+        Ok(match wait {
+            None => Ok(()),
+            Some(wait) => Err(ErrorKind::RateLimited { retry_after_s: whole_seconds(wait) }),
+        })
+    }
+
+    /// [`Self::check`] in this process's memory.
+    pub fn check_here(&self, key: IpAddr) -> Result<(), ErrorKind> {
         self.inner.check_key(&key).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
             ErrorKind::RateLimited { retry_after_s: wait.as_secs() + u64::from(wait.subsec_nanos() > 0) }
@@ -42,7 +77,13 @@ impl Limiter {
     }
 
     /// Forgets clients that have been quiet; called now and then.
-    pub fn forget_idle(&self) {
+    pub async fn forget_idle(&self) {
+        if let Some((bucket, limits)) = &self.shared {
+            if let Err(e) = limits.forget_full(bucket).await {
+                tracing::warn!(error = %e, bucket, "could not forget quiet clients");
+            }
+            return;
+        }
         self.inner.retain_recent();
         self.inner.shrink_to_fit();
     }
@@ -93,6 +134,8 @@ struct Failures {
 pub struct LoginBackoff {
     policy: BackoffPolicy,
     accounts: Mutex<HashMap<String, Failures>>,
+    /// Counting in the shared database instead.
+    shared: Option<Arc<dyn SharedLimits>>,
 }
 
 fn key(username: &str) -> String {
@@ -106,7 +149,15 @@ fn whole_seconds(d: Duration) -> u64 {
 impl LoginBackoff {
     #[must_use]
     pub fn new(policy: BackoffPolicy) -> Self {
-        Self { policy, accounts: Mutex::new(HashMap::new()) }
+        Self { policy, accounts: Mutex::new(HashMap::new()), shared: None }
+    }
+
+    /// Counts in `limits` (a database other instances share) instead of in
+    /// memory, when there is one.
+    #[must_use]
+    pub fn shared(mut self, limits: Option<Arc<dyn SharedLimits>>) -> Self {
+        self.shared = limits;
+        self
     }
 
     fn accounts(&self) -> std::sync::MutexGuard<'_, HashMap<String, Failures>> {
@@ -114,9 +165,14 @@ impl LoginBackoff {
         self.accounts.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Refuses while the account is locked, saying how long to wait.
-    pub fn check(&self, username: &str) -> Result<(), ErrorKind> {
-        self.check_at(username, Instant::now())
+    /// Refuses while the account is locked, saying how long to wait (the
+    /// inner error); the outer one is a failure of the shared store.
+    pub async fn check(&self, username: &str) -> StoreResult<Result<(), ErrorKind>> {
+        let Some(limits) = &self.shared else { return Ok(self.check_at(username, Instant::now())) };
+        Ok(match limits.locked_for(&limits.key_of(&key(username))).await? {
+            Some(left) => Err(ErrorKind::LoginLocked { retry_after_s: whole_seconds(left) }),
+            None => Ok(()),
+        })
     }
 
     /// [`Self::check`] at a given time.
@@ -128,8 +184,10 @@ impl LoginBackoff {
     }
 
     /// Counts a failed sign-in; returns the lock it starts, if it starts one.
-    pub fn failed(&self, username: &str) -> Option<Duration> {
-        self.failed_at(username, Instant::now())
+    pub async fn failed(&self, username: &str) -> StoreResult<Option<Duration>> {
+        let Some(limits) = &self.shared else { return Ok(self.failed_at(username, Instant::now())) };
+        let p = self.policy;
+        limits.sign_in_failed(&limits.key_of(&key(username)), p.failures_before_lock, p.first_lock, p.max_lock).await
     }
 
     /// [`Self::failed`] at a given time.
@@ -152,13 +210,23 @@ impl LoginBackoff {
     }
 
     /// A successful sign-in: the account starts afresh.
-    pub fn succeeded(&self, username: &str) {
+    pub async fn succeeded(&self, username: &str) -> StoreResult<()> {
+        if let Some(limits) = &self.shared {
+            return limits.sign_in_succeeded(&limits.key_of(&key(username))).await;
+        }
         self.accounts().remove(&key(username));
+        Ok(())
     }
 
     /// Forgets accounts whose last failure is older than the longest lock and
     /// that are not locked now; called now and then.
-    pub fn forget_idle(&self) {
+    pub async fn forget_idle(&self) {
+        if let Some(limits) = &self.shared {
+            if let Err(e) = limits.forget_quiet_accounts(self.policy.max_lock).await {
+                tracing::warn!(error = %e, "could not forget quiet accounts");
+            }
+            return;
+        }
         let now = Instant::now();
         let keep_for = self.policy.max_lock;
         self.accounts().retain(|_, f| f.locked_until.is_some_and(|u| u > now) || now.duration_since(f.last) < keep_for);
@@ -173,15 +241,15 @@ mod tests {
     fn burst_then_wait() {
         let l = Limiter::per_minute(60, 2);
         let ip = IpAddr::from([10, 0, 0, 1]);
-        assert!(l.check(ip).is_ok());
-        assert!(l.check(ip).is_ok());
-        let Err(ErrorKind::RateLimited { retry_after_s }) = l.check(ip) else { panic!("third request passed") };
+        assert!(l.check_here(ip).is_ok());
+        assert!(l.check_here(ip).is_ok());
+        let Err(ErrorKind::RateLimited { retry_after_s }) = l.check_here(ip) else { panic!("third request passed") };
         assert!((1..=2).contains(&retry_after_s));
-        assert!(l.check(IpAddr::from([10, 0, 0, 2])).is_ok(), "other clients are unaffected");
+        assert!(l.check_here(IpAddr::from([10, 0, 0, 2])).is_ok(), "other clients are unaffected");
     }
 
-    #[test]
-    fn failed_sign_ins_lock_the_account_for_longer_and_longer() {
+    #[tokio::test]
+    async fn failed_sign_ins_lock_the_account_for_longer_and_longer() {
         let b = LoginBackoff::new(BackoffPolicy {
             failures_before_lock: 3,
             first_lock: Duration::from_secs(2),
@@ -205,7 +273,7 @@ mod tests {
         let t2 = t1 + Duration::from_secs(5);
         assert_eq!(b.failed_at("budi", t2), Some(Duration::from_secs(8)));
         assert_eq!(b.failed_at("budi", t2 + Duration::from_secs(9)), Some(Duration::from_secs(10)), "capped");
-        b.succeeded("Budi");
+        b.succeeded("Budi").await.expect("in memory");
         assert!(b.check_at("budi", t2 + Duration::from_secs(9)).is_ok(), "a success clears the lock");
         assert_eq!(b.failed_at("budi", t2 + Duration::from_secs(9)), None, "and the count");
     }

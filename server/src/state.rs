@@ -73,19 +73,22 @@ impl AppState {
         let config_json =
             Precompressed::new(Bytes::from(serde_json::to_vec(&public).expect("config serialises")), Effort::Once);
         let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        // Over a database other instances share, limits count there, so
+        // they hold for the whole deployment and not per instance.
+        let shared = store.shared_limits();
         Self {
             city: Arc::new(public.city),
             config_json,
+            report_limiter: Arc::new(
+                Limiter::per_minute(settings.report_rate_per_minute, settings.report_rate_per_minute)
+                    .shared("report", shared.clone()),
+            ),
+            login_limiter: Arc::new(
+                Limiter::per_minute(settings.login_rate_per_minute, settings.login_rate_per_minute)
+                    .shared("sign_in", shared.clone()),
+            ),
+            login_backoff: Arc::new(LoginBackoff::new(settings.login_backoff).shared(shared)),
             store,
-            report_limiter: Arc::new(Limiter::per_minute(
-                settings.report_rate_per_minute,
-                settings.report_rate_per_minute,
-            )),
-            login_limiter: Arc::new(Limiter::per_minute(
-                settings.login_rate_per_minute,
-                settings.login_rate_per_minute,
-            )),
-            login_backoff: Arc::new(LoginBackoff::new(settings.login_backoff)),
             ticket_views: Arc::new(TicketViews::default()),
             settings: Arc::new(settings),
             photo_slots: Arc::new(Semaphore::new(cpus)),

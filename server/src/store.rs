@@ -1,14 +1,17 @@
 //! Storage behind one trait: everything the routes persist or read goes through
-//! [`Store`]. SQLite (WAL, fsync on commit) is the embedded default; another
-//! backend implements the same trait and routes never notice.
+//! [`Store`]. SQLite (WAL, fsync on commit) is the embedded default for one
+//! process; PostgreSQL lets several instances share one database. Routes never
+//! notice which one they talk to.
 //!
 //! All SQL lives under this module, always fixed text with bound parameters
 //! ([`sql`] is the only way to it).
 
+pub mod postgres;
 pub mod sql;
 pub mod sqlite;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use portal112_core::dto::Role;
@@ -226,6 +229,55 @@ pub struct TicketNotice {
     pub seq: i64,
 }
 
+/// Ticket change counters kept by a store: tickets share one when their codes
+/// hash alike, which only costs a cached view being rendered again.
+pub(crate) const REVISION_SLOTS: usize = 4096;
+
+/// The counter of [`Store::revision`] a ticket uses.
+pub(crate) fn revision_slot(code: &TicketCode) -> usize {
+    // FNV-1a over the code's nine symbols.
+    let hash =
+        code.compact().bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    (hash % REVISION_SLOTS as u64) as usize
+}
+
+/// Rate-limit state kept in a database that every instance shares, so a
+/// client's allowance and an account's sign-in lock count across instances.
+/// Keys are hashed with [`SharedLimits::key_of`] before they are stored.
+#[async_trait]
+pub trait SharedLimits: Send + Sync + std::fmt::Debug {
+    /// The stored form of a client address or account name: a salted hash.
+    fn key_of(&self, raw: &str) -> String;
+
+    /// Takes one request from `key`'s allowance in `bucket` — one request per
+    /// `interval`, bursts of up to `burst` — or says how long to wait.
+    async fn take(&self, bucket: &str, key: &str, interval: Duration, burst: u32) -> StoreResult<Option<Duration>>;
+
+    /// Forgets clients of `bucket` whose allowance is full again.
+    async fn forget_full(&self, bucket: &str) -> StoreResult<()>;
+
+    /// How long the account `key` stays locked, if it is.
+    async fn locked_for(&self, key: &str) -> StoreResult<Option<Duration>>;
+
+    /// Counts a failed sign-in of `key`; from the `failures_before_lock`-th in
+    /// a row on, locks the account for `first_lock`, doubling with every
+    /// further failure up to `max_lock`. Returns the lock it starts.
+    async fn sign_in_failed(
+        &self,
+        key: &str,
+        failures_before_lock: u32,
+        first_lock: Duration,
+        max_lock: Duration,
+    ) -> StoreResult<Option<Duration>>;
+
+    /// A successful sign-in: the account starts afresh.
+    async fn sign_in_succeeded(&self, key: &str) -> StoreResult<()>;
+
+    /// Forgets accounts that are not locked and failed last longer than
+    /// `quiet` ago.
+    async fn forget_quiet_accounts(&self, quiet: Duration) -> StoreResult<()>;
+}
+
 /// Persistence for the whole portal.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
@@ -294,16 +346,85 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Rate-limit state shared with other instances, for a database several
+    /// instances use; `None` when this process is the only user and keeps
+    /// its limits in memory.
+    fn shared_limits(&self) -> Option<Arc<dyn SharedLimits>> {
+        None
+    }
 }
 
 /// The store the server runs with.
 pub type SharedStore = Arc<dyn Store>;
 
-/// Opens the store a `DATABASE_URL` names, creating and migrating it.
+/// Opens the store a `DATABASE_URL` names, creating and migrating it:
+/// `sqlite://path/to/file.db` or `postgres://user:password@host/database`.
 pub async fn open(url: &str) -> anyhow::Result<SharedStore> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = postgres::PgStore::open(url)
+            .await
+            .map_err(|e| anyhow::anyhow!("PostgreSQL at {}: {e}", redact_url(url)))?;
+        Ok(Arc::new(store))
     } else {
-        anyhow::bail!("unsupported DATABASE_URL {url:?}: use sqlite://path/to/file.db")
+        anyhow::bail!(
+            "unsupported DATABASE_URL {:?}: use sqlite://path/to/file.db or postgres://user@host/database",
+            redact_url(url)
+        )
+    }
+}
+
+/// A database URL fit for messages: any password replaced by `***` (in the
+/// user part and in a `password=` parameter).
+#[must_use]
+pub fn redact_url(url: &str) -> String {
+    let (head, query) = url.split_once('?').map_or((url, None), |(h, q)| (h, Some(q)));
+    let mut out = match head.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_once('/').map_or((rest, None), |(a, p)| (a, Some(p)));
+            let authority = match authority.rsplit_once('@') {
+                Some((user, host)) => match user.split_once(':') {
+                    Some((name, _)) => format!("{name}:***@{host}"),
+                    None => authority.to_owned(),
+                },
+                None => authority.to_owned(),
+            };
+            let mut s = format!("{scheme}://{authority}");
+            if let Some(p) = path {
+                s.push('/');
+                s.push_str(p);
+            }
+            s
+        }
+        None => head.to_owned(),
+    };
+    if let Some(q) = query {
+        let params: Vec<String> = q
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => kv.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(redact_url("postgres://portal:s3cret@db:5432/portal112"), "postgres://portal:***@db:5432/portal112");
+        assert_eq!(redact_url("postgresql://p:a:b@c@db/x?sslmode=require"), "postgresql://p:***@db/x?sslmode=require");
+        assert_eq!(redact_url("postgres://db/x?user=p&password=s3cret"), "postgres://db/x?user=p&password=***");
+        assert_eq!(redact_url("postgres://portal@db/x"), "postgres://portal@db/x");
+        assert_eq!(redact_url("sqlite://data/portal112.db"), "sqlite://data/portal112.db");
+        assert!(!redact_url("mysql://u:s3cret@h/d").contains("s3cret"));
     }
 }

@@ -288,7 +288,7 @@ async fn every_staff_action_is_in_the_audit_trail() {
         );
     }
     app.send(sign_in("admin.rina", PASSWORD)).await.assert_error(StatusCode::TOO_MANY_REQUESTS, "login_locked", None);
-    app.state.login_backoff.succeeded("admin.rina");
+    app.state.login_backoff.succeeded("admin.rina").await.expect("in memory");
     let token = app.sign_in("admin.rina").await;
     let moved =
         app.post_json_as(&token, &format!("/api/v1/staff/tickets/{code}/events"), &json!({"status": "verified"})).await;

@@ -128,15 +128,24 @@ fn the_sql_door_takes_only_static_text() {
 fn every_statement_is_literal_text_and_nothing_is_formatted_into_it() {
     let mut calls = 0;
     for (file, text) in server_sources() {
-        for pattern in ["sql::query(", "sql::query_as(", "sql::query_scalar(", "Builder::<Sqlite>::new(", "q.push("] {
+        for pattern in [
+            "sql::query(",
+            "sql::query_as(",
+            "sql::query_scalar(",
+            "Builder::<Sqlite>::new(",
+            "Builder::<Postgres>::new(",
+            "q.push(",
+        ] {
             for (at, _) in text.match_indices(pattern) {
                 let argument = call_argument(&text, at + pattern.len() - 1);
                 calls += 1;
                 assert!(!argument.contains("format!"), "{file}: format! inside {pattern}{argument})");
-                // Literal pieces only: strings, `concat!` of them, the column list macro.
+                // Literal pieces only: strings, `concat!` of them, the column list and
+                // database clock macros.
                 let rest = without_string_literals(argument)
                     .replace("concat!", "")
                     .replace("ticket_columns!()", "")
+                    .replace("db_now!()", "")
                     .replace(['(', ')', ',', '\\'], "");
                 assert!(rest.trim().is_empty(), "{file}: {pattern}{argument}) is not literal text (left: {rest:?})");
             }

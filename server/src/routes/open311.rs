@@ -603,7 +603,7 @@ async fn post_request(
     lang: Lang,
     format: Format,
 ) -> Result<Response, AppError> {
-    state.report_limiter.check(ip)?;
+    state.report_limiter.check(ip).await??;
     let idempotency_key = request
         .headers()
         .get("idempotency-key")

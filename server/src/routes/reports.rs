@@ -50,7 +50,7 @@ pub async fn create_report(
     headers: HeaderMap,
     request: Request,
 ) -> Result<Response, AppError> {
-    state.report_limiter.check(ip)?;
+    state.report_limiter.check(ip).await??;
     let idempotency_key = match headers.get("idempotency-key") {
         Some(v) => Some(
             v.to_str().map_err(|_| AppError::field(ErrorKind::IdempotencyKeyInvalid, "Idempotency-Key"))?.to_owned(),

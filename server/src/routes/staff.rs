@@ -38,11 +38,11 @@ pub async fn sign_in(
     ClientIp(ip): ClientIp,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<Response, AppError> {
-    state.login_limiter.check(ip)?;
+    state.login_limiter.check(ip).await??;
     // Usernames are at most 64 characters; whatever else was typed is cut
     // short before it is kept anywhere.
     let username: String = credentials.username.trim().chars().take(64).collect();
-    if let Err(locked) = state.login_backoff.check(&username) {
+    if let Err(locked) = state.login_backoff.check(&username).await? {
         state.store.audit(now_millis(), &username, "login_refused", "account locked").await?;
         return Err(locked.into());
     }
@@ -56,14 +56,14 @@ pub async fn sign_in(
     let Some(account) = account.filter(|_| valid) else {
         let now = now_millis();
         state.store.audit(now, &username, "login_failed", "").await?;
-        if let Some(lock) = state.login_backoff.failed(&username) {
+        if let Some(lock) = state.login_backoff.failed(&username).await? {
             let target = format!("{} ms", lock.as_millis());
             state.store.audit(now, &username, "login_locked", &target).await?;
             tracing::warn!(lock_s = lock.as_secs_f64(), "staff account locked after failed sign-ins");
         }
         return Err(ErrorKind::BadCredentials.into());
     };
-    state.login_backoff.succeeded(&username);
+    state.login_backoff.succeeded(&username).await?;
     let token = random_token();
     let now = now_millis();
     let expires_at = now + i64::try_from(state.settings.session_ttl.as_millis()).unwrap_or(i64::MAX / 2);

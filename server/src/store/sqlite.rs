@@ -28,23 +28,12 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::sql::{self, Builder};
 use super::{
-    AuditRecord, Created, EventRecord, Idempotency, Millis, NewTicket, PhotoRecord, StaffRecord, Store, StoreError,
-    StoreResult, TicketChange, TicketFilter, TicketNotice, TicketRecord, VideoRecord,
+    AuditRecord, Created, EventRecord, Idempotency, Millis, NewTicket, PhotoRecord, REVISION_SLOTS, StaffRecord, Store,
+    StoreError, StoreResult, TicketChange, TicketFilter, TicketNotice, TicketRecord, VideoRecord, revision_slot,
 };
 
 /// Reports written by one commit at most.
 const MAX_BATCH: usize = 128;
-
-/// Ticket change counters kept: tickets share one when their codes hash alike,
-/// which only costs a cached view being rendered again.
-const REVISION_SLOTS: usize = 4096;
-
-fn revision_slot(code: &TicketCode) -> usize {
-    // FNV-1a over the code's nine symbols.
-    let hash =
-        code.compact().bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-    (hash % REVISION_SLOTS as u64) as usize
-}
 
 /// A report waiting for the group commit, and where its outcome goes.
 struct Pending {
@@ -297,7 +286,7 @@ async fn write_ticket(conn: &mut SqliteConnection, t: &NewTicket) -> StoreResult
 }
 
 /// The record as stored, built from what was written rather than read back.
-fn record_of(t: &NewTicket, contact: portal112_core::dto::Contact, first: EventRecord) -> TicketRecord {
+pub(super) fn record_of(t: &NewTicket, contact: portal112_core::dto::Contact, first: EventRecord) -> TicketRecord {
     let r = &t.report;
     TicketRecord {
         code: t.code,
