@@ -5,6 +5,7 @@
 //! Every test file includes this module; not every file uses every helper.
 #![allow(dead_code, reason = "each test crate uses a different subset of the fixtures")]
 
+pub mod pg;
 pub mod process;
 
 use std::io::Cursor;

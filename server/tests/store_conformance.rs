@@ -1,0 +1,570 @@
+//! One behaviour for every backend: each case below runs once against SQLite
+//! (a file in a temporary folder) and once against PostgreSQL (a database of
+//! its own on the test server, see `common/pg.rs`), through the `Store` trait
+//! only. A backend that differs from the other in what routes can observe
+//! fails here.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use common::pg::PgDatabase;
+use common::random_code;
+use portal112_core::dto::{NewReport, Role, TicketUpdate};
+use portal112_core::validate::{ValidReport, ValidUpdate, validate_report, validate_update};
+use portal112_core::{ErrorKind, Status, TicketCode};
+use portal112_server::config::load_city;
+use portal112_server::store::{
+    Created, Idempotency, NewPhoto, NewTicket, SharedStore, StoreError, TicketChange, TicketFilter, TicketRecord,
+    VideoRecord,
+};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// A store under test and what keeps its database alive.
+struct Backend {
+    store: SharedStore,
+    _sqlite: Option<TempDir>,
+    _pg: Option<PgDatabase>,
+}
+
+async fn sqlite() -> Backend {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let store = portal112_server::store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .expect("SQLite opens");
+    Backend { store, _sqlite: Some(dir), _pg: None }
+}
+
+async fn postgres() -> Backend {
+    let db = PgDatabase::create().await;
+    let store = portal112_server::store::open(&db.url).await.expect("PostgreSQL opens");
+    Backend { store, _sqlite: None, _pg: Some(db) }
+}
+
+/// Every case, once per backend: `sqlite::<case>` and `postgres::<case>`.
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                super::$case(super::sqlite().await).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                super::$case(super::postgres().await).await;
+            })*
+        }
+    };
+}
+
+conformance!(
+    a_report_reads_back_as_written,
+    photos_keep_their_order_and_confidentiality,
+    a_drawn_code_that_exists_is_refused,
+    idempotency_keys_replay_or_conflict,
+    concurrent_sends_of_one_key_make_one_ticket,
+    changes_follow_the_status_machine,
+    concurrent_changes_of_one_ticket_are_serialised,
+    changes_move_the_revision_and_notify_trackers,
+    staff_accounts_and_sessions,
+    api_keys,
+    videos_with_tombstones,
+    the_audit_trail_is_newest_first,
+    filters_and_paging,
+    open311_tokens_and_ping,
+);
+
+fn city() -> portal112_core::city::CityConfig {
+    load_city(&common::city_file()).expect("the city file loads")
+}
+
+fn valid(report: &Value) -> ValidReport {
+    let report: NewReport = serde_json::from_value(report.clone()).expect("a NewReport");
+    validate_report(&report, &city()).expect("a valid report")
+}
+
+fn new_ticket(report: &Value, created_at: i64) -> NewTicket {
+    NewTicket {
+        code: random_code(),
+        report: valid(report),
+        photos: Vec::new(),
+        source: "web".into(),
+        created_at,
+        idempotency: None,
+        open311_token: None,
+    }
+}
+
+fn update(update: &Value) -> ValidUpdate {
+    let update: TicketUpdate = serde_json::from_value(update.clone()).expect("a TicketUpdate");
+    validate_update(&update, &city()).expect("a valid update")
+}
+
+fn change(u: &Value, at: i64) -> TicketChange {
+    TicketChange { update: update(u), actor: "operator.sari".into(), only_agency: None, at }
+}
+
+async fn create(b: &Backend, ticket: NewTicket) -> TicketRecord {
+    match b.store.create_ticket(ticket).await.expect("stored") {
+        Created::New(t) => *t,
+        other => panic!("expected a new ticket, got {other:?}"),
+    }
+}
+
+fn rejected_kind(result: Result<impl std::fmt::Debug, StoreError>) -> ErrorKind {
+    match result {
+        Err(StoreError::Rejected(e)) => e.kind,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+const T0: i64 = 1_780_000_000_000;
+
+async fn a_report_reads_back_as_written(b: Backend) {
+    let report = json!({
+        "category": "banjir",
+        "description": "Air setinggi lutut menggenangi jalan di depan pasar sejak pagi.",
+        "location": {"lat": 1.4472, "lng": 125.1978, "accuracy_m": 12.5},
+        "district": "71.72.06",
+            "address": "Kelurahan Girian Bawah, lorong dekat masjid",
+        "address": "Jl. Sam Ratulangi, depan pasar",
+        "contact": {"name": "Budi Santoso", "phone": "0812-3456-7890", "email": "budi@example.org"},
+    });
+    let mut ticket = new_ticket(&report, T0);
+    ticket.source = "open311:dashboard".into();
+    let written = create(&b, ticket.clone()).await;
+    assert_eq!(written.code, ticket.code);
+    let read = b.store.ticket(&ticket.code).await.expect("reads").expect("exists");
+    assert_eq!(read, written, "what is read back is what create returned");
+    assert_eq!(read.category, "banjir");
+    assert_eq!(read.agency, "bpbd");
+    assert_eq!(read.status, Status::Received);
+    assert_eq!((read.lat, read.lng, read.accuracy_m), (Some(1.4472), Some(125.1978), Some(12.5)));
+    assert_eq!(read.address.as_deref(), Some("Jl. Sam Ratulangi, depan pasar"));
+    assert_eq!(read.contact_phone.as_deref(), Some("+6281234567890"));
+    assert_eq!(read.contact_name.as_deref(), Some("Budi Santoso"));
+    assert_eq!(read.source, "open311:dashboard");
+    assert_eq!((read.created_at, read.updated_at), (T0, T0));
+    assert!(!read.anonymous && !read.confidential);
+    assert_eq!(read.events.len(), 1, "the first event is written with the report");
+    let first = &read.events[0];
+    assert_eq!((first.seq, first.from_status, first.to_status), (1, None, Status::Received));
+    assert_eq!(first.agency.as_deref(), Some("bpbd"));
+    assert_eq!(first.actor, "open311:dashboard");
+    assert!(b.store.ticket(&random_code()).await.expect("reads").is_none(), "an unknown code is no ticket");
+}
+
+async fn photos_keep_their_order_and_confidentiality(b: Backend) {
+    let mut ticket = new_ticket(&common::valid_report(), T0);
+    ticket.photos = (0..3_u8)
+        .map(|i| NewPhoto {
+            id: format!("photo-{}-{i}", ticket.code.compact()),
+            mime: if i == 1 { "image/png" } else { "image/jpeg" },
+            width: 640 + u32::from(i),
+            height: 480,
+            bytes: vec![i; 1000 + usize::from(i)],
+        })
+        .collect();
+    // Ids that sort the other way than the positions: order comes from position.
+    ticket.photos.reverse();
+    let expected: Vec<String> = ticket.photos.iter().map(|p| p.id.clone()).collect();
+    create(&b, ticket.clone()).await;
+    let read = b.store.ticket(&ticket.code).await.expect("reads").expect("exists");
+    assert_eq!(read.photo_ids, expected);
+    let photo = b.store.photo(&expected[1]).await.expect("reads").expect("exists");
+    assert_eq!(photo.mime, "image/png");
+    assert_eq!(photo.bytes, vec![1; 1001]);
+    assert!(!photo.confidential);
+    assert!(b.store.photo("no-such-photo").await.expect("reads").is_none());
+
+    let mut secret = new_ticket(
+        &json!({
+            "category": "kekerasan-perempuan",
+            "description": "Tetangga sering memukul istrinya, terdengar setiap malam.",
+            "district": "71.72.06",
+            "address": "Kelurahan Girian Bawah, lorong dekat masjid",
+        }),
+        T0 + 1,
+    );
+    secret.photos =
+        vec![NewPhoto { id: "secret-photo".into(), mime: "image/webp", width: 10, height: 10, bytes: vec![7; 10] }];
+    let stored = create(&b, secret).await;
+    assert!(stored.confidential);
+    assert!(b.store.photo("secret-photo").await.expect("reads").expect("exists").confidential);
+    let (list, _) = b.store.list_tickets(&TicketFilter { limit: 10, ..TicketFilter::default() }).await.expect("lists");
+    let listed = list.iter().find(|t| t.code == ticket.code).expect("listed");
+    assert_eq!(listed.photo_ids, expected, "lists carry the photo ids in order too");
+    assert!(listed.events.is_empty(), "lists leave the history out");
+}
+
+async fn a_drawn_code_that_exists_is_refused(b: Backend) {
+    let ticket = new_ticket(&common::valid_report(), T0);
+    create(&b, ticket.clone()).await;
+    let mut again = new_ticket(&common::valid_report(), T0 + 5);
+    again.code = ticket.code;
+    assert!(matches!(b.store.create_ticket(again).await, Err(StoreError::CodeTaken)));
+    let read = b.store.ticket(&ticket.code).await.expect("reads").expect("exists");
+    assert_eq!(read.created_at, T0, "the first ticket is untouched");
+}
+
+fn keyed(key: &str, hash: &str) -> NewTicket {
+    let mut t = new_ticket(&common::valid_report(), T0);
+    t.idempotency = Some(Idempotency { key: key.into(), request_hash: hash.into() });
+    t
+}
+
+async fn idempotency_keys_replay_or_conflict(b: Backend) {
+    let first = create(&b, keyed("key-0001-abcdef", "hash-a")).await;
+    // A retry draws a new code; the key leads back to the first ticket.
+    let retry = b.store.create_ticket(keyed("key-0001-abcdef", "hash-a")).await.expect("answers");
+    let Created::Replayed(replayed) = retry else { panic!("expected a replay, got {retry:?}") };
+    assert_eq!(replayed.code, first.code);
+    assert_eq!(replayed.events.len(), 1);
+    let other = b.store.create_ticket(keyed("key-0001-abcdef", "hash-b")).await.expect("answers");
+    assert!(matches!(other, Created::KeyConflict), "another body under the same key: {other:?}");
+    let fresh = create(&b, keyed("key-0002-abcdef", "hash-a")).await;
+    assert_ne!(fresh.code, first.code, "another key is another report");
+    let (_, total) = b.store.list_tickets(&TicketFilter { limit: 10, ..TicketFilter::default() }).await.expect("lists");
+    assert_eq!(total, 2);
+}
+
+async fn concurrent_sends_of_one_key_make_one_ticket(b: Backend) {
+    let sends: Vec<_> = (0..12)
+        .map(|_| {
+            let store = b.store.clone();
+            tokio::spawn(async move { store.create_ticket(keyed("key-race-123456", "same-body")).await })
+        })
+        .collect();
+    let mut new = Vec::new();
+    let mut replayed = Vec::new();
+    for send in sends {
+        match send.await.expect("task").expect("stored") {
+            Created::New(t) => new.push(t.code),
+            Created::Replayed(t) => replayed.push(t.code),
+            Created::KeyConflict => panic!("same body, same key: no conflict"),
+        }
+    }
+    assert_eq!(new.len(), 1, "exactly one send makes the ticket");
+    assert!(replayed.iter().all(|c| *c == new[0]), "every other send gets that ticket");
+    let (_, total) = b.store.list_tickets(&TicketFilter { limit: 10, ..TicketFilter::default() }).await.expect("lists");
+    assert_eq!(total, 1);
+}
+
+async fn changes_follow_the_status_machine(b: Backend) {
+    let t = create(&b, new_ticket(&common::valid_report(), T0)).await;
+    let other = create(&b, new_ticket(&common::valid_report(), T0 + 1)).await;
+    let code = t.code;
+
+    let wrong = b.store.change_ticket(&code, change(&json!({"status": "resolved"}), T0 + 10)).await;
+    assert!(matches!(
+        rejected_kind(wrong),
+        ErrorKind::IllegalTransition { from: Status::Received, to: Status::Resolved }
+    ));
+    let missing = b.store.change_ticket(&random_code(), change(&json!({"status": "verified"}), T0 + 10)).await;
+    assert_eq!(rejected_kind(missing), ErrorKind::TicketNotFound);
+    let mut foreign = change(&json!({"status": "verified"}), T0 + 10);
+    foreign.only_agency = Some("dishub".into());
+    assert_eq!(rejected_kind(b.store.change_ticket(&code, foreign).await), ErrorKind::Forbidden);
+    let same_agency = b.store.change_ticket(&code, change(&json!({"agency": t.agency}), T0 + 10)).await;
+    assert_eq!(rejected_kind(same_agency), ErrorKind::NothingToChange);
+    let self_dup = b
+        .store
+        .change_ticket(&code, change(&json!({"status": "duplicate", "duplicate_of": code.to_string()}), T0))
+        .await;
+    assert_eq!(rejected_kind(self_dup), ErrorKind::DuplicateOfSelf);
+    let dup_of_nothing = b
+        .store
+        .change_ticket(&code, change(&json!({"status": "duplicate", "duplicate_of": random_code().to_string()}), T0))
+        .await;
+    assert_eq!(rejected_kind(dup_of_nothing), ErrorKind::TicketNotFound);
+    assert_eq!(b.store.ticket(&code).await.expect("reads").expect("exists").events.len(), 1, "refusals leave no trace");
+
+    let verified = b
+        .store
+        .change_ticket(&code, change(&json!({"status": "verified", "public_note": "Petugas menuju lokasi."}), T0 + 20))
+        .await
+        .expect("received -> verified");
+    assert_eq!((verified.seq, verified.from_status, verified.to_status), (2, Some(Status::Received), Status::Verified));
+    let mut agency_move = change(&json!({"agency": "bpbd", "internal_note": "BPBD punya truk"}), T0 + 30);
+    agency_move.only_agency = Some(t.agency.clone());
+    let moved = b.store.change_ticket(&code, agency_move).await.expect("handed over");
+    assert_eq!((moved.seq, moved.to_status, moved.agency.as_deref()), (3, Status::Verified, Some("bpbd")));
+    let dup = b
+        .store
+        .change_ticket(&code, change(&json!({"status": "duplicate", "duplicate_of": other.code.to_string()}), T0 + 40))
+        .await
+        .expect("a duplicate of an existing ticket");
+    assert_eq!(dup.duplicate_of.as_deref(), Some(other.code.to_string().as_str()));
+
+    let read = b.store.ticket(&code).await.expect("reads").expect("exists");
+    assert_eq!(read.status, Status::Duplicate);
+    assert_eq!(read.agency, "bpbd");
+    assert_eq!(read.updated_at, T0 + 40);
+    assert_eq!(read.created_at, T0);
+    assert_eq!(read.events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    assert_eq!(read.events[2].internal_note.as_deref(), Some("BPBD punya truk"));
+    assert_eq!(read.latest_public_note.as_deref(), Some("Petugas menuju lokasi."));
+    assert_eq!(read.events[3], dup);
+    let after_end = b.store.change_ticket(&code, change(&json!({"status": "verified"}), T0 + 50)).await;
+    assert!(matches!(rejected_kind(after_end), ErrorKind::IllegalTransition { from: Status::Duplicate, .. }));
+}
+
+async fn concurrent_changes_of_one_ticket_are_serialised(b: Backend) {
+    let t = create(&b, new_ticket(&common::valid_report(), T0)).await;
+    // Two operators verify the same ticket at the same moment: one wins, the
+    // other is told the ticket is no longer where they saw it.
+    let attempts: Vec<_> = (0..6)
+        .map(|i| {
+            let store = b.store.clone();
+            tokio::spawn(
+                async move { store.change_ticket(&t.code, change(&json!({"status": "verified"}), T0 + i)).await },
+            )
+        })
+        .collect();
+    let mut won = 0;
+    for attempt in attempts {
+        match attempt.await.expect("task") {
+            Ok(e) => {
+                won += 1;
+                assert_eq!(e.seq, 2);
+            }
+            Err(StoreError::Rejected(e)) => {
+                assert!(matches!(e.kind, ErrorKind::IllegalTransition { from: Status::Verified, .. }), "{e:?}");
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(won, 1);
+    // Notes pile up without losing any: every one gets its own seq.
+    let notes: Vec<_> = (0..8)
+        .map(|i| {
+            let store = b.store.clone();
+            tokio::spawn(async move {
+                store.change_ticket(&t.code, change(&json!({"internal_note": format!("catatan {i}")}), T0 + 100)).await
+            })
+        })
+        .collect();
+    for n in notes {
+        n.await.expect("task").expect("a note is always accepted");
+    }
+    let read = b.store.ticket(&t.code).await.expect("reads").expect("exists");
+    assert_eq!(read.events.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=10).collect::<Vec<i64>>());
+}
+
+async fn changes_move_the_revision_and_notify_trackers(b: Backend) {
+    let t = create(&b, new_ticket(&common::valid_report(), T0)).await;
+    let mut notices = b.store.subscribe();
+    let before = b.store.revision(&t.code);
+    assert_eq!(b.store.revision(&t.code), before, "nothing changed, nothing moves");
+    b.store.change_ticket(&t.code, change(&json!({"status": "verified"}), T0 + 1)).await.expect("changed");
+    let after = b.store.revision(&t.code);
+    assert!(after > before, "the revision moved before change_ticket returned");
+    let notice = tokio::time::timeout(Duration::from_secs(5), notices.recv()).await.expect("in time").expect("notice");
+    assert_eq!((notice.code, notice.seq), (t.code, 2));
+    // An internal note is no public step: the revision moves, trackers hear nothing.
+    b.store.change_ticket(&t.code, change(&json!({"internal_note": "hanya staf"}), T0 + 2)).await.expect("changed");
+    assert!(b.store.revision(&t.code) > after);
+    b.store.change_ticket(&t.code, change(&json!({"public_note": "untuk publik"}), T0 + 3)).await.expect("changed");
+    let next = tokio::time::timeout(Duration::from_secs(5), notices.recv()).await.expect("in time").expect("notice");
+    assert_eq!(next.seq, 4, "the internal step was not announced");
+}
+
+async fn staff_accounts_and_sessions(b: Backend) {
+    let s = &b.store;
+    assert!(s.staff_by_username("sari").await.expect("reads").is_none());
+    let id = s.add_staff("sari", "hash-1", Role::Operator, None, T0).await.expect("added");
+    let agent = s.add_staff("dlh.andi", "hash-2", Role::Agency, Some("dlh"), T0).await.expect("added");
+    assert_ne!(id, agent);
+    let sari = s.staff_by_username("sari").await.expect("reads").expect("exists");
+    assert_eq!(
+        (sari.id, sari.role, sari.agency.as_deref(), sari.password_hash.as_str()),
+        (id, Role::Operator, None, "hash-1")
+    );
+    let andi = s.staff_by_username("dlh.andi").await.expect("reads").expect("exists");
+    assert_eq!((andi.role, andi.agency.as_deref()), (Role::Agency, Some("dlh")));
+    // Adding again resets password and role, keeping the account.
+    let again = s.add_staff("sari", "hash-3", Role::Admin, None, T0 + 1).await.expect("reset");
+    assert_eq!(again, id);
+    let sari = s.staff_by_username("sari").await.expect("reads").expect("exists");
+    assert_eq!((sari.role, sari.password_hash.as_str()), (Role::Admin, "hash-3"));
+    assert!(s.add_staff("broken", "h", Role::Agency, None, T0).await.is_err(), "an agency account needs an agency");
+
+    s.create_session("token-hash-1", id, T0, T0 + 1000).await.expect("session");
+    s.create_session("token-hash-2", agent, T0, T0 + 1000).await.expect("session");
+    assert_eq!(s.session("token-hash-1", T0 + 1).await.expect("reads").map(|a| a.id), Some(id));
+    assert_eq!(s.session("token-hash-2", T0 + 1).await.expect("reads").map(|a| a.username), Some("dlh.andi".into()));
+    assert!(s.session("token-hash-1", T0 + 1000).await.expect("reads").is_none(), "expired");
+    assert!(s.session("unknown", T0).await.expect("reads").is_none());
+    assert!(s.revoke_session("token-hash-1", T0 + 2).await.expect("revokes"));
+    assert!(!s.revoke_session("token-hash-1", T0 + 3).await.expect("revokes"), "only once");
+    assert!(s.session("token-hash-1", T0 + 4).await.expect("reads").is_none(), "revoked");
+    assert!(s.session("token-hash-2", T0 + 4).await.expect("reads").is_some(), "others stay");
+}
+
+async fn api_keys(b: Backend) {
+    assert!(b.store.api_key("key-hash").await.expect("reads").is_none());
+    b.store.add_api_key("key-hash", "dashboard-provinsi", T0).await.expect("added");
+    assert_eq!(b.store.api_key("key-hash").await.expect("reads").as_deref(), Some("dashboard-provinsi"));
+    assert!(b.store.add_api_key("key-hash", "again", T0).await.is_err(), "a key hash is unique");
+    assert!(b.store.api_key("other").await.expect("reads").is_none());
+}
+
+fn video(id: &str, created_at: i64) -> VideoRecord {
+    VideoRecord {
+        id: id.into(),
+        agency: "dlh".into(),
+        title_id: format!("Judul {id}"),
+        title_en: format!("Title {id}"),
+        kind: "file".into(),
+        youtube_id: None,
+        file_name: Some(format!("{id}.webm")),
+        mime: Some("video/webm".into()),
+        captions_id: Some(format!("{id}.id.vtt")),
+        captions_en: None,
+        poster: Some(format!("{id}.jpg")),
+        created_at,
+    }
+}
+
+async fn videos_with_tombstones(b: Backend) {
+    let s = &b.store;
+    assert!(s.videos().await.expect("lists").is_empty());
+    assert!(s.add_video(&video("b", T0), false).await.expect("added"));
+    assert!(s.add_video(&video("a", T0), false).await.expect("added"));
+    let mut yt = video("c", T0 + 5);
+    yt.kind = "youtube".into();
+    yt.youtube_id = Some("dQw4w9WgXcQ".into());
+    yt.file_name = None;
+    assert!(s.add_video(&yt, true).await.expect("added"));
+    let list = s.videos().await.expect("lists");
+    assert_eq!(list.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), ["c", "a", "b"], "newest first, then by id");
+    assert_eq!(list[0], yt);
+    assert!(!s.add_video(&video("a", T0 + 9), true).await.expect("answers"), "a seed does not overwrite");
+    assert!(s.add_video(&video("a", T0 + 9), false).await.is_err(), "an id is unique");
+    let removed = s.remove_video("a", T0 + 10).await.expect("removes").expect("existed");
+    assert_eq!(removed, video("a", T0));
+    assert!(s.remove_video("a", T0 + 11).await.expect("answers").is_none(), "gone already");
+    assert!(!s.add_video(&video("a", T0 + 12), true).await.expect("answers"), "the tombstone keeps the seed away");
+    assert_eq!(s.videos().await.expect("lists").iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), ["c", "b"]);
+}
+
+async fn the_audit_trail_is_newest_first(b: Backend) {
+    for i in 0..5 {
+        b.store.audit(T0 + i, "sari", "ticket_event", &format!("ABC#{i}")).await.expect("written");
+    }
+    let entries = b.store.audit_entries(3).await.expect("reads");
+    assert_eq!(entries.iter().map(|e| e.target.as_str()).collect::<Vec<_>>(), ["ABC#4", "ABC#3", "ABC#2"]);
+    assert_eq!(
+        (entries[0].at, entries[0].actor.as_str(), entries[0].action.as_str()),
+        (T0 + 4, "sari", "ticket_event")
+    );
+    assert_eq!(b.store.audit_entries(100).await.expect("reads").len(), 5);
+}
+
+async fn filters_and_paging(b: Backend) {
+    let reports = [
+        ("sampah", "Sampah menumpuk di depan pasar sejak tiga hari."),
+        ("banjir", "Air setinggi lutut menggenangi jalan di depan pasar."),
+        ("kekerasan-perempuan", "Tetangga sering memukul istrinya, terdengar setiap malam."),
+        ("sampah", "Tumpukan sampah di pinggir jalan menutup selokan."),
+        ("banjir", "Banjir di perumahan, air masuk ke rumah warga."),
+        ("sampah", "Sampah dibakar setiap sore, asapnya masuk rumah."),
+        ("banjir", "Genangan di bawah jembatan setelah hujan deras."),
+    ];
+    let mut codes = Vec::new();
+    for (i, (category, description)) in reports.iter().enumerate() {
+        let report = json!({"category": category, "description": description, "location": {"lat": 1.45, "lng": 125.2}});
+        let t = create(&b, new_ticket(&report, T0 + i as i64 * 1000)).await;
+        codes.push(t.code);
+    }
+    b.store
+        .change_ticket(&codes[0], change(&json!({"status": "verified", "public_note": "dicek"}), T0 + 9000))
+        .await
+        .expect("ok");
+    b.store.change_ticket(&codes[4], change(&json!({"status": "verified"}), T0 + 9000)).await.expect("ok");
+    b.store.change_ticket(&codes[4], change(&json!({"status": "assigned"}), T0 + 9001)).await.expect("ok");
+
+    let list = |f: TicketFilter| {
+        let store = b.store.clone();
+        async move {
+            let (tickets, total) =
+                store.list_tickets(&TicketFilter { limit: f.limit.max(1), ..f }).await.expect("lists");
+            (tickets.iter().map(|t| t.code).collect::<Vec<TicketCode>>(), total)
+        }
+    };
+    let all = TicketFilter { limit: 100, ..TicketFilter::default() };
+    let newest_first: Vec<TicketCode> = codes.iter().rev().copied().collect();
+    assert_eq!(list(all.clone()).await, (newest_first.clone(), 7));
+    assert_eq!(list(TicketFilter { limit: 3, ..all.clone() }).await, (newest_first[..3].to_vec(), 7));
+    assert_eq!(list(TicketFilter { limit: 3, offset: 3, ..all.clone() }).await, (newest_first[3..6].to_vec(), 7));
+    assert_eq!(list(TicketFilter { limit: 3, offset: 6, ..all.clone() }).await, (newest_first[6..].to_vec(), 7));
+    assert_eq!(list(TicketFilter { limit: 3, offset: 60, ..all.clone() }).await, (vec![], 7));
+    assert_eq!(list(TicketFilter { status: Some(Status::Verified), ..all.clone() }).await, (vec![codes[0]], 1));
+    assert_eq!(
+        list(TicketFilter { statuses: Some(vec![Status::Verified, Status::Assigned]), ..all.clone() }).await,
+        (vec![codes[4], codes[0]], 2)
+    );
+    assert_eq!(
+        list(TicketFilter { statuses: Some(vec![]), ..all.clone() }).await,
+        (vec![], 0),
+        "an empty set matches none"
+    );
+    assert_eq!(
+        list(TicketFilter { category: Some("banjir".into()), ..all.clone() }).await,
+        (vec![codes[6], codes[4], codes[1]], 3)
+    );
+    assert_eq!(
+        list(TicketFilter {
+            categories: Some(vec!["kekerasan-perempuan".into(), "banjir".into()]),
+            limit: 2,
+            ..all.clone()
+        })
+        .await,
+        (vec![codes[6], codes[4]], 4)
+    );
+    assert_eq!(list(TicketFilter { agency: Some("dp3a".into()), ..all.clone() }).await, (vec![codes[2]], 1));
+    assert_eq!(list(TicketFilter { exclude_confidential: true, ..all.clone() }).await.1, 6);
+    assert_eq!(
+        list(TicketFilter { since: Some(T0 + 2000), until: Some(T0 + 4000), ..all.clone() }).await,
+        (vec![codes[4], codes[3], codes[2]], 3)
+    );
+    let some: Vec<String> = [codes[1], codes[5]].iter().map(|c| c.compact().to_owned()).collect();
+    assert_eq!(list(TicketFilter { codes: Some(some), ..all.clone() }).await, (vec![codes[5], codes[1]], 2));
+    assert_eq!(
+        list(TicketFilter { codes: Some(vec!["'; DROP TABLE tickets; --".into()]), ..all.clone() }).await,
+        (vec![], 0)
+    );
+    assert_eq!(
+        list(TicketFilter {
+            category: Some("sampah".into()),
+            status: Some(Status::Received),
+            since: Some(T0 + 1),
+            ..all.clone()
+        })
+        .await,
+        (vec![codes[5], codes[3]], 2),
+        "filters combine"
+    );
+
+    let (tickets, _) = b.store.list_tickets(&all).await.expect("lists");
+    let first = tickets.iter().find(|t| t.code == codes[0]).expect("listed");
+    assert_eq!(first.latest_public_note.as_deref(), Some("dicek"), "lists carry the newest public note");
+    assert_eq!(first.status, Status::Verified);
+    let assigned = tickets.iter().find(|t| t.code == codes[4]).expect("listed");
+    assert_eq!((assigned.status, assigned.updated_at), (Status::Assigned, T0 + 9001));
+    let unique: HashSet<_> = tickets.iter().map(|t| t.code).collect();
+    assert_eq!(unique.len(), 7);
+}
+
+async fn open311_tokens_and_ping(b: Backend) {
+    let mut t = new_ticket(&common::valid_report(), T0);
+    t.open311_token = Some("token-abc-123".into());
+    let stored = create(&b, t).await;
+    assert_eq!(b.store.open311_token("token-abc-123").await.expect("reads"), Some(stored.code));
+    assert_eq!(b.store.open311_token("token-unknown").await.expect("reads"), None);
+    b.store.ping().await.expect("the database answers");
+}
