@@ -208,17 +208,8 @@ async fn keep_listening(pool: PgPool, shared: Arc<Listening>, first: PgListener)
     loop {
         let mut current = match listener.take() {
             Some(l) => l,
-            None => match listen(&pool).await {
+            None => match relisten(&pool, &shared, last_heard).await {
                 Ok(l) => {
-                    // LISTEN is in place: nothing from now on is missed. What
-                    // was cached before may be stale, and trackers may have
-                    // missed steps: start every revision afresh, then tell
-                    // them what changed meanwhile.
-                    shared.epoch.fetch_add(1, Ordering::AcqRel);
-                    if let Err(e) = replay(&pool, &shared, last_heard).await {
-                        tracing::warn!(error = %e, "could not look up ticket changes made while not listening");
-                    }
-                    shared.up.store(true, Ordering::Release);
                     tracing::info!("listening for other instances' ticket changes again");
                     wait = Duration::from_millis(100);
                     l
@@ -252,6 +243,19 @@ async fn keep_listening(pool: PgPool, shared: Arc<Listening>, first: PgListener)
     }
 }
 
+/// Listens again after the connection was lost. Only once `LISTEN` is in
+/// place is nothing missed any more; what was cached before may be stale and
+/// trackers may have missed steps, so every revision starts afresh and the
+/// changes made meanwhile are announced. The look-up runs on the listening
+/// connection itself: if that works, so does listening.
+async fn relisten(pool: &PgPool, shared: &Listening, last_heard: Millis) -> StoreResult<PgListener> {
+    let mut listener = listen(pool).await?;
+    shared.epoch.fetch_add(1, Ordering::AcqRel);
+    replay(&mut listener, shared, last_heard).await?;
+    shared.up.store(true, Ordering::Release);
+    Ok(listener)
+}
+
 /// One notification: `<instance>:<code>:<seq>:<p|i>` for a change (public or
 /// internal only), `<instance>:alive` for a heartbeat.
 fn heard(shared: &Listening, notification: &PgNotification) {
@@ -274,13 +278,13 @@ fn heard(shared: &Listening, notification: &PgNotification) {
 
 /// Announces the changes made since `since` (less the margin), which a
 /// listener that was away may have missed.
-async fn replay(pool: &PgPool, shared: &Listening, since: Millis) -> StoreResult<()> {
+async fn replay(listener: &mut PgListener, shared: &Listening, since: Millis) -> StoreResult<()> {
     let from = since - REPLAY_MARGIN.as_millis() as i64;
     let rows: Vec<(String, i64)> = sql::query_as(
         "SELECT ticket_code, MAX(seq) FROM ticket_events WHERE at >= $1 GROUP BY ticket_code ORDER BY 2 LIMIT 100000",
     )
     .bind(from)
-    .fetch_all(pool)
+    .fetch_all(listener)
     .await?;
     for (code, seq) in rows {
         if let Ok(code) = TicketCode::parse(&code) {
