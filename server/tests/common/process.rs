@@ -34,8 +34,13 @@ pub fn database_url(dir: &Path) -> String {
 
 /// `portal112 staff add` with the password on stdin, as an administrator runs it.
 pub fn staff_add(dir: &Path, username: &str, role: &str, password: &str) {
+    staff_add_to(dir, &database_url(dir), username, role, password);
+}
+
+/// [`staff_add`] on the database `database`.
+pub fn staff_add_to(dir: &Path, database: &str, username: &str, role: &str, password: &str) {
     let mut child = portal112(dir)
-        .args(["staff", "add", "--username", username, "--role", role, "--database", &database_url(dir)])
+        .args(["staff", "add", "--username", username, "--role", role, "--database", database])
         .arg("--config")
         .arg(super::city_file())
         .stdin(Stdio::piped())
@@ -73,12 +78,17 @@ impl Portal {
     /// file in the folder) and waits until `/healthz` answers. `extra` serve
     /// flags come last; without `--dist` no app is served.
     pub async fn start(dir: &Path, extra: &[&str]) -> Self {
+        Self::start_on(dir, &database_url(dir), extra).await
+    }
+
+    /// [`Self::start`] over the database `database` (another instance's, say).
+    pub async fn start_on(dir: &Path, database: &str, extra: &[&str]) -> Self {
         let n = (0..1000).find(|n| !dir.join(format!("server-{n}.log")).exists()).expect("a free log name");
         let log = dir.join(format!("server-{n}.log"));
         let out = File::create(&log).expect("log file");
         let mut command = portal112(dir);
         command
-            .args(["--database", &database_url(dir)])
+            .args(["--database", database])
             .arg("--config")
             .arg(super::city_file())
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
