@@ -65,9 +65,9 @@ async fn two_instances_over_one_database_behave_as_one() {
     let code = sent.json::<Value>().await.expect("json")["code"].as_str().expect("code").to_owned();
 
     // ...is tracked on B.
-    let tracked = http.get(format!("{}/api/v1/tickets/{code}", b.base)).send().await.expect("B answers");
-    assert_eq!(tracked.status(), StatusCode::OK);
-    let tracked: Value = tracked.json().await.expect("json");
+    let seen_on_b = http.get(format!("{}/api/v1/tickets/{code}", b.base)).send().await.expect("B answers");
+    assert_eq!(seen_on_b.status(), StatusCode::OK);
+    let tracked: Value = seen_on_b.json().await.expect("json");
     assert_eq!((tracked["code"].as_str(), tracked["status"].as_str()), (Some(code.as_str()), Some("received")));
 
     // The same Idempotency-Key re-sent to B (the phone's retry landed on the
@@ -96,9 +96,9 @@ async fn two_instances_over_one_database_behave_as_one() {
     // A tracker on B, B's view of the ticket cached, then an operator on A
     // verifies the ticket: the tracker on B hears of it within a second, and
     // B's cached view is not served any more.
-    let mut tracker = http.get(format!("{}/api/v1/tickets/{code}/events", b.base)).send().await.expect("B streams");
-    assert_eq!(tracker.status(), StatusCode::OK);
-    event_with_id(&mut tracker, 1, Duration::from_secs(10)).await;
+    let mut stream_on_b = http.get(format!("{}/api/v1/tickets/{code}/events", b.base)).send().await.expect("B streams");
+    assert_eq!(stream_on_b.status(), StatusCode::OK);
+    event_with_id(&mut stream_on_b, 1, Duration::from_secs(10)).await;
     for _ in 0..2 {
         let cached: Value =
             http.get(format!("{}/api/v1/tickets/{code}", b.base)).send().await.expect("B").json().await.expect("json");
@@ -123,7 +123,7 @@ async fn two_instances_over_one_database_behave_as_one() {
         .await
         .expect("A answers");
     assert_eq!(changed.status(), StatusCode::CREATED);
-    let event = event_with_id(&mut tracker, 2, Duration::from_secs(1)).await;
+    let event = event_with_id(&mut stream_on_b, 2, Duration::from_secs(1)).await;
     let latency = changed_at.elapsed();
     assert!(event.contains("event: timeline") && event.contains("verified"), "{event}");
     assert!(event.contains("Petugas BPBD menuju lokasi."), "{event}");
