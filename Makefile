@@ -63,8 +63,10 @@ lint:
 	cargo clippy --locked --target wasm32-unknown-unknown -p portal112-app -- -D warnings
 	node scripts/gen-areas.mjs config/bitung.toml --check
 
+# The server's store tests run against SQLite and PostgreSQL alike: a
+# throw-away PostgreSQL cluster lives as long as the tests (scripts/with-postgres.sh).
 unit:
-	cargo test --locked -p portal112-core -p portal112-server -p portal112-app
+	scripts/with-postgres.sh cargo test --locked -p portal112-core -p portal112-server -p portal112-app
 
 e2e: app
 	cargo test --locked -p portal112-e2e -- --test-threads=1

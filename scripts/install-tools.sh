@@ -8,7 +8,8 @@
 # usage: scripts/install-tools.sh [build|test|fuzz|schemathesis|bench|all]
 #   build: what `make run` needs (wasm target, trunk, wasm-bindgen, wasm-opt, npm deps,
 #          and for the how-to videos Chromium, ffmpeg, espeak-ng and fonts)
-#   test:  build + Chromium and chromedriver for the browser tests
+#   test:  build + Chromium and chromedriver for the browser tests, PostgreSQL
+#          and sqlite3 for the store and backup tests
 #   fuzz:  cargo-fuzz (libFuzzer; run on stable with RUSTC_BOOTSTRAP=1, see fuzz/README.md)
 #   schemathesis: schemathesis in its own virtualenv under the cache
 #   bench: oha, nginx, brotli, Chromium and Lighthouse (with its trace-engine patch)
@@ -95,7 +96,10 @@ video_tools() {
 
 test_tools() {
   # ffmpeg makes the WebM (VP9 + Opus) the video test uploads and plays.
-  apt_packages chromium chromium-driver ffmpeg
+  # postgresql: the store tests run against a throw-away PostgreSQL cluster
+  # (scripts/with-postgres.sh); sqlite3 backs up a serving SQLite database in
+  # the backup test. Debian bookworm's packages (PostgreSQL 15) are the pin.
+  apt_packages chromium chromium-driver ffmpeg postgresql sqlite3
 }
 
 fuzz_tools() {
