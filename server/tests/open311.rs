@@ -274,10 +274,16 @@ impl Listing {
     async fn new() -> Self {
         let app = TestApp::new().await;
         let old = app.insert_ticket_at(&report("sampah"), now_millis() - 100 * DAY_MS).await;
+        // Lists are newest first by the millisecond of creation, ties by
+        // code: a pause between reports keeps their order the creation order.
+        let pause = || tokio::time::sleep(std::time::Duration::from_millis(3));
         let sampah = app.create_report(&report("sampah")).await;
+        pause().await;
         let banjir = app.create_report(&report("banjir")).await;
+        pause().await;
         let lampu = app.create_report(&report("lampu-jalan")).await;
         app.move_ticket(&banjir, &json!({"status": "rejected", "public_note": "Sudah surut."})).await;
+        pause().await;
         let confidential = app.create_report(&report("kekerasan-anak")).await;
         Self { app, old, sampah, banjir, lampu, confidential }
     }
