@@ -11,7 +11,13 @@ a stalled server cannot hide its queue).
 
 Prints a Markdown section on stdout; progress on stderr.
 
-usage: bench/load.py --bin target/release/portal112 [--seconds 8] [--rounds 3]
+With --compare-backends, instead: the same two API figures with the portal
+over SQLite and over PostgreSQL, measured in alternation in one run, for
+`make bench`'s PostgreSQL section. PostgreSQL is the server PORTAL112_TEST_PG
+names (scripts/with-postgres.sh starts a throw-away one); a fresh database
+is made on it.
+
+usage: bench/load.py --bin target/release/portal112 [--seconds 8] [--rounds 3] [--compare-backends]
 """
 
 from __future__ import annotations
@@ -129,8 +135,13 @@ def main() -> None:
     ap.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx")
     ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--compare-backends", action="store_true",
+                    help="SQLite against PostgreSQL (PORTAL112_TEST_PG) instead of the portal against nginx")
     args = ap.parse_args()
     args.bin = str(Path(args.bin).resolve())
+    if args.compare_backends:
+        compare_backends(args)
+        return
 
     work = Path(tempfile.mkdtemp(prefix="portal112-bench-"))
     procs: list[subprocess.Popen] = []
@@ -261,6 +272,102 @@ def report(args, results, half_result, half, ticket_bytes, commands, fs) -> None
         f"| {ok(half_result['p99'] <= GOAL_P99_MS)} |",
         "",
         "Commands (`$BASE` is the portal's or nginx's address, `$CODE` the ticket's code):",
+        "",
+        "```",
+        *commands,
+        "```",
+        "",
+    ]
+    print("\n".join(lines))
+
+
+def start_portal(args, work: Path, database: str, name: str, procs: list) -> str:
+    """A portal as `make run` starts it, with the per-client limits out of the way."""
+    log_file = work / f"{name}.log"
+    proc = subprocess.Popen(
+        [args.bin, "--database", database, "--config", str(ROOT / "config/bitung.toml"),
+         "serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--dist", str(work / "nodist"),
+         "--media", str(work / "media"), "--report-rate", "1000000000"],
+        stdout=log_file.open("w"), stderr=subprocess.STDOUT, cwd=work,
+    )
+    procs.append(proc)
+    return f"http://127.0.0.1:{wait_for_port(log_file, proc, name)}"
+
+
+def compare_backends(args) -> None:
+    server = os.environ.get("PORTAL112_TEST_PG", "").rstrip("/")
+    if not server:
+        sys.exit("PORTAL112_TEST_PG is not set: run under scripts/with-postgres.sh")
+    work = Path(tempfile.mkdtemp(prefix="portal112-bench-pg-"))
+    procs: list[subprocess.Popen] = []
+    try:
+        subprocess.run(["psql", "-q", f"{server}/postgres", "-c", "CREATE DATABASE portal112_bench"], check=True)
+        pg_version = subprocess.run(["psql", "-tA", f"{server}/postgres", "-c", "SHOW server_version"],
+                                    check=True, capture_output=True, text=True).stdout.strip()
+        bases = {
+            "sqlite": start_portal(args, work, f"sqlite://{work}/portal112.db", "sqlite", procs),
+            "postgres": start_portal(args, work, f"{server}/portal112_bench", "postgres", procs),
+        }
+        paths = {}
+        for backend, base in bases.items():
+            code = json.loads(http("POST", f"{base}/api/v1/reports", REPORT))["code"]
+            paths[backend] = f"/api/v1/tickets/{code}"
+        oha = Oha(args.oha, args.seconds)
+        warm = Oha(args.oha, 2)
+        for backend, base in bases.items():
+            log(f"warming up {backend}")
+            warm.run(base + paths[backend], 16)
+            warm.run(base + "/api/v1/reports", 16, "POST")
+        results: dict[tuple[str, str, int], dict] = {}
+        for conns in CONNECTIONS:
+            runs: dict[tuple[str, str], list[dict]] = {}
+            for r in range(args.rounds):
+                log(f"-c {conns}, round {r + 1}/{args.rounds}")
+                for backend, base in bases.items():
+                    runs.setdefault((backend, "read"), []).append(oha.run(base + paths[backend], conns))
+                    runs.setdefault((backend, "create"), []).append(oha.run(base + "/api/v1/reports", conns, "POST"))
+            for (backend, what), rs in runs.items():
+                results[(backend, what, conns)] = median(rs)
+        http("GET", f"{bases['postgres']}/healthz")  # still alive
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        fs = subprocess.run(["stat", "-f", "-c", "%T", str(work)], capture_output=True, text=True).stdout.strip()
+        shutil.rmtree(work, ignore_errors=True)
+    report_backends(args, results, pg_version, fs, oha.commands)
+
+
+def report_backends(args, results, pg_version, fs, commands) -> None:
+    lines = [
+        "## API load: SQLite and PostgreSQL",
+        "",
+        f"`bench/load.py --compare-backends --seconds {args.seconds} --rounds {args.rounds}` (run by `bench/run.sh` "
+        f"under `scripts/with-postgres.sh`): the same release binary once over SQLite ({fs}, WAL, "
+        f"`synchronous = FULL`, group commit) and once over PostgreSQL {pg_version} (a throw-away local cluster "
+        "with its default settings, `synchronous_commit = on`, fsync on; reached over TCP on loopback), "
+        f"measured in alternation in one run, {args.seconds} s each, median of {args.rounds} rounds. Over "
+        "PostgreSQL every report also takes a step of the shared rate limit (an upsert in the database) and "
+        "its own transaction; ticket reads are served from the same in-memory view cache on both. Load "
+        "generator, portal and PostgreSQL share the machine's 2 cores.",
+        "",
+        "| | SQLite req/s | p50 ms | p99 ms | PostgreSQL req/s | p50 ms | p99 ms | PostgreSQL/SQLite |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for what, label in (("read", "`GET /api/v1/tickets/{code}`"), ("create", "`POST /api/v1/reports`")):
+        for c in CONNECTIONS:
+            s, p = results[("sqlite", what, c)], results[("postgres", what, c)]
+            lines.append(
+                f"| {label}, {c} conn. | {s['rps']:,.0f} | {s['p50']:.2f} | {s['p99']:.2f} "
+                f"| {p['rps']:,.0f} | {p['p50']:.2f} | {p['p99']:.2f} | {p['rps'] / s['rps']:.2f} |"
+            )
+    lines += [
+        "",
+        "Commands (`$BASE` is either portal's address, `$CODE` the ticket's code):",
         "",
         "```",
         *commands,

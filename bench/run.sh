@@ -3,7 +3,13 @@
 #
 #   1. bundle      bench/bundle.sh      sizes of dist/, first view against the budget
 #   2. API load    bench/load.py        oha against the portal and nginx, same run
-#   3. Lighthouse  bench/lighthouse.py  mobile performance of /, /lapor, /lacak/{code}
+#   3. postgres    bench/load.py --compare-backends   the API over SQLite and over a
+#                  throw-away PostgreSQL (scripts/with-postgres.sh), same run
+#   4. Lighthouse  bench/lighthouse.py  mobile performance of /, /lapor, /lacak/{code}
+#
+# BENCH picks steps (default all): e.g. `BENCH=postgres bench/run.sh` or
+# `BENCH="load postgres"`. Sections of steps not run are kept from the
+# previous bench/RESULTS.md, marked with a note.
 #
 # Expects the release app (dist/) and server (target/release/portal112) and
 # the bench tools (scripts/install-tools.sh bench); `make bench` sees to all
@@ -22,6 +28,20 @@ rounds="${BENCH_ROUNDS:-3}"
 out=bench/RESULTS.md
 parts="$(mktemp -d)"
 trap 'rm -rf "$parts"' EXIT
+steps=" ${BENCH:-bundle load postgres lighthouse} "
+wants() { [[ "$steps" == *" $1 "* ]]; }
+
+# keep FILE HEADING: the section of the previous results under HEADING (up to
+# the next "## "), for a step not run this time.
+keep() {
+  local file="$1" heading="$2"
+  if [ -f "$out" ] && grep -qxF "$heading" "$out"; then
+    awk -v h="$heading" '$0 == h { on = 1; print; print ""; print "_Kept from the previous run (not re-run this time)._"; next }
+      on && /^## / { on = 0 } on' "$out" >"$file"
+  else
+    printf '%s\n\nNot run.\n\n' "$heading" >"$file"
+  fi
+}
 
 say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 version() { "$@" 2>&1 | head -n 1; }
@@ -32,7 +52,8 @@ cat >"$parts/0-head.md" <<EOF
 # Benchmark results
 
 Written by \`make bench\` (\`bench/run.sh\`) on $(date -u '+%Y-%m-%d %H:%M UTC') at commit $commit.
-Reproduce with \`make bench\`; \`BENCH_SECONDS\` and \`BENCH_ROUNDS\` change the length of the load runs.
+Reproduce with \`make bench\`; \`BENCH_SECONDS\` and \`BENCH_ROUNDS\` change the length of the load runs,
+\`BENCH\` picks steps (steps run this time: $(echo $steps)).
 
 ## Machine
 
@@ -55,29 +76,52 @@ measured within one run, not absolute figures across machines or runs.
 EOF
 
 status=0
-say "bundle"
-bundle=0
-bench/bundle.sh dist >"$parts/1-bundle.md" || bundle=$?
-if [ "$bundle" -eq 3 ]; then
-  say "the first view is over its budget (see bench/RESULTS.md)"
-  status=1
-elif [ "$bundle" -ne 0 ]; then
-  printf '## Bundle\n\nFailed (exit %s).\n\n' "$bundle" >"$parts/1-bundle.md"
-  status=1
+if wants bundle; then
+  say "bundle"
+  bundle=0
+  bench/bundle.sh dist >"$parts/1-bundle.md" || bundle=$?
+  if [ "$bundle" -eq 3 ]; then
+    say "the first view is over its budget (see bench/RESULTS.md)"
+    status=1
+  elif [ "$bundle" -ne 0 ]; then
+    printf '## Bundle\n\nFailed (exit %s).\n\n' "$bundle" >"$parts/1-bundle.md"
+    status=1
+  fi
+else
+  keep "$parts/1-bundle.md" "## Bundle"
 fi
 
-say "API load (about $(( (9 * rounds + rounds) * seconds / 60 + 1 )) min)"
-if ! python3 bench/load.py --bin "$bin" --oha "$(command -v oha)" --seconds "$seconds" --rounds "$rounds" \
-    >"$parts/2-load.md"; then
-  printf '## API load\n\nFailed: see the output of `make bench`.\n\n' >"$parts/2-load.md"
-  status=1
+if wants load; then
+  say "API load (about $(( (9 * rounds + rounds) * seconds / 60 + 1 )) min)"
+  if ! python3 bench/load.py --bin "$bin" --oha "$(command -v oha)" --seconds "$seconds" --rounds "$rounds" \
+      >"$parts/2-load.md"; then
+    printf '## API load\n\nFailed: see the output of `make bench`.\n\n' >"$parts/2-load.md"
+    status=1
+  fi
+else
+  keep "$parts/2-load.md" "## API load"
 fi
 
-say "Lighthouse"
-if ! python3 bench/lighthouse.py --bin "$bin" --dist dist --lighthouse "$lighthouse" --rounds "$rounds" \
-    >"$parts/3-lighthouse.md"; then
-  printf '## Lighthouse\n\nFailed: see the output of `make bench`.\n\n' >"$parts/3-lighthouse.md"
-  status=1
+if wants postgres; then
+  say "API load, SQLite and PostgreSQL (about $(( 12 * rounds * seconds / 60 + 1 )) min)"
+  if ! scripts/with-postgres.sh python3 bench/load.py --compare-backends --bin "$bin" --oha "$(command -v oha)" \
+      --seconds "$seconds" --rounds "$rounds" >"$parts/2b-postgres.md"; then
+    printf '## API load: SQLite and PostgreSQL\n\nFailed: see the output of `make bench`.\n\n' >"$parts/2b-postgres.md"
+    status=1
+  fi
+else
+  keep "$parts/2b-postgres.md" "## API load: SQLite and PostgreSQL"
+fi
+
+if wants lighthouse; then
+  say "Lighthouse"
+  if ! python3 bench/lighthouse.py --bin "$bin" --dist dist --lighthouse "$lighthouse" --rounds "$rounds" \
+      >"$parts/3-lighthouse.md"; then
+    printf '## Lighthouse\n\nFailed: see the output of `make bench`.\n\n' >"$parts/3-lighthouse.md"
+    status=1
+  fi
+else
+  keep "$parts/3-lighthouse.md" "## Lighthouse"
 fi
 
 cat "$parts"/*.md >"$out"
