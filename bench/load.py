@@ -348,8 +348,8 @@ def report_backends(args, results, pg_version, fs, commands) -> None:
         "",
         f"`bench/load.py --compare-backends --seconds {args.seconds} --rounds {args.rounds}` (run by `bench/run.sh` "
         f"under `scripts/with-postgres.sh`): the same release binary once over SQLite ({fs}, WAL, "
-        f"`synchronous = FULL`, group commit) and once over PostgreSQL {pg_version} (a throw-away local cluster "
-        "with its default settings, `synchronous_commit = on`, fsync on; reached over TCP on loopback), "
+        f"`synchronous = FULL`, group commit) and once over PostgreSQL {pg_version}: a throw-away local cluster "
+        "with its default settings, `synchronous_commit = on`, fsync on; reached over TCP on loopback; "
         f"measured in alternation in one run, {args.seconds} s each, median of {args.rounds} rounds. Over "
         "PostgreSQL every report also takes a step of the shared rate limit (an upsert in the database) and "
         "its own transaction; ticket reads are served from the same in-memory view cache on both. Load "
