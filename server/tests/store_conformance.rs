@@ -377,8 +377,8 @@ async fn staff_accounts_and_sessions(b: Backend) {
     let s = &b.store;
     assert!(s.staff_by_username("sari").await.expect("reads").is_none());
     let id = s.add_staff("sari", "hash-1", Role::Operator, None, T0).await.expect("added");
-    let agent = s.add_staff("dlh.andi", "hash-2", Role::Agency, Some("dlh"), T0).await.expect("added");
-    assert_ne!(id, agent);
+    let agency_staff = s.add_staff("dlh.andi", "hash-2", Role::Agency, Some("dlh"), T0).await.expect("added");
+    assert_ne!(id, agency_staff);
     let sari = s.staff_by_username("sari").await.expect("reads").expect("exists");
     assert_eq!(
         (sari.id, sari.role, sari.agency.as_deref(), sari.password_hash.as_str()),
@@ -394,7 +394,7 @@ async fn staff_accounts_and_sessions(b: Backend) {
     assert!(s.add_staff("broken", "h", Role::Agency, None, T0).await.is_err(), "an agency account needs an agency");
 
     s.create_session("token-hash-1", id, T0, T0 + 1000).await.expect("session");
-    s.create_session("token-hash-2", agent, T0, T0 + 1000).await.expect("session");
+    s.create_session("token-hash-2", agency_staff, T0, T0 + 1000).await.expect("session");
     assert_eq!(s.session("token-hash-1", T0 + 1).await.expect("reads").map(|a| a.id), Some(id));
     assert_eq!(s.session("token-hash-2", T0 + 1).await.expect("reads").map(|a| a.username), Some("dlh.andi".into()));
     assert!(s.session("token-hash-1", T0 + 1000).await.expect("reads").is_none(), "expired");
