@@ -36,8 +36,12 @@ wants() { [[ "$steps" == *" $1 "* ]]; }
 keep() {
   local file="$1" heading="$2"
   if [ -f "$out" ] && grep -qxF "$heading" "$out"; then
-    awk -v h="$heading" '$0 == h { on = 1; print; print ""; print "_Kept from the previous run (not re-run this time)._"; next }
-      on && /^## / { on = 0 } on' "$out" >"$file"
+    # The marker is written once, however many runs in a row keep the section.
+    awk -v h="$heading" -v k="_Kept from the previous run (not re-run this time)._" '
+      $0 == h { on = 1; print; print ""; print k; print ""; skip = 1; next }
+      on && /^## / { on = 0 }
+      on && skip && ($0 == "" || $0 == k) { next }
+      on { skip = 0; print }' "$out" >"$file"
   else
     printf '%s\n\nNot run.\n\n' "$heading" >"$file"
   fi
