@@ -9,6 +9,9 @@
 # Every operation is tested. Two runs, because one operation cannot share a
 # run with the others: DELETE /api/v1/staff/session (sign out) revokes the
 # bearer token the whole run uses, so it gets a run of its own, last.
+# One worker: with two, Hypothesis parses source in parallel threads, which
+# CPython 3.11's parser does not survive every time ("AST constructor
+# recursion depth mismatch", a runtime error of the tool, not of the API).
 # The SSE stream GET /api/v1/tickets/{code}/events is included: for codes that
 # name no ticket (all a generator can make) it answers at once.
 set -euo pipefail
@@ -58,7 +61,7 @@ config="$PWD/scripts/schemathesis.toml"
 run() {
   # From the scratch folder, where schemathesis keeps its own state (.schemathesis/).
   (cd "$work" && "$st" --config-file "$config" run "$base/api/v1/openapi.json" --url "$base" \
-    --checks all --max-time "$budget" --seed 112 --workers 2 --request-timeout 10 \
+    --checks all --max-time "$budget" --seed 112 --workers 1 --request-timeout 10 \
     --header "Authorization: Bearer $token" --warnings off "$@")
 }
 status=0
