@@ -12,6 +12,10 @@
 # One worker: with two, Hypothesis parses source in parallel threads, which
 # CPython 3.11's parser does not survive every time ("AST constructor
 # recursion depth mismatch", a runtime error of the tool, not of the API).
+# The Open311 operations (tag open311) are in the document so that no route is
+# undocumented, but they answer in the GeoReport v2 specification's own shapes,
+# JSON or XML chosen by the path's extension, which the document names rather
+# than describes as schemas; their tests are server/tests/it/open311.rs.
 # The SSE stream GET /api/v1/tickets/{code}/events is included: for codes that
 # name no ticket (all a generator can make) it answers at once.
 set -euo pipefail
@@ -65,7 +69,7 @@ run() {
     --header "Authorization: Bearer $token" --warnings off "$@")
 }
 status=0
-run --exclude-operation-id sign_out || status=$?
+run --exclude-operation-id sign_out --exclude-tag open311 || status=$?
 run --include-operation-id sign_out || status=$?
 if grep -q '"level":"\(WARN\|ERROR\)".*"status":5' "$work/server.log"; then
   echo "the server logged 5xx answers:" >&2

@@ -172,6 +172,15 @@ pub enum Role {
     Admin,
 }
 
+impl TryFrom<String> for Role {
+    type Error = String;
+
+    /// Reads a stored name back.
+    fn try_from(name: String) -> Result<Self, String> {
+        Role::from_name(&name).ok_or(name)
+    }
+}
+
 impl Role {
     /// The storage and CLI name.
     #[must_use]

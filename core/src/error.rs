@@ -8,8 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Lang;
-use crate::Status;
+use crate::{Field, Lang, Status};
 
 /// What went wrong, with what the message needs to say it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +87,10 @@ pub enum ErrorKind {
     UnknownAgency,
     /// A staff update that changes nothing.
     NothingToChange,
+    /// A username with characters other than letters, digits, `.`, `_`, `-`, or of the wrong length.
+    UsernameInvalid,
+    /// A password shorter than allowed.
+    PasswordTooShort { min: usize },
     /// A video upload that is not WebM/MP4, or captions that are not `WebVTT`.
     VideoUnsupported,
     /// The path exists, but not with this HTTP method.
@@ -140,6 +143,8 @@ impl ErrorKind {
             ErrorKind::DuplicateOfSelf => "duplicate_of_self",
             ErrorKind::UnknownAgency => "unknown_agency",
             ErrorKind::NothingToChange => "nothing_to_change",
+            ErrorKind::UsernameInvalid => "username_invalid",
+            ErrorKind::PasswordTooShort { .. } => "password_too_short",
             ErrorKind::VideoUnsupported => "video_unsupported",
             ErrorKind::MethodNotAllowed => "method_not_allowed",
             ErrorKind::Internal => "internal",
@@ -183,7 +188,9 @@ impl ErrorKind {
             | ErrorKind::DuplicateOfRequired
             | ErrorKind::DuplicateOfSelf
             | ErrorKind::UnknownAgency
-            | ErrorKind::NothingToChange => 422,
+            | ErrorKind::NothingToChange
+            | ErrorKind::UsernameInvalid
+            | ErrorKind::PasswordTooShort { .. } => 422,
         }
     }
 
@@ -325,6 +332,14 @@ impl ErrorKind {
                 "Tidak ada yang diubah: isi status, dinas, atau catatan.".into(),
                 "Nothing to change: give a status, an agency or a note.".into(),
             ),
+            ErrorKind::UsernameInvalid => (
+                "Nama pengguna harus 3 sampai 64 huruf, angka, '.', '_' atau '-'.".into(),
+                "A username has 3 to 64 letters, digits, '.', '_' or '-'.".into(),
+            ),
+            ErrorKind::PasswordTooShort { min } => (
+                format!("Kata sandi paling sedikit {min} karakter."),
+                format!("The password must have at least {min} characters."),
+            ),
             ErrorKind::VideoUnsupported => (
                 "Video harus WebM atau MP4 dan teks harus WebVTT.".into(),
                 "The video must be WebM or MP4 and captions WebVTT.".into(),
@@ -353,8 +368,8 @@ impl ErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub kind: ErrorKind,
-    /// The request field to blame, dotted: `location.lat`, `contact.phone`, `photo[1]`.
-    pub field: Option<String>,
+    /// The request field to blame.
+    pub field: Option<Field>,
 }
 
 impl ApiError {
@@ -366,7 +381,7 @@ impl ApiError {
 
     /// A failure of one field.
     #[must_use]
-    pub fn field(kind: ErrorKind, field: impl Into<String>) -> Self {
+    pub fn field(kind: ErrorKind, field: impl Into<Field>) -> Self {
         Self { kind, field: Some(field.into()) }
     }
 
@@ -409,9 +424,11 @@ pub struct ErrorBody {
     pub code: String,
     /// A sentence for people, in the language asked for.
     pub message: String,
-    /// The request field it concerns, if one.
+    /// The request field it concerns, if one, dotted: `location.accuracy_m`,
+    /// `contact.phone`, `photo[1]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub field: Option<Field>,
     /// For `illegal_transition`: the statuses the ticket may move to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
@@ -424,7 +441,8 @@ mod tests {
 
     #[test]
     fn illegal_transition_lists_allowed_moves() {
-        let e = ApiError::field(ErrorKind::IllegalTransition { from: Status::Received, to: Status::Closed }, "status");
+        let e =
+            ApiError::field(ErrorKind::IllegalTransition { from: Status::Received, to: Status::Closed }, Field::Status);
         let env = e.envelope(Lang::En);
         assert_eq!(env.error.code, "illegal_transition");
         assert_eq!(env.error.allowed, Status::Received.allowed_next());

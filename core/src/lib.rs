@@ -8,6 +8,7 @@
 pub mod city;
 pub mod dto;
 pub mod error;
+pub mod field;
 pub mod geo;
 pub mod lang;
 pub mod status;
@@ -15,6 +16,7 @@ pub mod ticket_code;
 pub mod validate;
 
 pub use error::{ApiError, ErrorEnvelope, ErrorKind};
+pub use field::Field;
 pub use lang::Lang;
 pub use status::Status;
 pub use ticket_code::{CodeError, TicketCode};

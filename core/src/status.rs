@@ -27,6 +27,15 @@ pub enum Status {
     Duplicate,
 }
 
+impl TryFrom<String> for Status {
+    type Error = String;
+
+    /// Reads a stored name back (`received`, `in_progress`, ...).
+    fn try_from(name: String) -> Result<Self, String> {
+        Status::from_name(&name).ok_or(name)
+    }
+}
+
 impl Status {
     /// Every status, in the order of a ticket's life.
     pub const ALL: [Status; 8] = [

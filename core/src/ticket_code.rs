@@ -150,6 +150,15 @@ impl FromStr for TicketCode {
     }
 }
 
+impl TryFrom<String> for TicketCode {
+    type Error = CodeError;
+
+    /// Reads a stored code back.
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
 impl Serialize for TicketCode {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)

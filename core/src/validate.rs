@@ -4,6 +4,7 @@
 use crate::city::CityConfig;
 use crate::dto::{Contact, NewReport, TicketUpdate};
 use crate::error::{ApiError, ErrorKind};
+use crate::field::Field;
 use crate::geo::LatLng;
 use crate::{Status, TicketCode};
 
@@ -46,9 +47,9 @@ pub fn validate_report(report: &NewReport, city: &CityConfig) -> Result<ValidRep
 
     let category = city.category(report.category.trim());
     if report.category.trim().is_empty() {
-        errors.push(ApiError::field(ErrorKind::Required, "category"));
+        errors.push(ApiError::field(ErrorKind::Required, Field::Category));
     } else if category.is_none() {
-        errors.push(ApiError::field(ErrorKind::UnknownCategory, "category"));
+        errors.push(ApiError::field(ErrorKind::UnknownCategory, Field::Category));
     }
 
     let location = match report.location {
@@ -56,10 +57,13 @@ pub fn validate_report(report: &NewReport, city: &CityConfig) -> Result<ValidRep
         Some(loc) => {
             let point = LatLng { lat: loc.lat, lng: loc.lng };
             if !point.is_valid() {
-                errors.push(ApiError::field(ErrorKind::InvalidCoordinates, "location"));
+                errors.push(ApiError::field(ErrorKind::InvalidCoordinates, Field::Location));
                 None
             } else if !city.boundary.contains(point) {
-                errors.push(ApiError::field(ErrorKind::LocationOutside { city: city.city.name.clone() }, "location"));
+                errors.push(ApiError::field(
+                    ErrorKind::LocationOutside { city: city.city.name.clone() },
+                    Field::Location,
+                ));
                 None
             } else {
                 Some(point)
@@ -68,7 +72,7 @@ pub fn validate_report(report: &NewReport, city: &CityConfig) -> Result<ValidRep
     };
     let accuracy_m = match report.location.and_then(|l| l.accuracy_m) {
         Some(a) if !(a.is_finite() && a >= 0.0) => {
-            errors.push(ApiError::field(ErrorKind::InvalidValue, "location.accuracy_m"));
+            errors.push(ApiError::field(ErrorKind::InvalidValue, Field::LocationAccuracy));
             None
         }
         Some(a) => Some(a.min(ACCURACY_MAX_M)),
@@ -78,35 +82,35 @@ pub fn validate_report(report: &NewReport, city: &CityConfig) -> Result<ValidRep
     let district = non_empty(report.district.as_deref());
     let district_ref = district.and_then(|d| city.district(d));
     if district.is_some() && district_ref.is_none() {
-        errors.push(ApiError::field(ErrorKind::UnknownDistrict, "district"));
+        errors.push(ApiError::field(ErrorKind::UnknownDistrict, Field::District));
     }
     let village = non_empty(report.village.as_deref());
     if let Some(v) = village {
         match district_ref {
             Some(d) if d.villages.iter().any(|x| x.code == v) => {}
-            Some(_) => errors.push(ApiError::field(ErrorKind::UnknownVillage, "village")),
-            None if district.is_none() => errors.push(ApiError::field(ErrorKind::Required, "district")),
+            Some(_) => errors.push(ApiError::field(ErrorKind::UnknownVillage, Field::Village)),
+            None if district.is_none() => errors.push(ApiError::field(ErrorKind::Required, Field::District)),
             None => {}
         }
     }
     let address = non_empty(report.address.as_deref());
     if let Some(a) = address {
-        check_len(&mut errors, a, ADDRESS_MAX, "address");
+        check_len(&mut errors, a, ADDRESS_MAX, Field::Address);
     }
     // A place is either a point on the map or a district plus words a driver can follow.
     if report.location.is_none() {
         if district.is_none() {
-            errors.push(ApiError::field(ErrorKind::LocationRequired, "district"));
+            errors.push(ApiError::field(ErrorKind::LocationRequired, Field::District));
         } else if address.is_none() {
-            errors.push(ApiError::field(ErrorKind::LocationRequired, "address"));
+            errors.push(ApiError::field(ErrorKind::LocationRequired, Field::Address));
         }
     }
 
     let description = report.description.trim();
     if description.is_empty() {
-        errors.push(ApiError::field(ErrorKind::DescriptionEmpty, "description"));
+        errors.push(ApiError::field(ErrorKind::DescriptionEmpty, Field::Description));
     } else {
-        check_len(&mut errors, description, DESCRIPTION_MAX, "description");
+        check_len(&mut errors, description, DESCRIPTION_MAX, Field::Description);
     }
 
     let contact = if report.anonymous {
@@ -138,19 +142,19 @@ pub fn validate_report(report: &NewReport, city: &CityConfig) -> Result<ValidRep
 fn validate_contact(c: &Contact, errors: &mut Vec<ApiError>) -> Option<Contact> {
     let name = non_empty(c.name.as_deref());
     if let Some(n) = name {
-        check_len(errors, n, NAME_MAX, "contact.name");
+        check_len(errors, n, NAME_MAX, Field::ContactName);
     }
     let phone = non_empty(c.phone.as_deref()).and_then(|p| {
         let normalized = normalize_phone(p);
         if normalized.is_none() {
-            errors.push(ApiError::field(ErrorKind::PhoneInvalid, "contact.phone"));
+            errors.push(ApiError::field(ErrorKind::PhoneInvalid, Field::ContactPhone));
         }
         normalized
     });
     let email = match non_empty(c.email.as_deref()) {
         Some(e) if is_email(e) => Some(e.to_owned()),
         Some(_) => {
-            errors.push(ApiError::field(ErrorKind::EmailInvalid, "contact.email"));
+            errors.push(ApiError::field(ErrorKind::EmailInvalid, Field::ContactEmail));
             None
         }
         None => None,
@@ -165,7 +169,7 @@ fn non_empty(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn check_len(errors: &mut Vec<ApiError>, s: &str, max: usize, field: &str) {
+fn check_len(errors: &mut Vec<ApiError>, s: &str, max: usize, field: Field) {
     if s.chars().count() > max {
         errors.push(ApiError::field(ErrorKind::TooLong { max }, field));
     }
@@ -256,33 +260,30 @@ pub struct ValidUpdate {
 pub fn validate_update(update: &TicketUpdate, city: &CityConfig) -> Result<ValidUpdate, ApiError> {
     let public_note = non_empty(update.public_note.as_deref());
     let internal_note = non_empty(update.internal_note.as_deref());
-    for (note, field) in [(public_note, "public_note"), (internal_note, "internal_note")] {
+    for (note, field) in [(public_note, Field::PublicNote), (internal_note, Field::InternalNote)] {
         if note.is_some_and(|n| n.chars().count() > NOTE_MAX) {
             return Err(ApiError::field(ErrorKind::TooLong { max: NOTE_MAX }, field));
         }
     }
     let agency = non_empty(update.agency.as_deref());
     if agency.is_some_and(|a| city.agency(a).is_none()) {
-        return Err(ApiError::field(ErrorKind::UnknownAgency, "agency"));
+        return Err(ApiError::field(ErrorKind::UnknownAgency, Field::Agency));
     }
     if update.status == Some(Status::Rejected) && public_note.is_none() {
-        return Err(ApiError::field(ErrorKind::ReasonRequired, "public_note"));
+        return Err(ApiError::field(ErrorKind::ReasonRequired, Field::PublicNote));
     }
     let duplicate_of = match non_empty(update.duplicate_of.as_deref()) {
         Some(code) => {
             if update.status != Some(Status::Duplicate) {
-                return Err(ApiError::field(ErrorKind::InvalidValue, "duplicate_of"));
+                return Err(ApiError::field(ErrorKind::InvalidValue, Field::DuplicateOf));
             }
-            Some(TicketCode::parse(code).map_err(|e| ApiError::field(code_error_kind(e), "duplicate_of"))?)
+            Some(TicketCode::parse(code).map_err(|e| ApiError::field(code_error_kind(e), Field::DuplicateOf))?)
         }
         None if update.status == Some(Status::Duplicate) => {
-            return Err(ApiError::field(ErrorKind::DuplicateOfRequired, "duplicate_of"));
+            return Err(ApiError::field(ErrorKind::DuplicateOfRequired, Field::DuplicateOf));
         }
         None => None,
     };
-    if update.status.is_none() && agency.is_none() && public_note.is_none() && internal_note.is_none() {
-        return Err(ApiError::new(ErrorKind::NothingToChange));
-    }
     Ok(ValidUpdate {
         status: update.status,
         agency: agency.map(str::to_owned),
@@ -292,12 +293,70 @@ pub fn validate_update(update: &TicketUpdate, city: &CityConfig) -> Result<Valid
     })
 }
 
+/// A ticket as a staff change finds it, read inside the change's transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketState<'a> {
+    pub code: TicketCode,
+    pub status: Status,
+    pub agency: &'a str,
+}
+
+/// The step a change makes to a ticket: what its new history entry records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub from_status: Status,
+    pub to_status: Status,
+    /// The agency the ticket moves to; `None` when it stays where it is.
+    pub agency: Option<String>,
+    pub public_note: Option<String>,
+    pub internal_note: Option<String>,
+    pub duplicate_of: Option<TicketCode>,
+}
+
+impl ValidUpdate {
+    /// The step this update makes to `current`, by every rule that depends on
+    /// the ticket: agency staff (`own_agency`) touch their agency's tickets
+    /// only and never hand them on, the status machine allows the move, a
+    /// ticket is no duplicate of itself, and a step changes something.
+    /// Whether a named original exists is the store's to check.
+    pub fn step(&self, current: &TicketState<'_>, own_agency: Option<&str>) -> Result<Step, ApiError> {
+        if let Some(own) = own_agency {
+            if own != current.agency {
+                return Err(ApiError::new(ErrorKind::Forbidden));
+            }
+            if self.agency.is_some() {
+                // Agencies hand a ticket back through a note; the call centre reassigns.
+                return Err(ApiError::field(ErrorKind::Forbidden, Field::Agency));
+            }
+        }
+        if let Some(to) = self.status {
+            check_transition(current.status, to)?;
+        }
+        if self.duplicate_of == Some(current.code) {
+            return Err(ApiError::field(ErrorKind::DuplicateOfSelf, Field::DuplicateOf));
+        }
+        // Handing a ticket to the agency it already has is no step at all.
+        let agency = self.agency.clone().filter(|a| a != current.agency);
+        if self.status.is_none() && agency.is_none() && self.public_note.is_none() && self.internal_note.is_none() {
+            return Err(ApiError::new(ErrorKind::NothingToChange));
+        }
+        Ok(Step {
+            from_status: current.status,
+            to_status: self.status.unwrap_or(current.status),
+            agency,
+            public_note: self.public_note.clone(),
+            internal_note: self.internal_note.clone(),
+            duplicate_of: self.duplicate_of,
+        })
+    }
+}
+
 /// Whether the ticket may move from `from` to `to` (409 listing the allowed moves if not).
 pub fn check_transition(from: Status, to: Status) -> Result<(), ApiError> {
     if from.can_move_to(to) {
         Ok(())
     } else {
-        Err(ApiError::field(ErrorKind::IllegalTransition { from, to }, "status"))
+        Err(ApiError::field(ErrorKind::IllegalTransition { from, to }, Field::Status))
     }
 }
 
@@ -351,5 +410,58 @@ mod tests {
         for bad in ["", "a", "a@b", "a@b.c", "@x.id", "a@@x.id", "a b@x.id", "a@-x.id", "a..b@x.id", "a@x.123"] {
             assert!(!is_email(bad), "{bad}");
         }
+    }
+
+    fn ticket(status: Status) -> TicketState<'static> {
+        TicketState { code: TicketCode::from_random_bytes([1, 2, 3, 4, 5]), status, agency: "dlh" }
+    }
+
+    fn update(status: Option<Status>, agency: Option<&str>, note: Option<&str>) -> ValidUpdate {
+        ValidUpdate {
+            status,
+            agency: agency.map(str::to_owned),
+            public_note: note.map(str::to_owned),
+            internal_note: None,
+            duplicate_of: None,
+        }
+    }
+
+    #[test]
+    fn a_step_follows_the_status_machine() {
+        let step = update(Some(Status::Verified), None, None).step(&ticket(Status::Received), None).unwrap();
+        assert_eq!((step.from_status, step.to_status, step.agency), (Status::Received, Status::Verified, None));
+        let err = update(Some(Status::Closed), None, None).step(&ticket(Status::Received), None).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::IllegalTransition { from: Status::Received, to: Status::Closed });
+        assert_eq!(err.field, Some(Field::Status));
+    }
+
+    #[test]
+    fn nothing_to_change_is_decided_against_the_ticket() {
+        // Handing a ticket to the agency it already has changes nothing...
+        let same = update(None, Some("dlh"), None).step(&ticket(Status::Verified), None).unwrap_err();
+        assert_eq!(same.kind, ErrorKind::NothingToChange);
+        let empty = update(None, None, None).step(&ticket(Status::Verified), None).unwrap_err();
+        assert_eq!(empty.kind, ErrorKind::NothingToChange);
+        // ...handing it to another agency does.
+        let step = update(None, Some("dinkes"), None).step(&ticket(Status::Verified), None).unwrap();
+        assert_eq!((step.to_status, step.agency.as_deref()), (Status::Verified, Some("dinkes")));
+    }
+
+    #[test]
+    fn agency_staff_keep_to_their_own_tickets_and_never_hand_them_on() {
+        let note = update(None, None, Some("Petugas menuju lokasi."));
+        assert!(note.step(&ticket(Status::Assigned), Some("dlh")).is_ok());
+        assert_eq!(note.step(&ticket(Status::Assigned), Some("dinkes")).unwrap_err().kind, ErrorKind::Forbidden);
+        let reassign = update(None, Some("dinkes"), None).step(&ticket(Status::Assigned), Some("dlh")).unwrap_err();
+        assert_eq!((reassign.kind, reassign.field), (ErrorKind::Forbidden, Some(Field::Agency)));
+    }
+
+    #[test]
+    fn a_ticket_is_no_duplicate_of_itself() {
+        let current = ticket(Status::Received);
+        let mut dup = update(Some(Status::Duplicate), None, None);
+        dup.duplicate_of = Some(current.code);
+        let err = dup.step(&current, None).unwrap_err();
+        assert_eq!((err.kind, err.field), (ErrorKind::DuplicateOfSelf, Some(Field::DuplicateOf)));
     }
 }

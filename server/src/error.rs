@@ -14,7 +14,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use portal112_core::{ApiError, ErrorKind, Lang};
+use portal112_core::{ApiError, ErrorKind, Field, Lang};
 
 use crate::store::StoreError;
 
@@ -46,7 +46,7 @@ impl From<ErrorKind> for AppError {
 
 impl AppError {
     /// A failure of one request field.
-    pub fn field(kind: ErrorKind, field: impl Into<String>) -> Self {
+    pub fn field(kind: ErrorKind, field: impl Into<Field>) -> Self {
         AppError::Api(ApiError::field(kind, field))
     }
 

@@ -8,7 +8,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use portal112_core::{ApiError, ErrorKind};
+use portal112_core::{ApiError, ErrorKind, Field};
 use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
@@ -141,5 +141,5 @@ impl FromRequestParts<AppState> for ClientIp {
 /// The ticket code in a path, parsed with the typo check.
 pub fn parse_code(raw: &str) -> Result<portal112_core::TicketCode, AppError> {
     portal112_core::TicketCode::parse(raw)
-        .map_err(|e| AppError::Api(ApiError::field(portal112_core::validate::code_error_kind(e), "code")))
+        .map_err(|e| AppError::Api(ApiError::field(portal112_core::validate::code_error_kind(e), Field::Code)))
 }

@@ -7,7 +7,6 @@ pub mod config;
 pub mod encoding;
 pub mod error;
 pub mod extract;
-pub mod intake;
 pub mod openapi;
 pub mod photos;
 pub mod ratelimit;
@@ -15,6 +14,7 @@ pub mod routes;
 pub mod serve;
 pub mod state;
 pub mod store;
+pub mod usecases;
 pub mod view;
 
 pub use routes::router;

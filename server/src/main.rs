@@ -11,10 +11,13 @@ use axum::middleware::Next;
 use axum::response::Response;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use portal112_core::dto::Role;
-use portal112_server::auth::{hash_password, random_token, secret_hash};
+use portal112_core::{ApiError, ErrorKind, Field, Lang};
 use portal112_server::config::load_city;
+use portal112_server::error::AppError;
 use portal112_server::ratelimit::BackoffPolicy;
 use portal112_server::serve::ServeOptions;
+use portal112_server::store::StoreError;
+use portal112_server::usecases::staff::{NewAccount, add_staff, check_account, create_api_key};
 use portal112_server::view::now_millis;
 use portal112_server::{AppState, Settings, router, store};
 use tokio::sync::watch;
@@ -157,47 +160,50 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Staff { command: StaffCommand::Add { username, role, agency } } => {
             let city = load_city(&cli.common.config)?;
-            let username = username.trim().to_owned();
-            anyhow::ensure!(
-                (3..=64).contains(&username.len())
-                    && username.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
-                "username must be 3-64 letters, digits, '.', '_' or '-'"
-            );
-            match (role, &agency) {
-                (Role::Agency, None) => anyhow::bail!("--agency is required for the agency role"),
-                (Role::Agency, Some(a)) if city.agency(a).is_none() => {
-                    anyhow::bail!(
-                        "unknown agency '{a}'; known: {}",
-                        city.agencies.iter().map(|a| a.code.as_str()).collect::<Vec<_>>().join(", ")
-                    )
-                }
-                (Role::Operator | Role::Admin, Some(_)) => anyhow::bail!("--agency is only for the agency role"),
-                _ => {}
-            }
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password).context("reading the password from stdin")?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            anyhow::ensure!(password.chars().count() >= 10, "the password must have at least 10 characters");
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let account = NewAccount { username, password, role, agency };
+            // The rules first, so a mistake is told before any database is touched.
+            check_account(&account, &city).map_err(|e| match (&e.kind, &account.agency) {
+                (ErrorKind::UnknownAgency, Some(a)) => anyhow::anyhow!(
+                    "--agency: unknown agency '{a}'; known: {}",
+                    city.agencies.iter().map(|a| a.code.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+                _ => cli_error(e),
+            })?;
             let store = store::open(&cli.common.database).await?;
-            let hash = hash_password(password)?;
-            store.add_staff(&username, &hash, role, agency.as_deref(), now_millis()).await?;
-            store.audit(now_millis(), "cli", "staff_add", &format!("{username} ({})", role.as_str())).await?;
+            let username = account.username.trim().to_owned();
+            add_staff(store.as_ref(), &city, account, "cli", now_millis()).await.map_err(app_error)?;
             eprintln!("staff account '{username}' ({}) saved", role.as_str());
             Ok(())
         }
         Command::ApiKey { command: ApiKeyCommand::Create { label } } => {
-            let label = label.trim().to_owned();
-            anyhow::ensure!((1..=64).contains(&label.len()), "the label must have 1-64 characters");
             let store = store::open(&cli.common.database).await?;
-            let key = random_token();
-            store.add_api_key(&secret_hash(&key), &label, now_millis()).await?;
-            store.audit(now_millis(), "cli", "api_key_create", &label).await?;
+            let key = create_api_key(store.as_ref(), &label, "cli", now_millis()).await.map_err(app_error)?;
             #[expect(clippy::print_stdout, reason = "the key is this command's output")]
             {
                 println!("{key}");
             }
             Ok(())
         }
+    }
+}
+
+/// A refused command-line request, in English, naming the option to blame.
+fn cli_error(e: ApiError) -> anyhow::Error {
+    let message = e.kind.message(Lang::En);
+    match e.field {
+        Some(Field::Password) => anyhow::anyhow!("the password (read from stdin): {message}"),
+        Some(field) => anyhow::anyhow!("--{field}: {message}"),
+        None => anyhow::anyhow!(message),
+    }
+}
+
+fn app_error(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Api(api) | AppError::Store(StoreError::Rejected(api)) => cli_error(api),
+        other => anyhow::Error::new(other),
     }
 }
 
@@ -224,7 +230,9 @@ async fn serve(common: Common, args: Serve) -> anyhow::Result<()> {
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     let state = AppState::new(city, store, settings, stop_rx);
-    portal112_server::routes::videos::seed(&state).await.map_err(|e| anyhow::anyhow!("seeding videos: {e}"))?;
+    portal112_server::usecases::videos::seed_videos(state.store.as_ref(), &state.city, now_millis())
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding videos: {e}"))?;
     spawn_limiter_cleanup(&state);
 
     let app = router(state).layer(axum::middleware::from_fn(log_request));

@@ -4,41 +4,26 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes;
-
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Portal 112 API",
-        description = "Public API of the 112 call centre portal: file reports, track tickets by code, and (for staff) move tickets through their statuses. Errors share one envelope, `{\"error\": {\"code\", \"message\", \"field\"}}`, with messages in Indonesian, or English when `Accept-Language` prefers it. Open311 GeoReport v2 is served under `/open311/v2`.",
+        description = "Public API of the call centre portal: file reports, track tickets by code, and (for staff) move tickets through their statuses. Errors share one envelope, `{\"error\": {\"code\", \"message\", \"field\"}}`, with messages in Indonesian, or English when `Accept-Language` prefers it. Open311 GeoReport v2 is served under `/open311/v2`.",
         license(name = "AGPL-3.0-or-later"),
     ),
-    paths(
-        routes::meta::config,
-        routes::reports::create_report,
-        routes::tickets::get_ticket,
-        routes::tickets::ticket_events,
-        routes::tickets::get_photo,
-        routes::videos::list_videos,
-        routes::staff::sign_in,
-        routes::staff::sign_out,
-        routes::staff::list_tickets,
-        routes::staff::get_ticket,
-        routes::staff::add_event,
-        routes::videos::add_video,
-        routes::videos::remove_video,
-    ),
     components(schemas(portal112_core::ErrorEnvelope, portal112_core::dto::Role)),
-    modifiers(&BearerAuth, &FlattenedConfig),
-    tags(
+        tags(
         (name = "config", description = "The city"),
         (name = "reports", description = "Filing a report"),
         (name = "tickets", description = "Tracking a ticket"),
         (name = "videos", description = "How-to videos of the agencies"),
         (name = "staff", description = "Call centre and agency staff (bearer token)"),
+        (name = "open311", description = "Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2): the standard's documents in JSON or XML, chosen by the extension; the ticket code is the service_request_id"),
+        (name = "meta", description = "Health and this document"),
     )
 )]
-struct ApiDoc;
+#[derive(Debug)]
+pub struct ApiDoc;
 
 struct BearerAuth;
 
@@ -76,8 +61,14 @@ impl Modify for FlattenedConfig {
     }
 }
 
-/// The document served at `/api/v1/openapi.json`.
+/// The document served at `/api/v1/openapi.json`: [`ApiDoc`]'s head with
+/// the paths and schemas of [`crate::routes::api_routes`], the list the
+/// router is made from.
 #[must_use]
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = crate::routes::api_routes().into_openapi();
+    // After the routes, so the schemas they bring are there to adjust.
+    BearerAuth.modify(&mut doc);
+    FlattenedConfig.modify(&mut doc);
+    doc
 }

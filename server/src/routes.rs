@@ -16,66 +16,74 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{delete, get, post};
+use axum::routing::any;
 use portal112_core::ErrorKind;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt as _;
+use utoipa_axum::routes;
+
 use crate::error::{AppError, api_error_response, localize};
 use crate::extract::JSON_BODY_MAX;
+use crate::openapi;
 use crate::state::AppState;
 
-/// Every route of the portal.
-pub fn router(state: AppState) -> Router {
-    let csp = std::sync::Arc::new(app::Csp::new(state.settings.dist_dir.clone(), &state.city.map.tile_url));
+/// Every operation of the portal's APIs — native, staff, Open311 and health —
+/// with its documentation. The router and the OpenAPI document are both made
+/// from this one list (utoipa-axum's `routes!` takes a handler's path and
+/// methods from its `#[utoipa::path]`), so no route exists undocumented.
+pub fn api_routes() -> OpenApiRouter<AppState> {
     // Uploads from phones on one bar of signal take long; everything else must not.
-    let uploads = Router::new()
-        .route(
-            "/reports",
-            post(reports::create_report)
+    let uploads = OpenApiRouter::new()
+        .routes(
+            routes!(reports::create_report)
                 .layer::<_, Infallible>(DefaultBodyLimit::max(reports::REPORT_BODY_MAX))
                 .layer::<_, Infallible>(timeout(Duration::from_mins(5))),
         )
-        .route(
-            "/staff/videos",
-            post(videos::add_video)
+        .routes(
+            routes!(videos::add_video)
                 .layer::<_, Infallible>(DefaultBodyLimit::max(videos::VIDEO_MAX_BYTES + 8 * 1024 * 1024))
                 .layer::<_, Infallible>(timeout(Duration::from_mins(30))),
         );
-    let api = Router::new()
-        .route("/config", get(meta::config))
-        .route("/openapi.json", get(meta::openapi))
-        .route("/tickets/{code}", get(tickets::get_ticket))
-        .route("/tickets/{code}/events", get(tickets::ticket_events))
-        .route("/photos/{id}", get(tickets::get_photo))
-        .route("/videos", get(videos::list_videos))
-        .route("/staff/session", post(staff::sign_in).delete(staff::sign_out))
-        .route("/staff/tickets", get(staff::list_tickets))
-        .route("/staff/tickets/{code}", get(staff::get_ticket))
-        .route("/staff/tickets/{code}/events", post(staff::add_event))
-        .route("/staff/videos/{id}", delete(videos::remove_video))
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(meta::config))
+        .routes(routes!(meta::openapi))
+        .routes(routes!(meta::healthz))
+        .routes(routes!(tickets::get_ticket))
+        .routes(routes!(tickets::ticket_events))
+        .routes(routes!(tickets::get_photo))
+        .routes(routes!(videos::list_videos))
+        .routes(routes!(staff::sign_in, staff::sign_out))
+        .routes(routes!(staff::list_tickets))
+        .routes(routes!(staff::get_ticket))
+        .routes(routes!(staff::add_event))
+        .routes(routes!(videos::remove_video))
+        .routes(routes!(open311::top_level))
+        .routes(routes!(open311::service_definition))
+        .routes(routes!(open311::get_request))
+        .routes(routes!(open311::get_token))
         .layer(timeout(Duration::from_secs(30)))
         .merge(uploads)
-        .fallback(|| async { AppError::from(ErrorKind::NotFound) })
-        .method_not_allowed_fallback(|| async { AppError::from(ErrorKind::MethodNotAllowed) })
-        .layer(middleware::from_fn(localize));
+}
 
-    let open311 = Router::new()
-        .route("/{file}", get(open311::top_level).post(open311::top_level))
-        .route("/services/{file}", get(open311::service_definition))
-        .route("/requests/{file}", get(open311::get_request))
-        .route("/tokens/{file}", get(open311::get_token));
-
+/// The whole portal: the API routes, the media files and the browser app.
+pub fn router(state: AppState) -> Router {
+    let csp = std::sync::Arc::new(app::Csp::new(state.settings.dist_dir.clone(), &state.city.map.tile_url));
+    let (api, _) = api_routes().split_for_parts();
     let media = ServeDir::new(&state.settings.media_dir);
 
-    Router::new()
-        .nest("/api/v1", api)
-        .nest("/open311/v2", open311)
-        .route("/healthz", get(meta::healthz))
+    api
+        // Unknown API paths answer in the API's envelope, not with the app.
+        .route("/api/v1/{*rest}", any(|| async { AppError::from(ErrorKind::NotFound) }))
         .nest_service("/media", media)
         .fallback(app::serve_app)
+        .method_not_allowed_fallback(|| async { AppError::from(ErrorKind::MethodNotAllowed) })
+        .layer(middleware::from_fn(localize))
         .layer(DefaultBodyLimit::max(JSON_BODY_MAX))
         .layer(middleware::from_fn(move |req, next| security_headers(csp.clone(), req, next)))
         // Compressed per request, so a middle setting: brotli 11 (the default)

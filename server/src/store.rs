@@ -3,9 +3,16 @@
 //! process; PostgreSQL lets several instances share one database. Routes never
 //! notice which one they talk to.
 //!
+//! The trait is split by role ([`TicketStore`], [`StaffStore`],
+//! [`MediaStore`], [`AuditStore`], [`Notices`]); a change that staff make is
+//! written with its audit entry in the same transaction, so no change exists
+//! without its entry and no entry without its change.
+//!
 //! All SQL lives under this module, always fixed text with bound parameters
-//! ([`sql`] is the only way to it).
+//! ([`sql`] is the only way to it), written once for both databases
+//! (`common`): the records below decode from either's rows.
 
+mod common;
 pub mod postgres;
 pub mod sql;
 pub mod sqlite;
@@ -17,6 +24,7 @@ use async_trait::async_trait;
 use portal112_core::dto::Role;
 use portal112_core::validate::{ValidReport, ValidUpdate};
 use portal112_core::{ApiError, Status, TicketCode};
+use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 use tokio::sync::broadcast;
 
 /// Milliseconds since the Unix epoch, the only time format stored.
@@ -88,12 +96,14 @@ pub enum Created {
 }
 
 /// A ticket as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TicketRecord {
+    #[sqlx(try_from = "String")]
     pub code: TicketCode,
     pub category: String,
     pub agency: String,
     pub confidential: bool,
+    #[sqlx(try_from = "String")]
     pub status: Status,
     pub description: String,
     pub lat: Option<f64>,
@@ -109,10 +119,13 @@ pub struct TicketRecord {
     pub source: String,
     pub created_at: Millis,
     pub updated_at: Millis,
+    #[sqlx(skip)]
     pub photo_ids: Vec<String>,
     /// The newest public note (Open311 `status_notes`).
+    #[sqlx(skip)]
     pub latest_public_note: Option<String>,
     /// The full history; empty in list results.
+    #[sqlx(skip)]
     pub events: Vec<EventRecord>,
 }
 
@@ -141,6 +154,37 @@ impl EventRecord {
     }
 }
 
+/// Written by hand only for the one optional status (`None` on a ticket's
+/// first entry), which sqlx's derive cannot convert; generic over the row
+/// type like the derived ones, so both databases read it the same way.
+impl<'r, R: Row> FromRow<'r, R> for EventRecord
+where
+    &'r str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let status = |column: &str, name: String| {
+            Status::try_from(name).map_err(|name| sqlx::Error::ColumnDecode {
+                index: column.to_owned(),
+                source: format!("unknown status {name:?}").into(),
+            })
+        };
+        let from: Option<String> = row.try_get("from_status")?;
+        Ok(EventRecord {
+            seq: row.try_get("seq")?,
+            at: row.try_get("at")?,
+            actor: row.try_get("actor")?,
+            from_status: from.map(|name| status("from_status", name)).transpose()?,
+            to_status: status("to_status", row.try_get("to_status")?)?,
+            agency: row.try_get("agency")?,
+            public_note: row.try_get("public_note")?,
+            internal_note: row.try_get("internal_note")?,
+            duplicate_of: row.try_get("duplicate_of")?,
+        })
+    }
+}
+
 /// A staff change to apply to a ticket, with who makes it.
 #[derive(Debug, Clone)]
 pub struct TicketChange {
@@ -151,8 +195,16 @@ pub struct TicketChange {
     pub at: Millis,
 }
 
-/// A stored photo with what decides whether it may be shown.
+/// A change made: the new history entry and the ticket as it now stands,
+/// read inside the transaction that made it.
 #[derive(Debug, Clone)]
+pub struct Changed {
+    pub event: EventRecord,
+    pub ticket: TicketRecord,
+}
+
+/// A stored photo with what decides whether it may be shown.
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PhotoRecord {
     pub mime: String,
     pub bytes: Vec<u8>,
@@ -180,24 +232,66 @@ pub struct TicketFilter {
 }
 
 /// A staff account.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StaffRecord {
     pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub agency: Option<String>,
+}
+
+/// A staff account to add (or whose password and role to reset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewStaff {
     pub username: String,
     pub password_hash: String,
     pub role: Role,
     pub agency: Option<String>,
 }
 
+/// Where a catalogue video plays from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VideoKind {
+    /// A YouTube video, by id.
+    Youtube,
+    /// A file under the media folder.
+    File,
+}
+
+impl VideoKind {
+    /// The stored name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VideoKind::Youtube => "youtube",
+            VideoKind::File => "file",
+        }
+    }
+}
+
+impl TryFrom<String> for VideoKind {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Self, String> {
+        match name.as_str() {
+            "youtube" => Ok(VideoKind::Youtube),
+            "file" => Ok(VideoKind::File),
+            _ => Err(name),
+        }
+    }
+}
+
 /// An entry of the video catalogue as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct VideoRecord {
     pub id: String,
     pub agency: String,
     pub title_id: String,
     pub title_en: String,
-    /// `youtube` or `file`.
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: VideoKind,
     pub youtube_id: Option<String>,
     /// For files: the stored file name under the media folder.
     pub file_name: Option<String>,
@@ -209,17 +303,80 @@ pub struct VideoRecord {
     pub created_at: Millis,
 }
 
+/// What an audit entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    Login,
+    LoginFailed,
+    LoginLocked,
+    /// A sign-in refused without checking the password: the account is locked.
+    LoginRefused,
+    Logout,
+    TicketEvent,
+    VideoAdd,
+    VideoRemove,
+    StaffAdd,
+    ApiKeyCreate,
+}
+
+impl AuditAction {
+    const ALL: [AuditAction; 10] = [
+        AuditAction::Login,
+        AuditAction::LoginFailed,
+        AuditAction::LoginLocked,
+        AuditAction::LoginRefused,
+        AuditAction::Logout,
+        AuditAction::TicketEvent,
+        AuditAction::VideoAdd,
+        AuditAction::VideoRemove,
+        AuditAction::StaffAdd,
+        AuditAction::ApiKeyCreate,
+    ];
+
+    /// The stored name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Login => "login",
+            AuditAction::LoginFailed => "login_failed",
+            AuditAction::LoginLocked => "login_locked",
+            AuditAction::LoginRefused => "login_refused",
+            AuditAction::Logout => "logout",
+            AuditAction::TicketEvent => "ticket_event",
+            AuditAction::VideoAdd => "video_add",
+            AuditAction::VideoRemove => "video_remove",
+            AuditAction::StaffAdd => "staff_add",
+            AuditAction::ApiKeyCreate => "api_key_create",
+        }
+    }
+}
+
+impl TryFrom<String> for AuditAction {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Self, String> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == name).ok_or(name)
+    }
+}
+
 /// One line of the audit trail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditRecord {
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditEntry {
     pub at: Millis,
     /// A staff username, `cli`, or the username a failed sign-in typed.
     pub actor: String,
-    /// `login`, `login_failed`, `login_locked`, `login_refused`, `logout`,
-    /// `ticket_event`, `video_add`, `video_remove`, `staff_add`, `api_key_create`.
-    pub action: String,
+    #[sqlx(try_from = "String")]
+    pub action: AuditAction,
     /// What it concerned (`<code>#<seq>` for ticket events, a video id, ...).
     pub target: String,
+}
+
+impl AuditEntry {
+    /// An entry by `actor` at `at`.
+    #[must_use]
+    pub fn new(at: Millis, actor: impl Into<String>, action: AuditAction, target: impl Into<String>) -> Self {
+        Self { at, actor: actor.into(), action, target: target.into() }
+    }
 }
 
 /// A ticket's public timeline grew: sent to every open tracker of the code.
@@ -233,7 +390,7 @@ pub struct TicketNotice {
 /// hash alike, which only costs a cached view being rendered again.
 pub(crate) const REVISION_SLOTS: usize = 4096;
 
-/// The counter of [`Store::revision`] a ticket uses.
+/// The counter of [`Notices::revision`] a ticket uses.
 pub(crate) fn revision_slot(code: &TicketCode) -> usize {
     // FNV-1a over the code's nine symbols.
     let hash =
@@ -278,9 +435,9 @@ pub trait SharedLimits: Send + Sync + std::fmt::Debug {
     async fn forget_quiet_accounts(&self, quiet: Duration) -> StoreResult<()>;
 }
 
-/// Persistence for the whole portal.
+/// Tickets: reports, their photos and history, and staff changes to them.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+pub trait TicketStore {
     /// Writes a ticket, its photos, its first event and its idempotency key in
     /// one durable transaction — or finds the ticket an earlier send made.
     async fn create_ticket(&self, ticket: NewTicket) -> StoreResult<Created>;
@@ -288,9 +445,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// A ticket with its photo ids and full history.
     async fn ticket(&self, code: &TicketCode) -> StoreResult<Option<TicketRecord>>;
 
-    /// Applies a staff change atomically, checking the status machine and the
-    /// agency against the ticket as it is inside the transaction.
-    async fn change_ticket(&self, code: &TicketCode, change: TicketChange) -> StoreResult<EventRecord>;
+    /// Applies a staff change in one transaction: checks it against the
+    /// ticket as it is inside the transaction (core's rules), appends the
+    /// history entry, updates the ticket and writes the change's audit entry
+    /// (`ticket_event`, `<code>#<seq>`). Either all of it is stored or none.
+    async fn change_ticket(&self, code: &TicketCode, change: TicketChange) -> StoreResult<Changed>;
 
     /// A page of tickets, newest first, and how many match in all.
     async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<(Vec<TicketRecord>, u64)>;
@@ -300,50 +459,77 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// The ticket an Open311 token stands for.
     async fn open311_token(&self, token: &str) -> StoreResult<Option<TicketCode>>;
+}
 
-    async fn add_staff(
-        &self,
-        username: &str,
-        password_hash: &str,
-        role: Role,
-        agency: Option<&str>,
-        at: Millis,
-    ) -> StoreResult<i64>;
+/// Staff accounts, their sessions, and Open311 API keys. Every change is
+/// written with its audit entry in one transaction.
+#[async_trait]
+pub trait StaffStore {
+    /// Adds an account, or resets the password, role and agency of an
+    /// existing one of the same username; returns its id.
+    async fn add_staff(&self, staff: &NewStaff, audit: AuditEntry) -> StoreResult<i64>;
     async fn staff_by_username(&self, username: &str) -> StoreResult<Option<StaffRecord>>;
-    async fn create_session(&self, token_hash: &str, staff_id: i64, at: Millis, expires_at: Millis) -> StoreResult<()>;
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        staff_id: i64,
+        expires_at: Millis,
+        audit: AuditEntry,
+    ) -> StoreResult<()>;
     /// The account of a live (unexpired, unrevoked) session.
     async fn session(&self, token_hash: &str, now: Millis) -> StoreResult<Option<StaffRecord>>;
-    async fn revoke_session(&self, token_hash: &str, at: Millis) -> StoreResult<bool>;
+    /// Ends a session; false (and no audit entry) if it was not live.
+    async fn revoke_session(&self, token_hash: &str, audit: AuditEntry) -> StoreResult<bool>;
 
-    async fn add_api_key(&self, key_hash: &str, label: &str, at: Millis) -> StoreResult<()>;
+    async fn add_api_key(&self, key_hash: &str, label: &str, audit: AuditEntry) -> StoreResult<()>;
     /// The label of a live API key.
     async fn api_key(&self, key_hash: &str) -> StoreResult<Option<String>>;
+}
 
+/// The video catalogue.
+#[async_trait]
+pub trait MediaStore {
     async fn videos(&self) -> StoreResult<Vec<VideoRecord>>;
-    /// Adds a catalogue entry; with `only_if_new`, an id seen before (even
-    /// one removed since) is left alone — how config seeds are applied.
-    async fn add_video(&self, video: &VideoRecord, only_if_new: bool) -> StoreResult<bool>;
-    /// Removes a catalogue entry (keeping a tombstone), returning it.
-    async fn remove_video(&self, id: &str, at: Millis) -> StoreResult<Option<VideoRecord>>;
+    /// Adds a catalogue entry, with its audit entry when staff add it.
+    async fn add_video(&self, video: &VideoRecord, audit: AuditEntry) -> StoreResult<()>;
+    /// Adds a seed from the city file unless its id was seen before (even
+    /// one removed since); true when added.
+    async fn seed_video(&self, video: &VideoRecord) -> StoreResult<bool>;
+    /// Removes a catalogue entry (keeping a tombstone), returning it; no
+    /// audit entry when there was none.
+    async fn remove_video(&self, id: &str, audit: AuditEntry) -> StoreResult<Option<VideoRecord>>;
+}
 
-    /// Appends to the audit trail of staff and administrative actions.
-    async fn audit(&self, at: Millis, actor: &str, action: &str, target: &str) -> StoreResult<()>;
+/// The audit trail of staff and administrative actions.
+#[async_trait]
+pub trait AuditStore {
+    /// Appends an entry that goes with no other change (a failed sign-in).
+    async fn audit(&self, entry: AuditEntry) -> StoreResult<()>;
 
     /// The newest `limit` lines of the audit trail, newest first.
-    async fn audit_entries(&self, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+    async fn audit_entries(&self, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+}
 
+/// What tells trackers and caches that tickets changed.
+pub trait Notices {
     /// Notices of every public timeline change, from this process and (for
     /// shared databases) from other instances.
     fn subscribe(&self) -> broadcast::Receiver<TicketNotice>;
 
-    /// A number that changes, before [`Store::change_ticket`] returns, with
-    /// every committed change to the ticket `code` (from this process and,
-    /// for shared databases, from other instances as their notices arrive);
-    /// changes to some other tickets may move it too. A view of the ticket
-    /// rendered from a read that began while it had one value is current as
-    /// long as it keeps that value.
+    /// A number that changes, before [`TicketStore::change_ticket`] returns,
+    /// with every committed change to the ticket `code` (from this process
+    /// and, for shared databases, from other instances as their notices
+    /// arrive); changes to some other tickets may move it too. A view of the
+    /// ticket rendered from a read that began while it had one value is
+    /// current as long as it keeps that value.
     fn revision(&self, code: &TicketCode) -> u64;
+}
 
+/// Persistence for the whole portal.
+#[async_trait]
+pub trait Store:
+    TicketStore + StaffStore + MediaStore + AuditStore + Notices + Send + Sync + std::fmt::Debug + 'static
+{
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail, ensure};
 use portal112_core::dto::Role;
 use portal112_server::auth::hash_password;
-use portal112_server::store::SharedStore;
+use portal112_server::store::{AuditAction, AuditEntry, NewStaff, SharedStore};
 use portal112_server::view::now_millis;
 use portal112_server::{AppState, Settings, config, router, store};
 use reqwest::multipart;
@@ -152,7 +152,9 @@ impl Portal {
     /// A staff account created in the store, as `portal112 staff add` does.
     pub async fn add_staff(&self, username: &str, role: Role, agency: Option<&str>) -> crate::Result<()> {
         let hash = hash_password(PASSWORD)?;
-        self.store()?.add_staff(username, &hash, role, agency, now_millis()).await?;
+        let staff = NewStaff { username: username.into(), password_hash: hash, role, agency: agency.map(Into::into) };
+        let entry = AuditEntry::new(now_millis(), "cli", AuditAction::StaffAdd, username);
+        self.store()?.add_staff(&staff, entry).await?;
         Ok(())
     }
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail, ensure};
 use portal112_e2e::fixtures;
 use portal112_e2e::{Browser, Result};
-use portal112_server::store::VideoRecord;
+use portal112_server::store::{VideoKind, VideoRecord};
 use portal112_server::view::now_millis;
 use portal112_server::{AppState, Settings, config, router, store};
 use serde_json::{Value, json};
@@ -86,7 +86,7 @@ impl Server {
             agency: agency.to_owned(),
             title_id: "Video dari dinas".into(),
             title_en: "The agency's own video".into(),
-            kind: "file".into(),
+            kind: VideoKind::File,
             youtube_id: None,
             file_name: Some(format!("{id}.webm")),
             mime: Some("video/webm".into()),
@@ -95,7 +95,7 @@ impl Server {
             poster: None,
             created_at: now_millis(),
         };
-        self.store.add_video(&record, false).await?;
+        portal112_server::usecases::videos::add_video(self.store.as_ref(), &record, "admin.video").await?;
         Ok(id)
     }
 }

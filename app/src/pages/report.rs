@@ -9,7 +9,7 @@ use crate::fresh::IntoFresh;
 use leptos::task::spawn_local;
 use portal112_core::dto::{CreatedReport, ReportLocation};
 use portal112_core::validate::{DESCRIPTION_MAX, MAX_PHOTOS, validate_report};
-use portal112_core::{ApiError, Lang};
+use portal112_core::{ApiError, Field, Lang};
 
 use crate::api::ApiFailure;
 use crate::app::use_config;
@@ -24,13 +24,11 @@ use crate::pages::Page;
 const STEPS: u8 = 5;
 
 /// The step a field is filled in on.
-fn step_of(field: &str) -> u8 {
+fn step_of(field: &Field) -> u8 {
     match field {
-        "category" => 0,
-        "location" | "district" | "village" | "address" => 1,
-        f if f.starts_with("location") => 1,
-        "description" => 2,
-        f if f.starts_with("photo") => 2,
+        Field::Category => 0,
+        Field::Location | Field::LocationAccuracy | Field::District | Field::Village | Field::Address => 1,
+        Field::Description | Field::Photo(_) => 2,
         _ => 3,
     }
 }
@@ -39,14 +37,14 @@ fn step_of(field: &str) -> u8 {
 #[derive(Debug, Clone, PartialEq)]
 enum Problem {
     Local(ApiError),
-    Server { field: Option<String>, message: String },
+    Server { field: Option<Field>, message: String },
 }
 
 impl Problem {
-    fn field(&self) -> Option<&str> {
+    fn field(&self) -> Option<&Field> {
         match self {
-            Problem::Local(e) => e.field.as_deref(),
-            Problem::Server { field, .. } => field.as_deref(),
+            Problem::Local(e) => e.field.as_ref(),
+            Problem::Server { field, .. } => field.as_ref(),
         }
     }
 
@@ -57,10 +55,15 @@ impl Problem {
         }
     }
 
-    /// Whether it concerns `field` or one of its parts (`contact` covers `contact.phone`).
-    fn concerns(&self, field: &str) -> bool {
+    /// Whether it concerns `field` or one of its parts (the photos cover each
+    /// photo, the location its accuracy).
+    fn concerns(&self, field: &Field) -> bool {
         self.field().is_some_and(|f| {
-            f == field || f.strip_prefix(field).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+            f == field
+                || matches!(
+                    (field, f),
+                    (Field::Photo(None), Field::Photo(_)) | (Field::Location, Field::LocationAccuracy)
+                )
         })
     }
 }
@@ -90,10 +93,10 @@ pub fn ReportForm() -> impl IntoView {
     // The step alone: views that depend on it must not re-run on every keystroke.
     let step = Memo::new(move |_| draft.with(|d| d.step));
 
-    let error_for = move |field: &'static str| {
+    let error_for = move |field: Field| {
         Signal::derive(move || {
             let lang = lang;
-            errors.with(|errs| errs.iter().find(|e| e.concerns(field)).map(|e| e.message(lang)))
+            errors.with(|errs| errs.iter().find(|e| e.concerns(&field)).map(|e| e.message(lang)))
         })
     };
 
@@ -113,7 +116,7 @@ pub fn ReportForm() -> impl IntoView {
         let report = draft.with_untracked(Draft::to_report);
         let found = config.with_value(|c| validate_report(&report, &c.city)).err().unwrap_or_default();
         let here: Vec<Problem> =
-            found.into_iter().filter(|e| e.field.as_deref().map_or(3, step_of) == step).map(Problem::Local).collect();
+            found.into_iter().filter(|e| e.field.as_ref().map_or(3, step_of) == step).map(Problem::Local).collect();
         let fine = here.is_empty();
         errors.set(here);
         if fine {
@@ -124,7 +127,7 @@ pub fn ReportForm() -> impl IntoView {
     let send = move |_| {
         let report = draft.with_untracked(Draft::to_report);
         if let Err(found) = config.with_value(|c| validate_report(&report, &c.city)) {
-            let first = found.iter().filter_map(|e| e.field.as_deref()).map(step_of).min().unwrap_or(3);
+            let first = found.iter().filter_map(|e| e.field.as_ref()).map(step_of).min().unwrap_or(3);
             errors.set(found.into_iter().map(Problem::Local).collect());
             go_to(first);
             return;
@@ -152,7 +155,7 @@ pub fn ReportForm() -> impl IntoView {
                     // Back to the form, same key, with the server's words next to the field.
                     outbox.remove(&d.key);
                     let step = match &failure {
-                        ApiFailure::Server { error, .. } => error.field.as_deref().map_or(4, step_of),
+                        ApiFailure::Server { error, .. } => error.field.as_ref().map_or(4, step_of),
                         _ => 4,
                     };
                     if let ApiFailure::Server { error, .. } = failure {
@@ -207,7 +210,7 @@ pub fn ReportForm() -> impl IntoView {
                     <h2 id="langkah-judul" node_ref=heading tabindex="-1">{move || step_title(step.get())}</h2>
                     <form novalidate on:submit=|ev| ev.prevent_default()>
                         {move || match step.get() {
-                            0 => step_category(draft, config, error_for("category")).fresh(),
+                            0 => step_category(draft, config, error_for(Field::Category)).fresh(),
                             1 => step_location(draft, config, error_for).fresh(),
                             2 => step_details(draft, error_for).fresh(),
                             3 => step_contact(draft, error_for).fresh(),
@@ -315,7 +318,7 @@ fn step_category(
 fn step_location(
     draft: RwSignal<Draft>,
     config: StoredValue<portal112_core::dto::PublicConfig>,
-    error_for: impl Fn(&'static str) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
+    error_for: impl Fn(Field) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
@@ -344,7 +347,7 @@ fn step_location(
             city_name=city_name
             location=location
             on_change=Callback::new(move |loc: Option<ReportLocation>| draft.update(|d| d.location = loc))
-            error=error_for("location")
+            error=error_for(Field::Location)
         />
         <fieldset id="tanpa-peta" class="field-group">
             <legend>{tr.no_map_title}</legend>
@@ -354,7 +357,7 @@ fn step_location(
                 <select
                     id="kecamatan"
                     aria-describedby="kecamatan-galat"
-                    aria-invalid=move || error_for("district").get().is_some().to_string()
+                    aria-invalid=move || error_for(Field::District).get().is_some().to_string()
                     on:change=move |ev| {
                         let v = event_target_value(&ev);
                         draft.update(|d| {
@@ -371,7 +374,7 @@ fn step_location(
                         view! { <option value=code selected=move || district.get() == c>{name}</option> }
                     }).collect_view()}
                 </select>
-                <p id="kecamatan-galat" class="field-error" role="alert">{error_for("district")}</p>
+                <p id="kecamatan-galat" class="field-error" role="alert">{error_for(Field::District)}</p>
             </div>
             <div class="field">
                 <label for="kelurahan">{tr.village}</label>
@@ -390,7 +393,7 @@ fn step_location(
                         view! { <option value=code selected=move || village.get() == c>{name}</option> }
                     }).collect_view().fresh()}
                 </select>
-                <p id="kelurahan-galat" class="field-error" role="alert">{error_for("village")}</p>
+                <p id="kelurahan-galat" class="field-error" role="alert">{error_for(Field::Village)}</p>
             </div>
             {text_field(
                 "alamat",
@@ -401,7 +404,7 @@ fn step_location(
                 portal112_core::validate::ADDRESS_MAX,
                 Signal::derive(move || draft.with(|d| d.address.clone())),
                 Callback::new(move |v| draft.update(|d| d.address = v)),
-                error_for("address"),
+                error_for(Field::Address),
             )}
             <p class="small credit">{credit}</p>
         </fieldset>
@@ -410,12 +413,12 @@ fn step_location(
 
 fn step_details(
     draft: RwSignal<Draft>,
-    error_for: impl Fn(&'static str) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
+    error_for: impl Fn(Field) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
     let left = move || DESCRIPTION_MAX.saturating_sub(draft.with(|d| d.description.trim().chars().count()));
-    let error = error_for("description");
+    let error = error_for(Field::Description);
     view! {
         <div class="field">
             <label for="keterangan">{tr.description}</label>
@@ -441,14 +444,14 @@ fn step_details(
             photo_ids=Signal::derive(move || draft.with(|d| d.photo_ids.clone()))
             on_change=Callback::new(move |ids: Vec<String>| draft.update(|d| d.photo_ids = ids))
             max=MAX_PHOTOS
-            error=error_for("photo")
+            error=error_for(Field::Photo(None))
         />
     }
 }
 
 fn step_contact(
     draft: RwSignal<Draft>,
-    error_for: impl Fn(&'static str) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
+    error_for: impl Fn(Field) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
@@ -480,7 +483,7 @@ fn step_contact(
                 portal112_core::validate::NAME_MAX,
                 Signal::derive(move || draft.with(|d| d.name.clone())),
                 Callback::new(move |v| draft.update(|d| d.name = v)),
-                error_for("contact.name"),
+                error_for(Field::ContactName),
             )}
             {text_field(
                 "telepon",
@@ -491,7 +494,7 @@ fn step_contact(
                 32,
                 Signal::derive(move || draft.with(|d| d.phone.clone())),
                 Callback::new(move |v| draft.update(|d| d.phone = v)),
-                error_for("contact.phone"),
+                error_for(Field::ContactPhone),
             )}
             {text_field(
                 "email",
@@ -502,7 +505,7 @@ fn step_contact(
                 254,
                 Signal::derive(move || draft.with(|d| d.email.clone())),
                 Callback::new(move |v| draft.update(|d| d.email = v)),
-                error_for("contact.email"),
+                error_for(Field::ContactEmail),
             )}
                 </div>
     }

@@ -21,6 +21,15 @@ pub async fn config(State(state): State<AppState>, request: Request) -> Response
 }
 
 /// Liveness and database reachability, for load balancers and monitoring.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "meta",
+    responses(
+        (status = 200, description = "Serving, and the database answers", body = serde_json::Value, example = json!({"status": "ok"})),
+        (status = 503, description = "The database does not answer", body = serde_json::Value),
+    )
+)]
 pub async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
@@ -32,7 +41,13 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// The OpenAPI 3 document of `/api/v1`.
+/// This document: every route of the API, made from the same list as the router.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = serde_json::Value))
+)]
 pub async fn openapi() -> Response {
     static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let doc = DOC.get_or_init(|| crate::openapi::document().to_pretty_json().unwrap_or_default());

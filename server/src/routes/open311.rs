@@ -12,15 +12,15 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portal112_core::dto::{Contact, NewReport, ReportLocation};
-use portal112_core::{ErrorKind, Lang, Status, TicketCode};
+use portal112_core::{ErrorKind, Field, Lang, Status, TicketCode};
 use serde::Serialize;
 
 use crate::auth::{random_token, secret_hash};
 use crate::error::{AppError, request_lang};
 use crate::extract::{ClientIp, read_body};
-use crate::intake::{Submission, submit};
 use crate::state::AppState;
 use crate::store::{TicketFilter, TicketRecord};
+use crate::usecases::report::{Submission, submit};
 use crate::view::{format_time, now_millis, parse_time, photo_url};
 
 /// Default listing window of the specification: the last 90 days.
@@ -126,7 +126,25 @@ fn render<T: Serialize>(format: Format, root: &str, item: &str, items: &[T]) -> 
     }
 }
 
-/// `GET|POST /open311/v2/{discovery|services|requests}.{json|xml}`
+/// `GET|POST /open311/v2/{discovery|services|requests}.{json|xml}`: the
+/// endpoint list, the services (report categories), listing requests, and
+/// filing one with an API key — GeoReport v2 as specified.
+#[utoipa::path(
+    method(get, post),
+    path = "/open311/v2/{file}",
+    tag = "open311",
+    params(("file" = String, Path, description = "`discovery`, `services` or `requests`, then `.json` or `.xml`")),
+    responses(
+        (status = 200, description = "The answer, in the format the extension names", content(("application/json"), ("text/xml"))),
+        (status = 201, description = "A request filed (`POST requests.{format}`)", content(("application/json"), ("text/xml"))),
+        (status = 400, description = "A parameter is missing or wrong; the specification's error list", content(("application/json"), ("text/xml"))),
+        (status = 403, description = "No valid `api_key` for filing", content(("application/json"), ("text/xml"))),
+        (status = 404, description = "No such document, service or request", content(("application/json"), ("text/xml"))),
+        (status = 405, description = "Not a method this document takes", content(("application/json"), ("text/xml"))),
+        (status = 413, description = "The body is too large", content(("application/json"), ("text/xml"))),
+        (status = 429, description = "Too many requests from this client", content(("application/json"), ("text/xml"))),
+    )
+)]
 pub async fn top_level(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -297,7 +315,23 @@ struct AttrValue {
     name: String,
 }
 
-/// `GET /open311/v2/services/{service_code}.{json|xml}`
+/// `GET /open311/v2/services/{service_code}.{json|xml}`: a service's definition.
+#[utoipa::path(
+    get,
+    path = "/open311/v2/services/{file}",
+    tag = "open311",
+    params(("file" = String, Path, description = "A `service_code`, then `.json` or `.xml`")),
+    responses(
+        (status = 200, description = "The answer, in the format the extension names", content(("application/json"), ("text/xml"))),
+        (status = 201, description = "A request filed (`POST requests.{format}`)", content(("application/json"), ("text/xml"))),
+        (status = 400, description = "A parameter is missing or wrong; the specification's error list", content(("application/json"), ("text/xml"))),
+        (status = 403, description = "No valid `api_key` for filing", content(("application/json"), ("text/xml"))),
+        (status = 404, description = "No such document, service or request", content(("application/json"), ("text/xml"))),
+        (status = 405, description = "Not a method this document takes", content(("application/json"), ("text/xml"))),
+        (status = 413, description = "The body is too large", content(("application/json"), ("text/xml"))),
+        (status = 429, description = "Too many requests from this client", content(("application/json"), ("text/xml"))),
+    )
+)]
 pub async fn service_definition(
     State(state): State<AppState>,
     Path(file): Path<String>,
@@ -451,7 +485,7 @@ fn service_request(state: &AppState, t: &TicketRecord, lang: Lang) -> ServiceReq
 
 fn parse_query(query: &str) -> Result<HashMap<String, String>, AppError> {
     let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query).map_err(|_| AppError::field(ErrorKind::InvalidValue, "query"))?;
+        serde_urlencoded::from_str(query).map_err(|_| AppError::field(ErrorKind::InvalidValue, Field::Query))?;
     Ok(pairs.into_iter().collect())
 }
 
@@ -491,7 +525,7 @@ async fn list_requests(state: &AppState, query: &str, lang: Lang, format: Format
             match s {
                 "open" => set.extend(Status::ALL.into_iter().filter(|s| s.is_open())),
                 "closed" => set.extend(Status::ALL.into_iter().filter(|s| !s.is_open())),
-                _ => return Err(AppError::field(ErrorKind::InvalidValue, "status")),
+                _ => return Err(AppError::field(ErrorKind::InvalidValue, Field::Status)),
             }
         }
         filter.statuses = Some(set);
@@ -528,7 +562,23 @@ async fn list_requests(state: &AppState, query: &str, lang: Lang, format: Format
     Ok(render(format, "service_requests", "request", &items))
 }
 
-/// `GET /open311/v2/requests/{service_request_id}.{json|xml}`
+/// `GET /open311/v2/requests/{service_request_id}.{json|xml}`: one request (a ticket).
+#[utoipa::path(
+    get,
+    path = "/open311/v2/requests/{file}",
+    tag = "open311",
+    params(("file" = String, Path, description = "A `service_request_id` (ticket code), then `.json` or `.xml`")),
+    responses(
+        (status = 200, description = "The answer, in the format the extension names", content(("application/json"), ("text/xml"))),
+        (status = 201, description = "A request filed (`POST requests.{format}`)", content(("application/json"), ("text/xml"))),
+        (status = 400, description = "A parameter is missing or wrong; the specification's error list", content(("application/json"), ("text/xml"))),
+        (status = 403, description = "No valid `api_key` for filing", content(("application/json"), ("text/xml"))),
+        (status = 404, description = "No such document, service or request", content(("application/json"), ("text/xml"))),
+        (status = 405, description = "Not a method this document takes", content(("application/json"), ("text/xml"))),
+        (status = 413, description = "The body is too large", content(("application/json"), ("text/xml"))),
+        (status = 429, description = "Too many requests from this client", content(("application/json"), ("text/xml"))),
+    )
+)]
 pub async fn get_request(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
     let lang = request_lang(&headers);
     let Some((id, format)) = split_format(&file) else {
@@ -550,7 +600,23 @@ struct TokenItem {
     token: String,
 }
 
-/// `GET /open311/v2/tokens/{token}.{json|xml}`
+/// `GET /open311/v2/tokens/{token}.{json|xml}`: the request a filing token became.
+#[utoipa::path(
+    get,
+    path = "/open311/v2/tokens/{file}",
+    tag = "open311",
+    params(("file" = String, Path, description = "A token from filing a request, then `.json` or `.xml`")),
+    responses(
+        (status = 200, description = "The answer, in the format the extension names", content(("application/json"), ("text/xml"))),
+        (status = 201, description = "A request filed (`POST requests.{format}`)", content(("application/json"), ("text/xml"))),
+        (status = 400, description = "A parameter is missing or wrong; the specification's error list", content(("application/json"), ("text/xml"))),
+        (status = 403, description = "No valid `api_key` for filing", content(("application/json"), ("text/xml"))),
+        (status = 404, description = "No such document, service or request", content(("application/json"), ("text/xml"))),
+        (status = 405, description = "Not a method this document takes", content(("application/json"), ("text/xml"))),
+        (status = 413, description = "The body is too large", content(("application/json"), ("text/xml"))),
+        (status = 429, description = "Too many requests from this client", content(("application/json"), ("text/xml"))),
+    )
+)]
 pub async fn get_token(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
     let lang = request_lang(&headers);
     let Some((token, format)) = split_format(&file) else {
@@ -583,17 +649,18 @@ struct Created {
 }
 
 /// A field of our report under the name an Open311 client sent it as.
-fn open311_field(field: &str) -> &str {
-    match field {
-        "category" => "service_code",
-        "location" => "lat",
-        "district" => "attribute[district]",
-        "address" => "address_string",
-        "contact.name" => "first_name",
-        "contact.phone" => "phone",
-        "contact.email" => "email",
-        other => other,
-    }
+fn open311_field(field: Field) -> Field {
+    let name = match field {
+        Field::Category => "service_code",
+        Field::Location => "lat",
+        Field::District => "attribute[district]",
+        Field::Address => "address_string",
+        Field::ContactName => "first_name",
+        Field::ContactPhone => "phone",
+        Field::ContactEmail => "email",
+        other => return other,
+    };
+    Field::Other(name.to_owned())
 }
 
 async fn post_request(
@@ -610,7 +677,7 @@ async fn post_request(
         .map(|v| {
             v.to_str()
                 .map(str::to_owned)
-                .map_err(|_| AppError::field(ErrorKind::IdempotencyKeyInvalid, "Idempotency-Key"))
+                .map_err(|_| AppError::field(ErrorKind::IdempotencyKeyInvalid, Field::IdempotencyKey))
         })
         .transpose()?;
     let is_form = request
@@ -624,7 +691,7 @@ async fn post_request(
     let mut params = parse_query(parts.uri.query().unwrap_or(""))?;
     if is_form {
         params.extend(parse_query(
-            std::str::from_utf8(&body).map_err(|_| AppError::field(ErrorKind::InvalidValue, "body"))?,
+            std::str::from_utf8(&body).map_err(|_| AppError::field(ErrorKind::InvalidValue, Field::Body))?,
         )?);
     } else if !body.is_empty() {
         return Err(ErrorKind::UnsupportedMediaType.into());
@@ -675,7 +742,7 @@ async fn post_request(
     .await
     .map_err(|e| match e {
         AppError::Api(mut api) => {
-            api.field = api.field.map(|f| open311_field(&f).to_owned());
+            api.field = api.field.map(open311_field);
             AppError::Api(api)
         }
         other => other,

@@ -5,14 +5,14 @@ use axum::Json;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use portal112_core::ErrorKind;
 use portal112_core::dto::{CreatedReport, NewReport};
 use portal112_core::validate::{MAX_PHOTOS, PHOTO_MAX_BYTES};
+use portal112_core::{ErrorKind, Field};
 
 use crate::error::AppError;
 use crate::extract::{ClientIp, JSON_BODY_MAX, parse_json, read_body};
-use crate::intake::{Submission, submit};
 use crate::state::AppState;
+use crate::usecases::report::{Submission, submit};
 use crate::view::public_ticket;
 
 /// Largest request: three full-size photos plus the report.
@@ -53,7 +53,9 @@ pub async fn create_report(
     state.report_limiter.check(ip).await??;
     let idempotency_key = match headers.get("idempotency-key") {
         Some(v) => Some(
-            v.to_str().map_err(|_| AppError::field(ErrorKind::IdempotencyKeyInvalid, "Idempotency-Key"))?.to_owned(),
+            v.to_str()
+                .map_err(|_| AppError::field(ErrorKind::IdempotencyKeyInvalid, Field::IdempotencyKey))?
+                .to_owned(),
         ),
         None => None,
     };
@@ -112,20 +114,20 @@ pub async fn read_multipart(mut multipart: Multipart) -> Result<(NewReport, Vec<
             Some("photo") => {
                 let index = photos.len();
                 if index >= MAX_PHOTOS {
-                    return Err(AppError::field(ErrorKind::TooManyPhotos { max: MAX_PHOTOS }, "photo"));
+                    return Err(AppError::field(ErrorKind::TooManyPhotos { max: MAX_PHOTOS }, Field::Photo(None)));
                 }
                 let mut data = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                     if data.len() + chunk.len() > PHOTO_MAX_BYTES {
                         return Err(AppError::field(
                             ErrorKind::PhotoTooLarge { max_mb: PHOTO_MAX_BYTES / (1024 * 1024) },
-                            format!("photo[{index}]"),
+                            Field::photo(index),
                         ));
                     }
                     data.extend_from_slice(&chunk);
                 }
                 if crate::photos::sniff(&data).is_none() {
-                    return Err(AppError::field(ErrorKind::PhotoUnsupported, format!("photo[{index}]")));
+                    return Err(AppError::field(ErrorKind::PhotoUnsupported, Field::photo(index)));
                 }
                 photos.push(data);
             }
@@ -133,7 +135,7 @@ pub async fn read_multipart(mut multipart: Multipart) -> Result<(NewReport, Vec<
             _ => while field.chunk().await.map_err(multipart_error)?.is_some() {},
         }
     }
-    let report = report.ok_or_else(|| AppError::field(ErrorKind::InvalidMultipart, "report"))?;
+    let report = report.ok_or_else(|| AppError::field(ErrorKind::InvalidMultipart, Field::Report))?;
     Ok((report, photos))
 }
 

@@ -6,16 +6,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portal112_core::dto::{Credentials, Role, StaffSession, StaffTicket, StaffTicketPage, TicketUpdate};
-use portal112_core::validate::validate_update;
-use portal112_core::{ErrorKind, Status};
+use portal112_core::{ErrorKind, Field, Status};
 use serde::Deserialize;
 
-use crate::auth::{Staff, dummy_hash, random_token, secret_hash, verify_password};
+use crate::auth::Staff;
 use crate::error::AppError;
 use crate::extract::{ApiJson, ClientIp, parse_code};
 use crate::state::AppState;
-use crate::store::{TicketChange, TicketFilter};
-use crate::view::{format_time, now_millis, parse_time, staff_summary, staff_ticket};
+use crate::store::TicketFilter;
+use crate::usecases;
+use crate::view::{now_millis, parse_time, staff_summary, staff_ticket};
 
 /// Exchanges a username and password for a bearer token.
 #[utoipa::path(
@@ -38,44 +38,7 @@ pub async fn sign_in(
     ClientIp(ip): ClientIp,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<Response, AppError> {
-    state.login_limiter.check(ip).await??;
-    // Usernames are at most 64 characters; whatever else was typed is cut
-    // short before it is kept anywhere.
-    let username: String = credentials.username.trim().chars().take(64).collect();
-    if let Err(locked) = state.login_backoff.check(&username).await? {
-        state.store.audit(now_millis(), &username, "login_refused", "account locked").await?;
-        return Err(locked.into());
-    }
-    let account = state.store.staff_by_username(&username).await?;
-    let hash = account.as_ref().map_or(dummy_hash(), |a| a.password_hash.as_str()).to_owned();
-    let password = credentials.password;
-    // argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-    let valid = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| anyhow::anyhow!("password check: {e}"))?;
-    let Some(account) = account.filter(|_| valid) else {
-        let now = now_millis();
-        state.store.audit(now, &username, "login_failed", "").await?;
-        if let Some(lock) = state.login_backoff.failed(&username).await? {
-            let target = format!("{} ms", lock.as_millis());
-            state.store.audit(now, &username, "login_locked", &target).await?;
-            tracing::warn!(lock_s = lock.as_secs_f64(), "staff account locked after failed sign-ins");
-        }
-        return Err(ErrorKind::BadCredentials.into());
-    };
-    state.login_backoff.succeeded(&username).await?;
-    let token = random_token();
-    let now = now_millis();
-    let expires_at = now + i64::try_from(state.settings.session_ttl.as_millis()).unwrap_or(i64::MAX / 2);
-    state.store.create_session(&secret_hash(&token), account.id, now, expires_at).await?;
-    state.store.audit(now, &account.username, "login", "").await?;
-    let session = StaffSession {
-        token,
-        expires_at: format_time(&state.city, expires_at),
-        username: account.username,
-        role: account.role,
-        agency: account.agency,
-    };
+    let session = usecases::session::sign_in(&state, ip, credentials, now_millis()).await?;
     Ok((StatusCode::CREATED, Json(session)).into_response())
 }
 
@@ -91,9 +54,7 @@ pub async fn sign_in(
     )
 )]
 pub async fn sign_out(State(state): State<AppState>, staff: Staff) -> Result<StatusCode, AppError> {
-    let now = now_millis();
-    state.store.revoke_session(&staff.token_hash, now).await?;
-    state.store.audit(now, &staff.account.username, "logout", "").await?;
+    usecases::session::sign_out(&state, &staff.account, &staff.token_hash, now_millis()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -136,16 +97,16 @@ pub async fn list_tickets(
     staff: Staff,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<StaffTicketPage>, AppError> {
-    let Query(q) = query.map_err(|_| AppError::field(ErrorKind::InvalidValue, "query"))?;
+    let Query(q) = query.map_err(|_| AppError::field(ErrorKind::InvalidValue, Field::Query))?;
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(Status::from_name(s).ok_or_else(|| AppError::field(ErrorKind::InvalidValue, "status"))?),
+        Some(s) => Some(Status::from_name(s).ok_or_else(|| AppError::field(ErrorKind::InvalidValue, Field::Status))?),
         None => None,
     };
     let mut agency = q.agency.filter(|a| !a.is_empty());
     if let Some(a) = &agency
         && state.city.agency(a).is_none()
     {
-        return Err(AppError::field(ErrorKind::UnknownAgency, "agency"));
+        return Err(AppError::field(ErrorKind::UnknownAgency, Field::Agency));
     }
     if staff.account.role == Role::Agency {
         match &agency {
@@ -157,19 +118,19 @@ pub async fn list_tickets(
     if let Some(c) = &category
         && state.city.category(c).is_none()
     {
-        return Err(AppError::field(ErrorKind::UnknownCategory, "category"));
+        return Err(AppError::field(ErrorKind::UnknownCategory, Field::Category));
     }
     let since = match q.since.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(parse_time(s).ok_or_else(|| AppError::field(ErrorKind::InvalidValue, "since"))?),
+        Some(s) => Some(parse_time(s).ok_or_else(|| AppError::field(ErrorKind::InvalidValue, Field::Since))?),
         None => None,
     };
     let page = q.page.unwrap_or(1);
     let page_size = q.page_size.unwrap_or(50);
     if page == 0 || page > 1_000_000 {
-        return Err(AppError::field(ErrorKind::InvalidValue, "page"));
+        return Err(AppError::field(ErrorKind::InvalidValue, Field::Page));
     }
     if !(1..=200).contains(&page_size) {
-        return Err(AppError::field(ErrorKind::InvalidValue, "page_size"));
+        return Err(AppError::field(ErrorKind::InvalidValue, Field::PageSize));
     }
     let filter = TicketFilter {
         status,
@@ -243,23 +204,15 @@ pub async fn add_event(
     ApiJson(update): ApiJson<TicketUpdate>,
 ) -> Result<Response, AppError> {
     let code = parse_code(&code)?;
-    let update = validate_update(&update, &state.city)?;
-    if staff.account.role == Role::Agency && update.agency.is_some() {
-        // Agencies hand a ticket back through a note; the call centre reassigns.
-        return Err(AppError::field(ErrorKind::Forbidden, "agency"));
-    }
-    let change = TicketChange {
-        update,
-        actor: staff.account.username.clone(),
-        only_agency: (staff.account.role == Role::Agency).then(|| staff.account.agency.clone().unwrap_or_default()),
-        at: now_millis(),
-    };
-    let event = state.store.change_ticket(&code, change).await?;
-    state
-        .store
-        .audit(event.at, &staff.account.username, "ticket_event", &format!("{}#{}", code.compact(), event.seq))
-        .await?;
-    let ticket = state.store.ticket(&code).await?.ok_or(ErrorKind::TicketNotFound)?;
-    let body = staff_ticket(&state.city, &ticket, staff.account.role.sees_contact());
+    let changed = usecases::tickets::change_ticket(
+        state.store.as_ref(),
+        &state.city,
+        &staff.account,
+        &code,
+        &update,
+        now_millis(),
+    )
+    .await?;
+    let body = staff_ticket(&state.city, &changed.ticket, staff.account.role.sees_contact());
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portal112_core::city::{Text, is_youtube_id};
 use portal112_core::dto::{Captions, Role, Video, VideoSource};
-use portal112_core::{ErrorKind, Lang};
+use portal112_core::{ErrorKind, Field, Lang};
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 
@@ -21,7 +21,8 @@ use crate::auth::{Staff, random_id};
 use crate::error::AppError;
 use crate::extract::parse_json;
 use crate::state::AppState;
-use crate::store::VideoRecord;
+use crate::store::{VideoKind, VideoRecord};
+use crate::usecases;
 use crate::view::now_millis;
 
 /// Largest uploaded video.
@@ -53,12 +54,12 @@ pub async fn list_videos(
     State(state): State<AppState>,
     query: Result<Query<VideoQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<Video>>, AppError> {
-    let Query(q) = query.map_err(|_| AppError::field(ErrorKind::InvalidValue, "query"))?;
+    let Query(q) = query.map_err(|_| AppError::field(ErrorKind::InvalidValue, Field::Query))?;
     let agency = q.agency.filter(|a| !a.is_empty());
     if let Some(a) = &agency
         && state.city.agency(a).is_none()
     {
-        return Err(AppError::field(ErrorKind::UnknownAgency, "agency"));
+        return Err(AppError::field(ErrorKind::UnknownAgency, Field::Agency));
     }
     let stored = state.store.videos().await?;
     let mut out = Vec::new();
@@ -67,8 +68,8 @@ pub async fn list_videos(
             continue;
         }
         let mine: Vec<&VideoRecord> = stored.iter().filter(|v| v.agency == a.code).collect();
-        out.extend(mine.iter().filter(|v| v.kind == "file").map(|v| stored_video(v)));
-        out.extend(mine.iter().filter(|v| v.kind == "youtube").map(|v| stored_video(v)));
+        out.extend(mine.iter().filter(|v| v.kind == VideoKind::File).map(|v| stored_video(v)));
+        out.extend(mine.iter().filter(|v| v.kind == VideoKind::Youtube).map(|v| stored_video(v)));
         if let Some(v) = generated_video(&state.settings.media_dir, &a.code).await {
             out.push(v);
         }
@@ -79,7 +80,7 @@ pub async fn list_videos(
 fn stored_video(v: &VideoRecord) -> Video {
     let poster_url = v.poster.as_ref().map(|p| format!("/media/videos/{p}"));
     let source = match (&v.youtube_id, &v.file_name) {
-        (Some(id), _) if v.kind == "youtube" => VideoSource::Youtube { youtube_id: id.clone(), poster_url },
+        (Some(id), _) if v.kind == VideoKind::Youtube => VideoSource::Youtube { youtube_id: id.clone(), poster_url },
         (_, file) => VideoSource::File {
             url: format!("/media/videos/{}", file.clone().unwrap_or_default()),
             mime: v.mime.clone().unwrap_or_else(|| "video/webm".into()),
@@ -208,13 +209,14 @@ pub async fn add_video(
             <crate::extract::ApiJson<NewVideo> as axum::extract::FromRequest<AppState>>::from_request(request, &state)
                 .await?;
         check_meta(&state, &meta)?;
-        let youtube_id = meta.youtube_id.clone().ok_or_else(|| AppError::field(ErrorKind::Required, "youtube_id"))?;
+        let youtube_id =
+            meta.youtube_id.clone().ok_or_else(|| AppError::field(ErrorKind::Required, Field::YoutubeId))?;
         VideoRecord {
             id: random_id(),
             agency: meta.agency,
             title_id: meta.title.id,
             title_en: meta.title.en,
-            kind: "youtube".into(),
+            kind: VideoKind::Youtube,
             youtube_id: Some(youtube_id),
             file_name: None,
             mime: None,
@@ -224,14 +226,16 @@ pub async fn add_video(
             created_at: now_millis(),
         }
     };
-    state.store.add_video(&record, false).await?;
-    state.store.audit(record.created_at, &staff.account.username, "video_add", &record.id).await?;
+    if let Err(e) = usecases::videos::add_video(state.store.as_ref(), &record, &staff.account.username).await {
+        remove_files(&state, &record).await;
+        return Err(e);
+    }
     Ok((StatusCode::CREATED, Json(stored_video(&record))).into_response())
 }
 
 fn check_meta(state: &AppState, meta: &NewVideo) -> Result<(), AppError> {
     if state.city.agency(&meta.agency).is_none() {
-        return Err(AppError::field(ErrorKind::UnknownAgency, "agency"));
+        return Err(AppError::field(ErrorKind::UnknownAgency, Field::Agency));
     }
     for (text, field) in [(&meta.title.id, "title.id"), (&meta.title.en, "title.en")] {
         if text.trim().is_empty() {
@@ -244,7 +248,7 @@ fn check_meta(state: &AppState, meta: &NewVideo) -> Result<(), AppError> {
     if let Some(id) = &meta.youtube_id
         && !is_youtube_id(id)
     {
-        return Err(AppError::field(ErrorKind::InvalidValue, "youtube_id"));
+        return Err(AppError::field(ErrorKind::InvalidValue, Field::YoutubeId));
     }
     Ok(())
 }
@@ -283,15 +287,15 @@ async fn save_video(
     let mut kind = None;
     while let Some(chunk) = field.chunk().await.map_err(|_| AppError::from(ErrorKind::InvalidMultipart))? {
         if size == 0 {
-            kind = Some(video_mime(&chunk).ok_or_else(|| AppError::field(ErrorKind::VideoUnsupported, "video"))?);
+            kind = Some(video_mime(&chunk).ok_or_else(|| AppError::field(ErrorKind::VideoUnsupported, Field::Video))?);
         }
         size += chunk.len();
         if size > VIDEO_MAX_BYTES {
-            return Err(AppError::field(ErrorKind::BodyTooLarge { max_mb: VIDEO_MAX_BYTES >> 20 }, "video"));
+            return Err(AppError::field(ErrorKind::BodyTooLarge { max_mb: VIDEO_MAX_BYTES >> 20 }, Field::Video));
         }
         file.write_all(&chunk).await.map_err(|e| anyhow::anyhow!("write: {e}"))?;
     }
-    let (mime, ext) = kind.ok_or_else(|| AppError::field(ErrorKind::VideoUnsupported, "video"))?;
+    let (mime, ext) = kind.ok_or_else(|| AppError::field(ErrorKind::VideoUnsupported, Field::Video))?;
     file.sync_all().await.map_err(|e| anyhow::anyhow!("sync: {e}"))?;
     let final_name = format!("{id}.{ext}");
     tokio::fs::rename(&path, dir.join(&final_name)).await.map_err(|e| anyhow::anyhow!("rename: {e}"))?;
@@ -313,7 +317,7 @@ async fn upload(state: &AppState, mut multipart: Multipart) -> Result<VideoRecor
             agency: String::new(),
             title_id: String::new(),
             title_en: String::new(),
-            kind: "file".into(),
+            kind: VideoKind::File,
             youtube_id: None,
             file_name: None,
             mime: None,
@@ -345,7 +349,7 @@ async fn upload(state: &AppState, mut multipart: Multipart) -> Result<VideoRecor
                         ));
                     }
                     let file_name = if name == "poster" {
-                        let photo = crate::photos::clean(&bytes).map_err(|k| AppError::field(k, "poster"))?;
+                        let photo = crate::photos::clean(&bytes).map_err(|k| AppError::field(k, Field::Poster))?;
                         let ext = if photo.mime == "image/png" { "png" } else { "jpg" };
                         tokio::fs::write(dir.join(format!("{id}.poster.{ext}")), &photo.bytes)
                             .await
@@ -371,10 +375,10 @@ async fn upload(state: &AppState, mut multipart: Multipart) -> Result<VideoRecor
                 _ => while field.chunk().await.map_err(|_| AppError::from(ErrorKind::InvalidMultipart))?.is_some() {},
             }
         }
-        let meta = meta.ok_or_else(|| AppError::field(ErrorKind::Required, "meta"))?;
+        let meta = meta.ok_or_else(|| AppError::field(ErrorKind::Required, Field::Meta))?;
         check_meta(state, &meta)?;
         if record.file_name.is_none() {
-            return Err(AppError::field(ErrorKind::Required, "video"));
+            return Err(AppError::field(ErrorKind::Required, Field::Video));
         }
         record.agency = meta.agency;
         record.title_id = meta.title.id;
@@ -410,34 +414,21 @@ pub async fn remove_video(
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
     staff.require(&[Role::Admin])?;
-    let removed = state.store.remove_video(&id, now_millis()).await?.ok_or(ErrorKind::NotFound)?;
-    let dir = state.settings.media_dir.join("videos");
-    for file in [&removed.file_name, &removed.captions_id, &removed.captions_en, &removed.poster].into_iter().flatten()
-    {
-        let _ = tokio::fs::remove_file(dir.join(file)).await;
-    }
-    state.store.audit(now_millis(), &staff.account.username, "video_remove", &id).await?;
+    usecases::videos::remove_video(
+        state.store.as_ref(),
+        &state.settings.media_dir,
+        &id,
+        &staff.account.username,
+        now_millis(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Adds the config's YouTube seeds once; removed seeds stay removed.
-pub async fn seed(state: &AppState) -> Result<(), AppError> {
-    for v in &state.city.videos {
-        let record = VideoRecord {
-            id: format!("seed-{}", v.youtube_id),
-            agency: v.agency.clone(),
-            title_id: v.title.id.clone(),
-            title_en: v.title.en.clone(),
-            kind: "youtube".into(),
-            youtube_id: Some(v.youtube_id.clone()),
-            file_name: None,
-            mime: None,
-            captions_id: None,
-            captions_en: None,
-            poster: None,
-            created_at: now_millis(),
-        };
-        state.store.add_video(&record, true).await?;
+/// Deletes the files of an entry that could not be stored.
+async fn remove_files(state: &AppState, video: &VideoRecord) {
+    let dir = state.settings.media_dir.join("videos");
+    for file in [&video.file_name, &video.captions_id, &video.captions_en, &video.poster].into_iter().flatten() {
+        let _ = tokio::fs::remove_file(dir.join(file)).await;
     }
-    Ok(())
 }

@@ -29,20 +29,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use portal112_core::dto::Role;
-use portal112_core::{ApiError, ErrorKind, Status, TicketCode};
 use sha2::{Digest as _, Sha256};
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgNotification, PgPoolOptions, PgRow};
-use sqlx::{PgPool, Postgres, Row};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgNotification, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Transaction};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-use super::sql::{self, Builder};
-use super::{
-    AuditRecord, Created, EventRecord, Idempotency, Millis, NewTicket, PhotoRecord, REVISION_SLOTS, SharedLimits,
-    StaffRecord, Store, StoreError, StoreResult, TicketChange, TicketFilter, TicketNotice, TicketRecord, VideoRecord,
-    revision_slot,
-};
+use super::common::shared_store;
+use super::{Millis, Notices, REVISION_SLOTS, SharedLimits, Store, TicketNotice, revision_slot};
 
 /// The channel ticket changes and heartbeats travel on.
 const CHANNEL: &str = "portal112_tickets";
@@ -101,7 +96,7 @@ impl Listening {
         }
     }
 
-    fn changed(&self, code: TicketCode, seq: i64, public: bool) {
+    fn heard_change(&self, code: TicketCode, seq: i64, public: bool) {
         self.revisions[revision_slot(&code)].fetch_add(1, Ordering::AcqRel);
         if public {
             // Nobody listening is fine: trackers subscribe only while open.
@@ -121,15 +116,6 @@ impl Drop for Tasks {
     }
 }
 
-/// The ticket columns every ticket query reads, in [`ticket_from_row`]'s names.
-macro_rules! ticket_columns {
-    () => {
-        "t.code, t.category, t.agency, t.confidential, t.status, t.description, t.lat, t.lng, t.accuracy_m, \
-         t.district, t.village, t.address, t.anonymous, t.contact_name, t.contact_phone, t.contact_email, \
-         t.source, t.created_at, t.updated_at"
-    };
-}
-
 /// The database clock in milliseconds: rate limits and locks use it, so
 /// instances whose clocks disagree still count alike.
 macro_rules! db_now {
@@ -137,6 +123,11 @@ macro_rules! db_now {
         "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
     };
 }
+
+// A change reads its ticket with the row locked until commit: a change on
+// another instance waits and then checks the status machine against this
+// one's result.
+shared_store!(PgStore, Postgres, PgConnection, " FOR UPDATE");
 
 impl PgStore {
     /// Connects to the database at `url`, applies migrations and starts
@@ -273,7 +264,7 @@ fn heard(shared: &Listening, notification: &PgNotification) {
         tracing::warn!("ignored a malformed ticket change notice");
         return;
     };
-    shared.changed(code, seq, public == "p");
+    shared.heard_change(code, seq, public == "p");
 }
 
 /// Announces the changes made since `since` (less the margin), which a
@@ -288,7 +279,7 @@ async fn replay(listener: &mut PgListener, shared: &Listening, since: Millis) ->
     .await?;
     for (code, seq) in rows {
         if let Ok(code) = TicketCode::parse(&code) {
-            shared.changed(code, seq, true);
+            shared.heard_change(code, seq, true);
         }
     }
     Ok(())
@@ -310,265 +301,45 @@ fn portal112_now() -> Millis {
     crate::view::now_millis()
 }
 
-fn corrupt_code(code: &str) -> StoreError {
-    StoreError::Corrupt(format!("ticket code {code:?}"))
-}
-
-/// A ticket with its photo ids and full history, read on `conn`.
-async fn load_ticket(conn: &mut PgConnection, code: &str) -> StoreResult<Option<TicketRecord>> {
-    let Some(row) = sql::query(concat!("SELECT ", ticket_columns!(), " FROM tickets t WHERE t.code = $1"))
-        .bind(code)
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let mut ticket = ticket_from_row(&row)?;
-    ticket.photo_ids = sql::query_scalar("SELECT id FROM photos WHERE ticket_code = $1 ORDER BY position")
-        .bind(code)
-        .fetch_all(&mut *conn)
-        .await?;
-    let rows = sql::query(
-        "SELECT seq, at, actor, from_status, to_status, agency, public_note, internal_note, duplicate_of \
-         FROM ticket_events WHERE ticket_code = $1 ORDER BY seq",
-    )
-    .bind(code)
-    .fetch_all(&mut *conn)
-    .await?;
-    ticket.events = rows.iter().map(event_from_row).collect::<StoreResult<_>>()?;
-    ticket.latest_public_note = ticket.events.iter().rev().find_map(|e| e.public_note.clone());
-    Ok(Some(ticket))
-}
-
-/// What an earlier send with the same Idempotency-Key made.
-async fn earlier_send(conn: &mut PgConnection, idem: &Idempotency) -> StoreResult<Created> {
-    let (hash, code): (String, String) =
-        sql::query_as("SELECT request_hash, ticket_code FROM idempotency_keys WHERE key = $1")
-            .bind(&idem.key)
-            .fetch_one(&mut *conn)
-            .await?;
-    if hash != idem.request_hash {
-        return Ok(Created::KeyConflict);
+impl PgStore {
+    async fn read(&self) -> StoreResult<PoolConnection<Postgres>> {
+        Ok(self.pool.acquire().await?)
     }
-    let ticket = load_ticket(conn, &code)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt(format!("idempotency key for missing ticket {code}")))?;
-    Ok(Created::Replayed(Box::new(ticket)))
-}
 
-/// Writes one ticket in its own transaction.
-async fn write_ticket(pool: &PgPool, t: &NewTicket) -> StoreResult<Created> {
-    let code = t.code.compact();
-    let mut tx = pool.begin().await?;
-    if let Some(idem) = &t.idempotency {
-        // The key first: a second send of it, on any instance, waits here
-        // until this transaction ends, then finds the key and its ticket.
-        let claimed = sql::query(
-            "INSERT INTO idempotency_keys (key, request_hash, ticket_code, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(&idem.key)
-        .bind(&idem.request_hash)
-        .bind(code)
-        .bind(t.created_at)
-        .execute(&mut *tx)
-        .await?;
-        if claimed.rows_affected() == 0 {
+    async fn write(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// Writes one report in its own transaction, its Idempotency-Key first:
+    /// a second send of the key, on any instance, waits on that row until
+    /// this transaction ends, then finds the key and its ticket.
+    async fn create(&self, t: NewTicket) -> StoreResult<Created> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(idem) = &t.idempotency
+            && !insert_key(&mut tx, idem, t.code.compact(), t.created_at).await?
+        {
             tx.rollback().await?;
-            let mut conn = pool.acquire().await?;
-            return earlier_send(&mut conn, idem).await;
+            return earlier_send(&mut *self.read().await?, idem)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt(format!("idempotency key {} vanished", idem.key)));
         }
+        if !insert_ticket(&mut tx, &t).await? {
+            return Err(StoreError::CodeTaken);
+        }
+        tx.commit().await?;
+        Ok(Created::New(Box::new(record_of(&t))))
     }
-    let r = &t.report;
-    let contact = r.contact.clone().unwrap_or_default();
-    let inserted = sql::query(
-        "INSERT INTO tickets (code, category, agency, confidential, status, description, lat, lng, accuracy_m, \
-         district, village, address, anonymous, contact_name, contact_phone, contact_email, source, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
-         ON CONFLICT (code) DO NOTHING",
-    )
-    .bind(code)
-    .bind(&r.category)
-    .bind(&r.agency)
-    .bind(r.confidential)
-    .bind(Status::Received.as_str())
-    .bind(&r.description)
-    .bind(r.location.map(|l| l.lat))
-    .bind(r.location.map(|l| l.lng))
-    .bind(r.accuracy_m)
-    .bind(&r.district)
-    .bind(&r.village)
-    .bind(&r.address)
-    .bind(r.anonymous)
-    .bind(&contact.name)
-    .bind(&contact.phone)
-    .bind(&contact.email)
-    .bind(&t.source)
-    .bind(t.created_at)
-    .bind(t.created_at)
-    .execute(&mut *tx)
-    .await?;
-    if inserted.rows_affected() == 0 {
-        return Err(StoreError::CodeTaken);
-    }
-    for (position, photo) in t.photos.iter().enumerate() {
-        sql::query(
-            "INSERT INTO photos (id, ticket_code, position, mime, width, height, bytes) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&photo.id)
-        .bind(code)
-        .bind(position as i64)
-        .bind(photo.mime)
-        .bind(i64::from(photo.width))
-        .bind(i64::from(photo.height))
-        .bind(&photo.bytes)
-        .execute(&mut *tx)
-        .await?;
-    }
-    let first = EventRecord {
-        seq: 1,
-        at: t.created_at,
-        actor: t.source.clone(),
-        from_status: None,
-        to_status: Status::Received,
-        agency: Some(r.agency.clone()),
-        public_note: None,
-        internal_note: None,
-        duplicate_of: None,
-    };
-    sql::query(
-        "INSERT INTO ticket_events (ticket_code, seq, at, actor, from_status, to_status, agency) \
-         VALUES ($1, 1, $2, $3, NULL, $4, $5)",
-    )
-    .bind(code)
-    .bind(first.at)
-    .bind(&first.actor)
-    .bind(first.to_status.as_str())
-    .bind(&first.agency)
-    .execute(&mut *tx)
-    .await?;
-    if let Some(token) = &t.open311_token {
-        sql::query("INSERT INTO open311_tokens (token, ticket_code) VALUES ($1, $2)")
-            .bind(token)
-            .bind(code)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(Created::New(Box::new(super::sqlite::record_of(t, contact, first))))
-}
 
-fn status_col(row: &PgRow, col: &str) -> StoreResult<Status> {
-    let name: String = row.try_get(col)?;
-    Status::from_name(&name).ok_or_else(|| StoreError::Corrupt(format!("status {name:?}")))
-}
+    /// Tells every listening instance of the change when, and only if, it commits.
+    async fn announce(&self, tx: &mut PgConnection, code: &TicketCode, event: &EventRecord) -> StoreResult<()> {
+        let visibility = if event.is_public() { "p" } else { "i" };
+        let payload = format!("{}:{}:{}:{visibility}", self.shared.instance, code.compact(), event.seq);
+        sql::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&mut *tx).await?;
+        Ok(())
+    }
 
-fn ticket_from_row(row: &PgRow) -> StoreResult<TicketRecord> {
-    let code: String = row.try_get("code")?;
-    Ok(TicketRecord {
-        code: TicketCode::parse(&code).map_err(|_| corrupt_code(&code))?,
-        category: row.try_get("category")?,
-        agency: row.try_get("agency")?,
-        confidential: row.try_get("confidential")?,
-        status: status_col(row, "status")?,
-        description: row.try_get("description")?,
-        lat: row.try_get("lat")?,
-        lng: row.try_get("lng")?,
-        accuracy_m: row.try_get("accuracy_m")?,
-        district: row.try_get("district")?,
-        village: row.try_get("village")?,
-        address: row.try_get("address")?,
-        anonymous: row.try_get("anonymous")?,
-        contact_name: row.try_get("contact_name")?,
-        contact_phone: row.try_get("contact_phone")?,
-        contact_email: row.try_get("contact_email")?,
-        source: row.try_get("source")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        photo_ids: Vec::new(),
-        latest_public_note: None,
-        events: Vec::new(),
-    })
-}
-
-fn event_from_row(row: &PgRow) -> StoreResult<EventRecord> {
-    let from: Option<String> = row.try_get("from_status")?;
-    Ok(EventRecord {
-        seq: row.try_get("seq")?,
-        at: row.try_get("at")?,
-        actor: row.try_get("actor")?,
-        from_status: match from {
-            Some(name) => {
-                Some(Status::from_name(&name).ok_or_else(|| StoreError::Corrupt(format!("status {name:?}")))?)
-            }
-            None => None,
-        },
-        to_status: status_col(row, "to_status")?,
-        agency: row.try_get("agency")?,
-        public_note: row.try_get("public_note")?,
-        internal_note: row.try_get("internal_note")?,
-        duplicate_of: row.try_get("duplicate_of")?,
-    })
-}
-
-fn staff_from_row(row: &PgRow) -> StoreResult<StaffRecord> {
-    let role: String = row.try_get("role")?;
-    Ok(StaffRecord {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        password_hash: row.try_get("password_hash")?,
-        role: Role::from_name(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
-        agency: row.try_get("agency")?,
-    })
-}
-
-fn video_from_row(row: &PgRow) -> StoreResult<VideoRecord> {
-    Ok(VideoRecord {
-        id: row.try_get("id")?,
-        agency: row.try_get("agency")?,
-        title_id: row.try_get("title_id")?,
-        title_en: row.try_get("title_en")?,
-        kind: row.try_get("kind")?,
-        youtube_id: row.try_get("youtube_id")?,
-        file_name: row.try_get("file_name")?,
-        mime: row.try_get("mime")?,
-        captions_id: row.try_get("captions_id")?,
-        captions_en: row.try_get("captions_en")?,
-        poster: row.try_get("poster")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-/// Appends the list filters as bound parameters.
-fn push_filters(q: &mut Builder<'_, Postgres>, f: &TicketFilter) {
-    q.push(" WHERE TRUE");
-    if let Some(s) = f.status {
-        q.push(" AND t.status = ").push_bind(s.as_str());
-    }
-    if let Some(statuses) = &f.statuses {
-        q.push(" AND t.status IN ").push_bind_list(statuses.iter().map(|s| s.as_str()));
-    }
-    if let Some(a) = &f.agency {
-        q.push(" AND t.agency = ").push_bind(a.clone());
-    }
-    if let Some(c) = &f.category {
-        q.push(" AND t.category = ").push_bind(c.clone());
-    }
-    if let Some(categories) = &f.categories {
-        q.push(" AND t.category IN ").push_bind_list(categories.iter().cloned());
-    }
-    if f.exclude_confidential {
-        q.push(" AND NOT t.confidential");
-    }
-    if let Some(since) = f.since {
-        q.push(" AND t.created_at >= ").push_bind(since);
-    }
-    if let Some(until) = f.until {
-        q.push(" AND t.created_at <= ").push_bind(until);
-    }
-    if let Some(codes) = &f.codes {
-        q.push(" AND t.code IN ").push_bind_list(codes.iter().cloned());
+    fn changed(&self, code: TicketCode, event: &EventRecord) {
+        self.shared.heard_change(code, event.seq, event.is_public());
     }
 }
 
@@ -576,311 +347,7 @@ fn millis(ms: i64) -> Duration {
     Duration::from_millis(ms.max(0) as u64)
 }
 
-#[async_trait]
-impl Store for PgStore {
-    async fn create_ticket(&self, ticket: NewTicket) -> StoreResult<Created> {
-        write_ticket(&self.pool, &ticket).await
-    }
-
-    async fn ticket(&self, code: &TicketCode) -> StoreResult<Option<TicketRecord>> {
-        let mut conn = self.pool.acquire().await?;
-        load_ticket(&mut conn, code.compact()).await
-    }
-
-    async fn change_ticket(&self, code: &TicketCode, change: TicketChange) -> StoreResult<EventRecord> {
-        let code = code.compact();
-        let u = &change.update;
-        let mut tx = self.pool.begin().await?;
-        // The row stays locked until commit: a change on another instance
-        // waits and then checks the status machine against this one's result.
-        let current: Option<(String, String)> =
-            sql::query_as("SELECT status, agency FROM tickets WHERE code = $1 FOR UPDATE")
-                .bind(code)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((status, agency)) = current else {
-            return Err(StoreError::Rejected(ApiError::new(ErrorKind::TicketNotFound)));
-        };
-        let status = Status::from_name(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?;
-        if change.only_agency.as_ref().is_some_and(|a| *a != agency) {
-            return Err(StoreError::Rejected(ApiError::new(ErrorKind::Forbidden)));
-        }
-        if let Some(to) = u.status {
-            portal112_core::validate::check_transition(status, to).map_err(StoreError::Rejected)?;
-        }
-        if let Some(original) = &u.duplicate_of {
-            if original.compact() == code {
-                return Err(StoreError::Rejected(ApiError::field(ErrorKind::DuplicateOfSelf, "duplicate_of")));
-            }
-            let exists: Option<bool> = sql::query_scalar("SELECT TRUE FROM tickets WHERE code = $1")
-                .bind(original.compact())
-                .fetch_optional(&mut *tx)
-                .await?;
-            if exists.is_none() {
-                return Err(StoreError::Rejected(ApiError::field(ErrorKind::TicketNotFound, "duplicate_of")));
-            }
-        }
-        let new_agency = u.agency.clone().filter(|a| *a != agency);
-        if u.status.is_none() && new_agency.is_none() && u.public_note.is_none() && u.internal_note.is_none() {
-            // Handing a ticket to the agency it already has is no step at all.
-            return Err(StoreError::Rejected(ApiError::new(ErrorKind::NothingToChange)));
-        }
-        let seq: i64 = sql::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM ticket_events WHERE ticket_code = $1")
-            .bind(code)
-            .fetch_one(&mut *tx)
-            .await?;
-        let event = EventRecord {
-            seq,
-            at: change.at,
-            actor: change.actor.clone(),
-            from_status: Some(status),
-            to_status: u.status.unwrap_or(status),
-            agency: new_agency.clone(),
-            public_note: u.public_note.clone(),
-            internal_note: u.internal_note.clone(),
-            duplicate_of: u.duplicate_of.map(|c| c.to_string()),
-        };
-        sql::query(
-            "INSERT INTO ticket_events (ticket_code, seq, at, actor, from_status, to_status, agency, public_note, \
-             internal_note, duplicate_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(code)
-        .bind(event.seq)
-        .bind(event.at)
-        .bind(&event.actor)
-        .bind(status.as_str())
-        .bind(event.to_status.as_str())
-        .bind(&event.agency)
-        .bind(&event.public_note)
-        .bind(&event.internal_note)
-        .bind(&event.duplicate_of)
-        .execute(&mut *tx)
-        .await?;
-        sql::query("UPDATE tickets SET status = $1, agency = COALESCE($2, agency), updated_at = $3 WHERE code = $4")
-            .bind(event.to_status.as_str())
-            .bind(&new_agency)
-            .bind(change.at)
-            .bind(code)
-            .execute(&mut *tx)
-            .await?;
-        // Delivered to every listening instance when, and only if, this commits.
-        let visibility = if event.is_public() { "p" } else { "i" };
-        let payload = format!("{}:{code}:{}:{visibility}", self.shared.instance, event.seq);
-        sql::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&mut *tx).await?;
-        tx.commit().await?;
-        let ticket_code = TicketCode::parse(code).map_err(|_| corrupt_code(code))?;
-        self.shared.changed(ticket_code, event.seq, event.is_public());
-        Ok(event)
-    }
-
-    async fn list_tickets(&self, f: &TicketFilter) -> StoreResult<(Vec<TicketRecord>, u64)> {
-        let mut count = Builder::<Postgres>::new("SELECT COUNT(*) FROM tickets t");
-        push_filters(&mut count, f);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
-
-        let mut q = Builder::<Postgres>::new(concat!(
-            "SELECT ",
-            ticket_columns!(),
-            ", ARRAY(SELECT id FROM photos p WHERE p.ticket_code = t.code ORDER BY position) AS photo_ids, \
-             (SELECT public_note FROM ticket_events e WHERE e.ticket_code = t.code AND e.public_note IS NOT NULL \
-              ORDER BY seq DESC LIMIT 1) AS last_note \
-             FROM tickets t"
-        ));
-        push_filters(&mut q, f);
-        q.push(" ORDER BY t.created_at DESC, t.code LIMIT ")
-            .push_bind(i64::try_from(f.limit).unwrap_or(i64::MAX))
-            .push(" OFFSET ")
-            .push_bind(i64::try_from(f.offset).unwrap_or(i64::MAX));
-        let rows = q.build().fetch_all(&self.pool).await?;
-        let mut tickets = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut t = ticket_from_row(row)?;
-            t.photo_ids = row.try_get("photo_ids")?;
-            t.latest_public_note = row.try_get("last_note")?;
-            tickets.push(t);
-        }
-        Ok((tickets, total as u64))
-    }
-
-    async fn photo(&self, id: &str) -> StoreResult<Option<PhotoRecord>> {
-        let row = sql::query(
-            "SELECT p.mime, p.bytes, t.confidential FROM photos p JOIN tickets t ON t.code = p.ticket_code \
-             WHERE p.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(PhotoRecord {
-                mime: r.try_get("mime")?,
-                bytes: r.try_get("bytes")?,
-                confidential: r.try_get("confidential")?,
-            })
-        })
-        .transpose()
-    }
-
-    async fn open311_token(&self, token: &str) -> StoreResult<Option<TicketCode>> {
-        let code: Option<String> = sql::query_scalar("SELECT ticket_code FROM open311_tokens WHERE token = $1")
-            .bind(token)
-            .fetch_optional(&self.pool)
-            .await?;
-        code.map(|c| TicketCode::parse(&c).map_err(|_| corrupt_code(&c))).transpose()
-    }
-
-    async fn add_staff(
-        &self,
-        username: &str,
-        password_hash: &str,
-        role: Role,
-        agency: Option<&str>,
-        at: Millis,
-    ) -> StoreResult<i64> {
-        let id = sql::query_scalar(
-            "INSERT INTO staff (username, password_hash, role, agency, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role, \
-             agency = excluded.agency RETURNING id",
-        )
-        .bind(username)
-        .bind(password_hash)
-        .bind(role.as_str())
-        .bind(agency)
-        .bind(at)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(id)
-    }
-
-    async fn staff_by_username(&self, username: &str) -> StoreResult<Option<StaffRecord>> {
-        let row = sql::query("SELECT id, username, password_hash, role, agency FROM staff WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(staff_from_row).transpose()
-    }
-
-    async fn create_session(&self, token_hash: &str, staff_id: i64, at: Millis, expires_at: Millis) -> StoreResult<()> {
-        sql::query("INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(token_hash)
-            .bind(staff_id)
-            .bind(at)
-            .bind(expires_at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn session(&self, token_hash: &str, now: Millis) -> StoreResult<Option<StaffRecord>> {
-        let row = sql::query(
-            "SELECT s.id, s.username, s.password_hash, s.role, s.agency FROM staff_sessions x \
-             JOIN staff s ON s.id = x.staff_id WHERE x.token_hash = $1 AND x.revoked_at IS NULL AND x.expires_at > $2",
-        )
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(staff_from_row).transpose()
-    }
-
-    async fn revoke_session(&self, token_hash: &str, at: Millis) -> StoreResult<bool> {
-        let done = sql::query("UPDATE staff_sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
-            .bind(at)
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    async fn add_api_key(&self, key_hash: &str, label: &str, at: Millis) -> StoreResult<()> {
-        sql::query("INSERT INTO api_keys (key_hash, label, created_at) VALUES ($1, $2, $3)")
-            .bind(key_hash)
-            .bind(label)
-            .bind(at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn api_key(&self, key_hash: &str) -> StoreResult<Option<String>> {
-        Ok(sql::query_scalar("SELECT label FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
-            .bind(key_hash)
-            .fetch_optional(&self.pool)
-            .await?)
-    }
-
-    async fn videos(&self) -> StoreResult<Vec<VideoRecord>> {
-        let rows = sql::query(
-            "SELECT id, agency, title_id, title_en, kind, youtube_id, file_name, mime, captions_id, captions_en, \
-             poster, created_at FROM videos WHERE removed_at IS NULL ORDER BY created_at DESC, id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(video_from_row).collect()
-    }
-
-    async fn add_video(&self, v: &VideoRecord, only_if_new: bool) -> StoreResult<bool> {
-        let insert = if only_if_new {
-            sql::query(
-                "INSERT INTO videos (id, agency, title_id, title_en, kind, youtube_id, file_name, mime, captions_id, \
-                 captions_en, poster, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                 ON CONFLICT (id) DO NOTHING",
-            )
-        } else {
-            sql::query(
-                "INSERT INTO videos (id, agency, title_id, title_en, kind, youtube_id, file_name, mime, captions_id, \
-                 captions_en, poster, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-        };
-        let done = insert
-            .bind(&v.id)
-            .bind(&v.agency)
-            .bind(&v.title_id)
-            .bind(&v.title_en)
-            .bind(&v.kind)
-            .bind(&v.youtube_id)
-            .bind(&v.file_name)
-            .bind(&v.mime)
-            .bind(&v.captions_id)
-            .bind(&v.captions_en)
-            .bind(&v.poster)
-            .bind(v.created_at)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    async fn remove_video(&self, id: &str, at: Millis) -> StoreResult<Option<VideoRecord>> {
-        let row = sql::query(
-            "UPDATE videos SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL RETURNING id, agency, title_id, \
-             title_en, kind, youtube_id, file_name, mime, captions_id, captions_en, poster, created_at",
-        )
-        .bind(at)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(video_from_row).transpose()
-    }
-
-    async fn audit(&self, at: Millis, actor: &str, action: &str, target: &str) -> StoreResult<()> {
-        sql::query("INSERT INTO audit_log (at, actor, action, target) VALUES ($1, $2, $3, $4)")
-            .bind(at)
-            .bind(actor)
-            .bind(action)
-            .bind(target)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn audit_entries(&self, limit: u32) -> StoreResult<Vec<AuditRecord>> {
-        let rows: Vec<(Millis, String, String, String)> =
-            sql::query_as("SELECT at, actor, action, target FROM audit_log ORDER BY id DESC LIMIT $1")
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows.into_iter().map(|(at, actor, action, target)| AuditRecord { at, actor, action, target }).collect())
-    }
-
+impl Notices for PgStore {
     fn subscribe(&self) -> broadcast::Receiver<TicketNotice> {
         self.shared.notices.subscribe()
     }
@@ -888,7 +355,10 @@ impl Store for PgStore {
     fn revision(&self, code: &TicketCode) -> u64 {
         self.shared.revision(code)
     }
+}
 
+#[async_trait]
+impl Store for PgStore {
     async fn ping(&self) -> StoreResult<()> {
         sql::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

@@ -92,6 +92,14 @@ where
         self.inner.build()
     }
 
+    /// The statement, for rows that decode into `O`.
+    pub fn build_query_as<O>(&mut self) -> QueryAs<'_, DB, O, DB::Arguments<'args>>
+    where
+        O: for<'r> FromRow<'r, DB::Row>,
+    {
+        self.inner.build_query_as()
+    }
+
     /// The statement, for a one-value result.
     pub fn build_query_scalar<O>(&mut self) -> QueryScalar<'_, DB, O, DB::Arguments<'args>>
     where

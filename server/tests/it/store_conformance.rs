@@ -4,20 +4,18 @@
 //! only. A backend that differs from the other in what routes can observe
 //! fails here.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::pg::PgDatabase;
-use common::random_code;
+use crate::common::pg::PgDatabase;
+use crate::common::random_code;
 use portal112_core::dto::{NewReport, Role, TicketUpdate};
 use portal112_core::validate::{ValidReport, ValidUpdate, validate_report, validate_update};
 use portal112_core::{ErrorKind, Status, TicketCode};
 use portal112_server::config::load_city;
 use portal112_server::store::{
-    Created, Idempotency, NewPhoto, NewTicket, SharedStore, StoreError, TicketChange, TicketFilter, TicketRecord,
-    VideoRecord,
+    AuditAction, AuditEntry, Created, Idempotency, NewPhoto, NewStaff, NewTicket, SharedStore, StoreError,
+    TicketChange, TicketFilter, TicketRecord, VideoKind, VideoRecord,
 };
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -25,22 +23,47 @@ use tempfile::TempDir;
 /// A store under test and what keeps its database alive.
 struct Backend {
     store: SharedStore,
+    /// The database's URL, for the few cases that must reach past the store.
+    url: String,
     _sqlite: Option<TempDir>,
     _pg: Option<PgDatabase>,
 }
 
 async fn sqlite() -> Backend {
     let dir = tempfile::tempdir().expect("temporary folder");
-    let store = portal112_server::store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
-        .await
-        .expect("SQLite opens");
-    Backend { store, _sqlite: Some(dir), _pg: None }
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = portal112_server::store::open(&url).await.expect("SQLite opens");
+    Backend { store, url, _sqlite: Some(dir), _pg: None }
 }
 
 async fn postgres() -> Backend {
     let db = PgDatabase::create().await;
     let store = portal112_server::store::open(&db.url).await.expect("PostgreSQL opens");
-    Backend { store, _sqlite: None, _pg: Some(db) }
+    Backend { store, url: db.url.clone(), _sqlite: None, _pg: Some(db) }
+}
+
+/// Makes the database refuse every new audit entry, as a full disk, a broken
+/// constraint or a lost connection would at that moment.
+async fn refuse_audit_entries(b: &Backend) {
+    if b.url.starts_with("sqlite:") {
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&b.url).await.expect("connects");
+        sqlx::raw_sql(
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused'); END;",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("trigger");
+    } else {
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&b.url).await.expect("connects");
+        sqlx::raw_sql(
+            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$; \
+             CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit();",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("trigger");
+    }
 }
 
 /// Every case, once per backend: `sqlite::<case>` and `postgres::<case>`.
@@ -70,6 +93,7 @@ conformance!(
     changes_follow_the_status_machine,
     concurrent_changes_of_one_ticket_are_serialised,
     changes_move_the_revision_and_notify_trackers,
+    a_change_and_its_audit_entry_are_one,
     staff_accounts_and_sessions,
     api_keys,
     videos_with_tombstones,
@@ -79,7 +103,7 @@ conformance!(
 );
 
 fn city() -> portal112_core::city::CityConfig {
-    load_city(&common::city_file()).expect("the city file loads")
+    load_city(&crate::common::city_file()).expect("the city file loads")
 }
 
 fn valid(report: &Value) -> ValidReport {
@@ -159,7 +183,7 @@ async fn a_report_reads_back_as_written(b: Backend) {
 }
 
 async fn photos_keep_their_order_and_confidentiality(b: Backend) {
-    let mut ticket = new_ticket(&common::valid_report(), T0);
+    let mut ticket = new_ticket(&crate::common::valid_report(), T0);
     ticket.photos = (0..3_u8)
         .map(|i| NewPhoto {
             id: format!("photo-{}-{i}", ticket.code.compact()),
@@ -202,9 +226,9 @@ async fn photos_keep_their_order_and_confidentiality(b: Backend) {
 }
 
 async fn a_drawn_code_that_exists_is_refused(b: Backend) {
-    let ticket = new_ticket(&common::valid_report(), T0);
+    let ticket = new_ticket(&crate::common::valid_report(), T0);
     create(&b, ticket.clone()).await;
-    let mut again = new_ticket(&common::valid_report(), T0 + 5);
+    let mut again = new_ticket(&crate::common::valid_report(), T0 + 5);
     again.code = ticket.code;
     assert!(matches!(b.store.create_ticket(again).await, Err(StoreError::CodeTaken)));
     let read = b.store.ticket(&ticket.code).await.expect("reads").expect("exists");
@@ -212,7 +236,7 @@ async fn a_drawn_code_that_exists_is_refused(b: Backend) {
 }
 
 fn keyed(key: &str, hash: &str) -> NewTicket {
-    let mut t = new_ticket(&common::valid_report(), T0);
+    let mut t = new_ticket(&crate::common::valid_report(), T0);
     t.idempotency = Some(Idempotency { key: key.into(), request_hash: hash.into() });
     t
 }
@@ -255,8 +279,8 @@ async fn concurrent_sends_of_one_key_make_one_ticket(b: Backend) {
 }
 
 async fn changes_follow_the_status_machine(b: Backend) {
-    let t = create(&b, new_ticket(&common::valid_report(), T0)).await;
-    let other = create(&b, new_ticket(&common::valid_report(), T0 + 1)).await;
+    let t = create(&b, new_ticket(&crate::common::valid_report(), T0)).await;
+    let other = create(&b, new_ticket(&crate::common::valid_report(), T0 + 1)).await;
     let code = t.code;
 
     let wrong = b.store.change_ticket(&code, change(&json!({"status": "resolved"}), T0 + 10)).await;
@@ -288,16 +312,22 @@ async fn changes_follow_the_status_machine(b: Backend) {
         .change_ticket(&code, change(&json!({"status": "verified", "public_note": "Petugas menuju lokasi."}), T0 + 20))
         .await
         .expect("received -> verified");
+    let verified = verified.event;
     assert_eq!((verified.seq, verified.from_status, verified.to_status), (2, Some(Status::Received), Status::Verified));
-    let mut agency_move = change(&json!({"agency": "bpbd", "internal_note": "BPBD punya truk"}), T0 + 30);
-    agency_move.only_agency = Some(t.agency.clone());
+    let mut agency_hands_on = change(&json!({"agency": "bpbd"}), T0 + 25);
+    agency_hands_on.only_agency = Some(t.agency.clone());
+    assert_eq!(rejected_kind(b.store.change_ticket(&code, agency_hands_on).await), ErrorKind::Forbidden);
+    let agency_move = change(&json!({"agency": "bpbd", "internal_note": "BPBD punya truk"}), T0 + 30);
     let moved = b.store.change_ticket(&code, agency_move).await.expect("handed over");
+    assert_eq!((moved.ticket.agency.as_str(), moved.ticket.status), ("bpbd", Status::Verified), "the new state");
+    let moved = moved.event;
     assert_eq!((moved.seq, moved.to_status, moved.agency.as_deref()), (3, Status::Verified, Some("bpbd")));
     let dup = b
         .store
         .change_ticket(&code, change(&json!({"status": "duplicate", "duplicate_of": other.code.to_string()}), T0 + 40))
         .await
-        .expect("a duplicate of an existing ticket");
+        .expect("a duplicate of an existing ticket")
+        .event;
     assert_eq!(dup.duplicate_of.as_deref(), Some(other.code.to_string().as_str()));
 
     let read = b.store.ticket(&code).await.expect("reads").expect("exists");
@@ -314,7 +344,7 @@ async fn changes_follow_the_status_machine(b: Backend) {
 }
 
 async fn concurrent_changes_of_one_ticket_are_serialised(b: Backend) {
-    let t = create(&b, new_ticket(&common::valid_report(), T0)).await;
+    let t = create(&b, new_ticket(&crate::common::valid_report(), T0)).await;
     // Two operators verify the same ticket at the same moment: one wins, the
     // other is told the ticket is no longer where they saw it.
     let attempts: Vec<_> = (0..6)
@@ -328,9 +358,9 @@ async fn concurrent_changes_of_one_ticket_are_serialised(b: Backend) {
     let mut won = 0;
     for attempt in attempts {
         match attempt.await.expect("task") {
-            Ok(e) => {
+            Ok(changed) => {
                 won += 1;
-                assert_eq!(e.seq, 2);
+                assert_eq!(changed.event.seq, 2);
             }
             Err(StoreError::Rejected(e)) => {
                 assert!(matches!(e.kind, ErrorKind::IllegalTransition { from: Status::Verified, .. }), "{e:?}");
@@ -356,7 +386,7 @@ async fn concurrent_changes_of_one_ticket_are_serialised(b: Backend) {
 }
 
 async fn changes_move_the_revision_and_notify_trackers(b: Backend) {
-    let t = create(&b, new_ticket(&common::valid_report(), T0)).await;
+    let t = create(&b, new_ticket(&crate::common::valid_report(), T0)).await;
     let mut notices = b.store.subscribe();
     let before = b.store.revision(&t.code);
     assert_eq!(b.store.revision(&t.code), before, "nothing changed, nothing moves");
@@ -373,11 +403,32 @@ async fn changes_move_the_revision_and_notify_trackers(b: Backend) {
     assert_eq!(next.seq, 4, "the internal step was not announced");
 }
 
+async fn a_change_and_its_audit_entry_are_one(b: Backend) {
+    let t = create(&b, new_ticket(&crate::common::valid_report(), T0)).await;
+    let changed =
+        b.store.change_ticket(&t.code, change(&json!({"status": "verified"}), T0 + 1)).await.expect("changed");
+    let entries = b.store.audit_entries(10).await.expect("reads");
+    let expected =
+        AuditEntry::new(T0 + 1, "operator.sari", AuditAction::TicketEvent, format!("{}#2", t.code.compact()));
+    assert_eq!(entries, [expected], "the change wrote its entry");
+    assert_eq!(changed.ticket.status, Status::Verified, "the answer is the ticket after the change");
+
+    // When the entry cannot be written, the change is not made either: no
+    // 500 for a change that happened, no change nobody can account for.
+    refuse_audit_entries(&b).await;
+    let refused = b.store.change_ticket(&t.code, change(&json!({"status": "assigned"}), T0 + 2)).await;
+    assert!(matches!(refused, Err(StoreError::Database(_))), "the write failed: {refused:?}");
+    let read = b.store.ticket(&t.code).await.expect("reads").expect("exists");
+    assert_eq!((read.status, read.events.len(), read.updated_at), (Status::Verified, 2, T0 + 1), "nothing changed");
+    assert_eq!(b.store.audit_entries(10).await.expect("reads").len(), 1);
+}
+
 async fn staff_accounts_and_sessions(b: Backend) {
     let s = &b.store;
     assert!(s.staff_by_username("sari").await.expect("reads").is_none());
-    let id = s.add_staff("sari", "hash-1", Role::Operator, None, T0).await.expect("added");
-    let agency_staff = s.add_staff("dlh.andi", "hash-2", Role::Agency, Some("dlh"), T0).await.expect("added");
+    let id = s.add_staff(&staff("sari", "hash-1", Role::Operator, None), audit(T0)).await.expect("added");
+    let agency_staff =
+        s.add_staff(&staff("dlh.andi", "hash-2", Role::Agency, Some("dlh")), audit(T0)).await.expect("added");
     assert_ne!(id, agency_staff);
     let sari = s.staff_by_username("sari").await.expect("reads").expect("exists");
     assert_eq!(
@@ -387,29 +438,60 @@ async fn staff_accounts_and_sessions(b: Backend) {
     let andi = s.staff_by_username("dlh.andi").await.expect("reads").expect("exists");
     assert_eq!((andi.role, andi.agency.as_deref()), (Role::Agency, Some("dlh")));
     // Adding again resets password and role, keeping the account.
-    let again = s.add_staff("sari", "hash-3", Role::Admin, None, T0 + 1).await.expect("reset");
+    let again = s.add_staff(&staff("sari", "hash-3", Role::Admin, None), audit(T0 + 1)).await.expect("reset");
     assert_eq!(again, id);
     let sari = s.staff_by_username("sari").await.expect("reads").expect("exists");
     assert_eq!((sari.role, sari.password_hash.as_str()), (Role::Admin, "hash-3"));
-    assert!(s.add_staff("broken", "h", Role::Agency, None, T0).await.is_err(), "an agency account needs an agency");
+    let broken = s.add_staff(&staff("broken", "h", Role::Agency, None), audit(T0)).await;
+    assert!(broken.is_err(), "an agency account needs an agency");
+    assert!(s.staff_by_username("broken").await.expect("reads").is_none());
+    assert_eq!(
+        s.audit_entries(100).await.expect("reads").len(),
+        3,
+        "one entry per account saved, none for the refused"
+    );
 
-    s.create_session("token-hash-1", id, T0, T0 + 1000).await.expect("session");
-    s.create_session("token-hash-2", agency_staff, T0, T0 + 1000).await.expect("session");
+    s.create_session("token-hash-1", id, T0 + 1000, login(T0)).await.expect("session");
+    s.create_session("token-hash-2", agency_staff, T0 + 1000, login(T0)).await.expect("session");
     assert_eq!(s.session("token-hash-1", T0 + 1).await.expect("reads").map(|a| a.id), Some(id));
     assert_eq!(s.session("token-hash-2", T0 + 1).await.expect("reads").map(|a| a.username), Some("dlh.andi".into()));
     assert!(s.session("token-hash-1", T0 + 1000).await.expect("reads").is_none(), "expired");
     assert!(s.session("unknown", T0).await.expect("reads").is_none());
-    assert!(s.revoke_session("token-hash-1", T0 + 2).await.expect("revokes"));
-    assert!(!s.revoke_session("token-hash-1", T0 + 3).await.expect("revokes"), "only once");
+    assert!(s.revoke_session("token-hash-1", logout(T0 + 2)).await.expect("revokes"));
+    assert!(!s.revoke_session("token-hash-1", logout(T0 + 3)).await.expect("revokes"), "only once");
+    let actions: Vec<AuditAction> = s.audit_entries(3).await.expect("reads").iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [AuditAction::Logout, AuditAction::Login, AuditAction::Login],
+        "one logout: the second ended nothing"
+    );
     assert!(s.session("token-hash-1", T0 + 4).await.expect("reads").is_none(), "revoked");
     assert!(s.session("token-hash-2", T0 + 4).await.expect("reads").is_some(), "others stay");
 }
 
+fn staff(username: &str, hash: &str, role: Role, agency: Option<&str>) -> NewStaff {
+    NewStaff { username: username.into(), password_hash: hash.into(), role, agency: agency.map(Into::into) }
+}
+
+fn audit(at: i64) -> AuditEntry {
+    AuditEntry::new(at, "cli", AuditAction::StaffAdd, "")
+}
+
+fn login(at: i64) -> AuditEntry {
+    AuditEntry::new(at, "sari", AuditAction::Login, "")
+}
+
+fn logout(at: i64) -> AuditEntry {
+    AuditEntry::new(at, "sari", AuditAction::Logout, "")
+}
+
 async fn api_keys(b: Backend) {
     assert!(b.store.api_key("key-hash").await.expect("reads").is_none());
-    b.store.add_api_key("key-hash", "dashboard-provinsi", T0).await.expect("added");
+    let created = AuditEntry::new(T0, "cli", AuditAction::ApiKeyCreate, "dashboard-provinsi");
+    b.store.add_api_key("key-hash", "dashboard-provinsi", created.clone()).await.expect("added");
     assert_eq!(b.store.api_key("key-hash").await.expect("reads").as_deref(), Some("dashboard-provinsi"));
-    assert!(b.store.add_api_key("key-hash", "again", T0).await.is_err(), "a key hash is unique");
+    assert!(b.store.add_api_key("key-hash", "again", created.clone()).await.is_err(), "a key hash is unique");
+    assert_eq!(b.store.audit_entries(10).await.expect("reads"), [created], "the refused key left no entry");
     assert!(b.store.api_key("other").await.expect("reads").is_none());
 }
 
@@ -419,7 +501,7 @@ fn video(id: &str, created_at: i64) -> VideoRecord {
         agency: "dlh".into(),
         title_id: format!("Judul {id}"),
         title_en: format!("Title {id}"),
-        kind: "file".into(),
+        kind: VideoKind::File,
         youtube_id: None,
         file_name: Some(format!("{id}.webm")),
         mime: Some("video/webm".into()),
@@ -433,34 +515,43 @@ fn video(id: &str, created_at: i64) -> VideoRecord {
 async fn videos_with_tombstones(b: Backend) {
     let s = &b.store;
     assert!(s.videos().await.expect("lists").is_empty());
-    assert!(s.add_video(&video("b", T0), false).await.expect("added"));
-    assert!(s.add_video(&video("a", T0), false).await.expect("added"));
+    let added = |id: &str| AuditEntry::new(T0, "admin.rina", AuditAction::VideoAdd, id);
+    s.add_video(&video("b", T0), added("b")).await.expect("added");
+    s.add_video(&video("a", T0), added("a")).await.expect("added");
     let mut yt = video("c", T0 + 5);
-    yt.kind = "youtube".into();
+    yt.kind = VideoKind::Youtube;
     yt.youtube_id = Some("dQw4w9WgXcQ".into());
     yt.file_name = None;
-    assert!(s.add_video(&yt, true).await.expect("added"));
+    assert!(s.seed_video(&yt).await.expect("added"));
     let list = s.videos().await.expect("lists");
     assert_eq!(list.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), ["c", "a", "b"], "newest first, then by id");
     assert_eq!(list[0], yt);
-    assert!(!s.add_video(&video("a", T0 + 9), true).await.expect("answers"), "a seed does not overwrite");
-    assert!(s.add_video(&video("a", T0 + 9), false).await.is_err(), "an id is unique");
-    let removed = s.remove_video("a", T0 + 10).await.expect("removes").expect("existed");
+    assert!(!s.seed_video(&video("a", T0 + 9)).await.expect("answers"), "a seed does not overwrite");
+    assert!(s.add_video(&video("a", T0 + 9), added("a")).await.is_err(), "an id is unique");
+    let removal = |at| AuditEntry::new(at, "admin.rina", AuditAction::VideoRemove, "a");
+    let removed = s.remove_video("a", removal(T0 + 10)).await.expect("removes").expect("existed");
     assert_eq!(removed, video("a", T0));
-    assert!(s.remove_video("a", T0 + 11).await.expect("answers").is_none(), "gone already");
-    assert!(!s.add_video(&video("a", T0 + 12), true).await.expect("answers"), "the tombstone keeps the seed away");
+    assert!(s.remove_video("a", removal(T0 + 11)).await.expect("answers").is_none(), "gone already");
+    assert!(!s.seed_video(&video("a", T0 + 12)).await.expect("answers"), "the tombstone keeps the seed away");
+    let actions: Vec<AuditAction> = s.audit_entries(10).await.expect("reads").iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [AuditAction::VideoRemove, AuditAction::VideoAdd, AuditAction::VideoAdd],
+        "entries for what admins did, none for seeds, refusals or removing nothing"
+    );
     assert_eq!(s.videos().await.expect("lists").iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), ["c", "b"]);
 }
 
 async fn the_audit_trail_is_newest_first(b: Backend) {
     for i in 0..5 {
-        b.store.audit(T0 + i, "sari", "ticket_event", &format!("ABC#{i}")).await.expect("written");
+        let entry = AuditEntry::new(T0 + i, "sari", AuditAction::LoginFailed, format!("ABC#{i}"));
+        b.store.audit(entry).await.expect("written");
     }
     let entries = b.store.audit_entries(3).await.expect("reads");
     assert_eq!(entries.iter().map(|e| e.target.as_str()).collect::<Vec<_>>(), ["ABC#4", "ABC#3", "ABC#2"]);
     assert_eq!(
-        (entries[0].at, entries[0].actor.as_str(), entries[0].action.as_str()),
-        (T0 + 4, "sari", "ticket_event")
+        (entries[0].at, entries[0].actor.as_str(), entries[0].action),
+        (T0 + 4, "sari", AuditAction::LoginFailed)
     );
     assert_eq!(b.store.audit_entries(100).await.expect("reads").len(), 5);
 }
@@ -561,7 +652,7 @@ async fn filters_and_paging(b: Backend) {
 }
 
 async fn open311_tokens_and_ping(b: Backend) {
-    let mut t = new_ticket(&common::valid_report(), T0);
+    let mut t = new_ticket(&crate::common::valid_report(), T0);
     t.open311_token = Some("token-abc-123".into());
     let stored = create(&b, t).await;
     assert_eq!(b.store.open311_token("token-abc-123").await.expect("reads"), Some(stored.code));

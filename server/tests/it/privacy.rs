@@ -2,14 +2,12 @@
 //! public, and a confidential case (violence against a child) shows nothing
 //! but its status anywhere public, Open311 included.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::common::{Multipart, TestApp, jpeg, parse_xml};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{Multipart, TestApp, jpeg, parse_xml};
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 
@@ -65,7 +63,7 @@ async fn file_confidential(app: &TestApp) -> String {
     });
     let request = Multipart::new()
         .json("report", &report)
-        .file("photo", "bukti.jpg", "image/jpeg", &common::jpeg_with_gps_exif(48, 48))
+        .file("photo", "bukti.jpg", "image/jpeg", &crate::common::jpeg_with_gps_exif(48, 48))
         .request("/api/v1/reports");
     let response = app.send(request).await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());

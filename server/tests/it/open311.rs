@@ -1,11 +1,9 @@
 //! Open311 GeoReport v2: discovery, services, filing requests with an API key,
 //! and reading them back, in JSON and XML.
 
-mod common;
-
+use crate::common::{TestApp, TestResponse, encode, parse_xml, raw_request, valid_report};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use common::{TestApp, TestResponse, encode, parse_xml, raw_request, valid_report};
 use portal112_server::view::{format_time, now_millis};
 use serde_json::{Value, json};
 
@@ -248,7 +246,7 @@ async fn filing_errors_name_the_open311_parameter() {
         let description = assert_open311_error(&response, StatusCode::BAD_REQUEST);
         assert!(description.starts_with(expected), "{set:?} {remove:?}: {description}");
     }
-    let json_body = common::json_request(Method::POST, "/open311/v2/requests.json", &json!({"api_key": key}));
+    let json_body = crate::common::json_request(Method::POST, "/open311/v2/requests.json", &json!({"api_key": key}));
     assert_open311_error(&app.send(json_body).await, StatusCode::BAD_REQUEST);
     assert_eq!(app.ticket_total().await, 0, "nothing refused was stored");
 }
@@ -369,7 +367,7 @@ async fn listing_refuses_bad_filters() {
         "page_size=0".to_owned(),
         "page_size=1001".to_owned(),
         "page=x".to_owned(),
-        format!("service_request_id={}", common::with_typo(&code)),
+        format!("service_request_id={}", crate::common::with_typo(&code)),
         "service_request_id=abc".to_owned(),
     ] {
         let response = app.get(&format!("/open311/v2/requests.json?{query}")).await;
@@ -380,7 +378,7 @@ async fn listing_refuses_bad_filters() {
 #[tokio::test]
 async fn one_request_by_id() {
     let app = TestApp::new().await;
-    let request = common::Multipart::new()
+    let request = crate::common::Multipart::new()
         .json(
             "report",
             &json!({
@@ -391,7 +389,7 @@ async fn one_request_by_id() {
                 "address": "Pasar Girian",
             }),
         )
-        .file("photo", "a.jpg", "image/jpeg", &common::jpeg(32, 32))
+        .file("photo", "a.jpg", "image/jpeg", &crate::common::jpeg(32, 32))
         .request("/api/v1/reports");
     let created = app.send(request).await.json();
     let code = created["code"].as_str().expect("code").to_owned();
@@ -441,7 +439,7 @@ async fn one_request_by_id() {
 async fn unknown_and_mistyped_request_ids() {
     let app = TestApp::new().await;
     let code = app.create_report(&valid_report()).await;
-    let unknown = common::random_code();
+    let unknown = crate::common::random_code();
     let response = app.get(&format!("/open311/v2/requests/{unknown}.json")).await;
     let body = assert_open311_error(&response, StatusCode::NOT_FOUND);
     assert_eq!(body, "Tidak ada tiket dengan kode ini.");
@@ -451,7 +449,7 @@ async fn unknown_and_mistyped_request_ids() {
         .expect("request");
     let body = assert_open311_error(&app.send(english).await, StatusCode::NOT_FOUND);
     assert_eq!(body, "There is no ticket with this code.");
-    let typo = format!("/open311/v2/requests/{}.json", common::with_typo(&code));
+    let typo = format!("/open311/v2/requests/{}.json", crate::common::with_typo(&code));
     let body = assert_open311_error(&app.get(&typo).await, StatusCode::BAD_REQUEST);
     assert!(body.starts_with("service_request_id: Kode tiket ini sepertinya salah ketik."), "{body}");
     assert_open311_error(&app.get("/open311/v2/requests/xyz.json").await, StatusCode::BAD_REQUEST);

@@ -2,13 +2,11 @@
 //! compressed ahead of time: every encoding holds the same JSON, and a view is
 //! never older than a change that was already acknowledged.
 
-mod common;
-
 use std::io::Read as _;
 
+use crate::common::{TestApp, TestResponse, valid_report};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{TestApp, TestResponse, valid_report};
 use serde_json::{Value, json};
 
 async fn get_encoded(app: &TestApp, uri: &str, accept: &str) -> TestResponse {

@@ -2,11 +2,9 @@
 //! error envelope, the right status, code and field, never a 5xx, and
 //! nothing written to the database.
 
-mod common;
-
+use crate::common::{Multipart, TestApp, json_request, raw_request, valid_report};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use common::{Multipart, TestApp, json_request, raw_request, valid_report};
 use serde_json::{Value, json};
 
 const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
@@ -219,7 +217,7 @@ async fn contact_rules() {
 #[tokio::test]
 async fn photo_rules() {
     let app = TestApp::new().await;
-    let photo = common::jpeg(16, 16);
+    let photo = crate::common::jpeg(16, 16);
     let mut four = Multipart::new().json("report", &valid_report());
     for i in 0..4 {
         four = four.file("photo", &format!("{i}.jpg"), "image/jpeg", &photo);
@@ -235,7 +233,7 @@ async fn photo_rules() {
     assert!(body["error"]["message"].as_str().unwrap_or_default().contains('3'), "{body}");
 
     // Over 5 MB: refused by size before anything looks inside.
-    let mut huge = common::jpeg(8, 8);
+    let mut huge = crate::common::jpeg(8, 8);
     huge.resize(5 * 1024 * 1024 + 1, 0);
     let request = Multipart::new()
         .json("report", &valid_report())
@@ -284,7 +282,7 @@ async fn body_limits() {
     app.assert_refused(request, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", None).await;
 
     // Three photos of exactly 5 MB each (real JPEGs, padded after their end marker).
-    let mut full = common::jpeg(64, 64);
+    let mut full = crate::common::jpeg(64, 64);
     full.resize(5 * 1024 * 1024, 0);
     let mut request = Multipart::new().json("report", &valid_report());
     for i in 0..3 {
@@ -306,7 +304,7 @@ async fn content_type_rules() {
     app.assert_refused(untyped, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", None).await;
 
     let no_report =
-        Multipart::new().file("photo", "a.jpg", "image/jpeg", &common::jpeg(8, 8)).request("/api/v1/reports");
+        Multipart::new().file("photo", "a.jpg", "image/jpeg", &crate::common::jpeg(8, 8)).request("/api/v1/reports");
     app.assert_refused(no_report, StatusCode::BAD_REQUEST, "invalid_multipart", Some("report")).await;
     let broken = raw_request(
         Method::POST,
@@ -334,7 +332,7 @@ async fn ticket_code_lookups() {
         );
         assert!(body["error"]["message"].as_str().unwrap_or_default().contains("9 huruf"), "{body}");
     }
-    let typo = common::with_typo(&code);
+    let typo = crate::common::with_typo(&code);
     let body = app.get(&format!("/api/v1/tickets/{typo}")).await.assert_error(
         StatusCode::BAD_REQUEST,
         "ticket_code_typo",
@@ -347,7 +345,7 @@ async fn ticket_code_lookups() {
         Some("code"),
     );
 
-    let unknown = common::random_code().to_string();
+    let unknown = crate::common::random_code().to_string();
     app.get(&format!("/api/v1/tickets/{unknown}")).await.assert_error(StatusCode::NOT_FOUND, "ticket_not_found", None);
     app.get(&format!("/api/v1/tickets/{unknown}/events")).await.assert_error(
         StatusCode::NOT_FOUND,

@@ -4,14 +4,12 @@
 //! each with its Idempotency-Key. Afterwards every report ever answered 2xx
 //! is there and readable, and every key made exactly one ticket.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::process::{Portal, staff_add};
+use crate::common::process::{Portal, staff_add};
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
 use tempfile::TempDir;

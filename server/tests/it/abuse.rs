@@ -3,11 +3,9 @@
 //! may a tracker's long event stream be taken for one), and nothing personal
 //! a citizen or staff member sends ends up in the log.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::process::{Portal, staff_add};
+use crate::common::process::{Portal, staff_add};
 use serde_json::json;
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -49,7 +47,8 @@ async fn many_slow_connections_do_not_stop_other_clients() {
 
     // A tracker's event stream: a long answer, not a slow request, so the
     // header timeout must leave it alone.
-    let created = client.post(format!("{}/api/v1/reports", portal.base)).json(&common::valid_report()).send().await;
+    let created =
+        client.post(format!("{}/api/v1/reports", portal.base)).json(&crate::common::valid_report()).send().await;
     let code = created.expect("report").json::<serde_json::Value>().await.expect("JSON")["code"]
         .as_str()
         .expect("code")
@@ -78,7 +77,7 @@ async fn many_slow_connections_do_not_stop_other_clients() {
         let asked = Instant::now();
         let health = client.get(format!("{}/healthz", portal.base)).send().await.expect("healthz answers");
         assert_eq!(health.status(), reqwest::StatusCode::OK);
-        let report = client.post(format!("{}/api/v1/reports", portal.base)).json(&common::valid_report()).send();
+        let report = client.post(format!("{}/api/v1/reports", portal.base)).json(&crate::common::valid_report()).send();
         assert_eq!(report.await.expect("report answered").status(), reqwest::StatusCode::CREATED);
         let took = asked.elapsed();
         assert!(took < Duration::from_secs(1), "round {round}: a normal client waited {took:?}");
@@ -146,7 +145,7 @@ async fn nothing_personal_reaches_the_log() {
     let client = reqwest::Client::new();
     let api = |path: &str| format!("{}/api/v1{path}", portal.base);
 
-    let mut report = common::valid_report();
+    let mut report = crate::common::valid_report();
     report["description"] = json!(DESCRIPTION);
     report["address"] = json!(ADDRESS);
     report["contact"] = json!({"name": NAME, "phone": PHONE, "email": EMAIL});

@@ -1,13 +1,12 @@
 //! The staff side: sessions, the ticket list with its filters, what each role
 //! may see and do.
 
-mod common;
-
+use crate::common::{PASSWORD, TestApp, json_request, valid_report};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use common::{PASSWORD, TestApp, json_request, valid_report};
 use portal112_core::dto::Role;
 use portal112_server::auth::secret_hash;
+use portal112_server::store::{AuditAction, AuditEntry};
 use portal112_server::view::now_millis;
 use serde_json::{Value, json};
 
@@ -67,7 +66,8 @@ async fn wrong_credentials_are_refused_alike() {
         "required",
         Some("password"),
     );
-    let form = common::raw_request(Method::POST, "/api/v1/staff/session", "application/x-www-form-urlencoded", "a=b");
+    let form =
+        crate::common::raw_request(Method::POST, "/api/v1/staff/session", "application/x-www-form-urlencoded", "a=b");
     app.send(form).await.assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", None);
 }
 
@@ -103,9 +103,13 @@ async fn expired_and_unknown_tokens_are_refused() {
     let id = app.add_staff("operator.budi", Role::Operator, None).await;
     let now = now_millis();
     let expired = "e".repeat(64);
-    app.store.create_session(&secret_hash(&expired), id, now - 13 * HOUR_MS, now - HOUR_MS).await.expect("session");
+    let login = |at| AuditEntry::new(at, "operator.budi", AuditAction::Login, "");
+    app.store
+        .create_session(&secret_hash(&expired), id, now - HOUR_MS, login(now - 13 * HOUR_MS))
+        .await
+        .expect("session");
     let live = "a".repeat(64);
-    app.store.create_session(&secret_hash(&live), id, now, now + HOUR_MS).await.expect("session");
+    app.store.create_session(&secret_hash(&live), id, now + HOUR_MS, login(now)).await.expect("session");
 
     assert_eq!(app.get_as(&live, "/api/v1/staff/tickets").await.status, StatusCode::OK);
     let body = app.get_as(&expired, "/api/v1/staff/tickets").await.assert_error(
@@ -178,11 +182,11 @@ async fn ticket_list_filters_and_pages() {
     assert_eq!(codes(&list("?status=received&agency=dishub").await), vec![lampu.clone()]);
 
     let an_hour_ago = portal112_server::view::format_time(&app.state.city, now_millis() - HOUR_MS);
-    let recent = list(&format!("?since={}", common::encode(&an_hour_ago))).await;
+    let recent = list(&format!("?since={}", crate::common::encode(&an_hour_ago))).await;
     assert_eq!(recent["total"], 4);
     assert!(!codes(&recent).contains(&old));
     let in_an_hour = portal112_server::view::format_time(&app.state.city, now_millis() + HOUR_MS);
-    assert_eq!(list(&format!("?since={}", common::encode(&in_an_hour))).await["total"], 0);
+    assert_eq!(list(&format!("?since={}", crate::common::encode(&in_an_hour))).await["total"], 0);
 
     // Pages: 2 + 2 + 1, every ticket once, the oldest last.
     let mut seen = Vec::new();

@@ -1,13 +1,11 @@
 //! Filing reports: the city configuration the form needs, JSON and multipart
 //! reports with real photos, and the Idempotency-Key.
 
-mod common;
-
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
-use common::{
+use crate::common::{
     Multipart, TestApp, contains, jpeg, jpeg_with_gps_exif, json_request, png_with_alpha, valid_report, webp,
 };
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -168,11 +166,11 @@ async fn multipart_report_with_jpeg_png_and_webp_photos() {
         assert_eq!(photo.header("content-type"), Some(mime), "{url}");
         let decoded = image::load_from_memory(&photo.body).expect("a real picture comes back");
         assert_eq!((decoded.width(), decoded.height()), (w, h), "{url}");
-        assert!(!contains(&photo.body, common::GPS_MARKER), "GPS metadata must be removed: {url}");
+        assert!(!contains(&photo.body, crate::common::GPS_MARKER), "GPS metadata must be removed: {url}");
         assert!(!contains(&photo.body, b"Exif"), "no EXIF segment at all: {url}");
     }
     // The original upload had the marker; the stored JPEG does not.
-    assert!(contains(&photos[0], common::GPS_MARKER));
+    assert!(contains(&photos[0], crate::common::GPS_MARKER));
 }
 
 #[tokio::test]
@@ -214,7 +212,7 @@ async fn idempotency_key_replays_the_same_ticket() {
     // Key order and whitespace in the JSON do not make it another request.
     let reordered = r#"{ "location": {"lng": 125.1978, "accuracy_m": 12.0, "lat": 1.4472},
         "description": "Sampah menumpuk di depan pasar sejak tiga hari.", "category": "sampah" }"#;
-    let mut third = common::raw_request(Method::POST, "/api/v1/reports", "application/json", reordered);
+    let mut third = crate::common::raw_request(Method::POST, "/api/v1/reports", "application/json", reordered);
     third.headers_mut().insert("idempotency-key", key.parse().expect("header"));
     let third = app.send(third).await;
     assert_eq!(third.status, StatusCode::CREATED, "{}", third.text());

@@ -4,19 +4,17 @@
 //! no notice and no stale view; rate limits and sign-in locks count across
 //! both, without keeping addresses or names in the clear.
 
-mod common;
-
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use common::pg::PgDatabase;
-use common::random_code;
+use crate::common::pg::PgDatabase;
+use crate::common::random_code;
 use portal112_core::dto::{NewReport, TicketUpdate};
 use portal112_core::validate::{validate_report, validate_update};
 use portal112_core::{ErrorKind, Status, TicketCode};
 use portal112_server::config::load_city;
 use portal112_server::ratelimit::{BackoffPolicy, Limiter, LoginBackoff};
-use portal112_server::store::{Created, NewTicket, SharedStore, TicketChange};
+use portal112_server::store::{AuditAction, AuditEntry, Created, NewTicket, SharedStore, TicketChange};
 use sqlx::Connection as _;
 use sqlx::postgres::PgConnection;
 
@@ -27,8 +25,8 @@ async fn two_instances() -> (PgDatabase, SharedStore, SharedStore) {
 }
 
 async fn new_ticket(store: &SharedStore) -> TicketCode {
-    let city = load_city(&common::city_file()).expect("city");
-    let report: NewReport = serde_json::from_value(common::valid_report()).expect("report");
+    let city = load_city(&crate::common::city_file()).expect("city");
+    let report: NewReport = serde_json::from_value(crate::common::valid_report()).expect("report");
     let ticket = NewTicket {
         code: random_code(),
         report: validate_report(&report, &city).expect("valid"),
@@ -45,7 +43,7 @@ async fn new_ticket(store: &SharedStore) -> TicketCode {
 }
 
 fn change(update: serde_json::Value) -> TicketChange {
-    let city = load_city(&common::city_file()).expect("city");
+    let city = load_city(&crate::common::city_file()).expect("city");
     let update: TicketUpdate = serde_json::from_value(update).expect("update");
     TicketChange {
         update: validate_update(&update, &city).expect("valid"),
@@ -65,7 +63,8 @@ async fn changes_on_one_instance_reach_the_other() {
     for (i, note) in ["satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan"].iter().enumerate() {
         let before = b.revision(&code);
         let started = Instant::now();
-        let event = a.change_ticket(&code, change(serde_json::json!({"public_note": note}))).await.expect("changed");
+        let event =
+            a.change_ticket(&code, change(serde_json::json!({"public_note": note}))).await.expect("changed").event;
         let notice = tokio::time::timeout(Duration::from_secs(1), notices.recv())
             .await
             .expect("B hears of A's change within a second")
@@ -134,7 +133,7 @@ async fn a_lost_listener_serves_nothing_cached_and_catches_up() {
     }
 
     // A change made meanwhile is not heard...
-    let event = a.change_ticket(&code, change(serde_json::json!({"status": "verified"}))).await.expect("changed");
+    let event = a.change_ticket(&code, change(serde_json::json!({"status": "verified"}))).await.expect("changed").event;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(notices.try_recv().is_err(), "nobody could have told B yet");
     let (r1, r2) = (b.revision(&code), b.revision(&code));
@@ -159,7 +158,8 @@ async fn a_lost_listener_serves_nothing_cached_and_catches_up() {
     };
     assert!(settled > r2);
     // And new changes are heard live again.
-    let event = a.change_ticket(&code, change(serde_json::json!({"public_note": "kembali"}))).await.expect("changed");
+    let event =
+        a.change_ticket(&code, change(serde_json::json!({"public_note": "kembali"}))).await.expect("changed").event;
     let notice = tokio::time::timeout(Duration::from_secs(1), notices.recv()).await.expect("live").expect("notice");
     assert_eq!(notice.seq, event.seq);
 
@@ -233,7 +233,7 @@ async fn sign_in_locks_count_across_instances() {
 async fn history_and_audit_are_append_only() {
     let (db, a, _b) = two_instances().await;
     let code = new_ticket(&a).await;
-    a.audit(1, "cli", "staff_add", "sari").await.expect("written");
+    a.audit(AuditEntry::new(1, "cli", AuditAction::StaffAdd, "sari")).await.expect("written");
     let mut conn = db.connect().await;
     for statement in [
         "UPDATE ticket_events SET actor = 'someone else'",
@@ -251,7 +251,7 @@ async fn history_and_audit_are_append_only() {
 async fn a_database_password_never_reaches_a_message() {
     // A database that does not exist: refused at once, with a message that
     // names where without the secret.
-    let server = common::pg::server_url();
+    let server = crate::common::pg::server_url();
     let url = server.replacen("postgres@", "postgres:sup3r-secret@", 1) + "/portal112_no_such_database";
     assert!(url.contains("sup3r-secret"));
     let e = portal112_server::store::open(&url).await.expect_err("no such database");

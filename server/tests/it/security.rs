@@ -2,14 +2,12 @@
 //! sign-ins, session expiry and revocation, the security headers of the app's
 //! pages, hostile uploads, and the audit trail of staff actions.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::{Multipart, PASSWORD, TestApp, json_request, valid_report};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use base64::Engine as _;
-use common::{Multipart, PASSWORD, TestApp, json_request, valid_report};
 use portal112_core::dto::Role;
 use portal112_server::ratelimit::BackoffPolicy;
 use serde_json::json;
@@ -176,7 +174,7 @@ async fn every_html_page_carries_the_csp_with_the_inline_scripts_hash() {
     }
 }
 
-fn assert_security_headers(path: &str, r: &common::TestResponse) {
+fn assert_security_headers(path: &str, r: &crate::common::TestResponse) {
     assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{path}");
     assert_eq!(r.header("x-frame-options"), Some("DENY"), "{path}");
     assert_eq!(r.header("referrer-policy"), Some("strict-origin-when-cross-origin"), "{path}");
@@ -210,7 +208,7 @@ fn crc32(data: &[u8]) -> u32 {
 
 /// A JPEG whose frame header claims `w` x `h` pixels.
 fn jpeg_claiming(w: u16, h: u16) -> Vec<u8> {
-    let mut bytes = common::jpeg(16, 16);
+    let mut bytes = crate::common::jpeg(16, 16);
     let sof = bytes.windows(2).position(|m| m == [0xFF, 0xC0]).expect("a baseline frame header");
     bytes[sof + 5..sof + 7].copy_from_slice(&h.to_be_bytes());
     bytes[sof + 7..sof + 9].copy_from_slice(&w.to_be_bytes());
@@ -258,13 +256,13 @@ async fn decompression_bombs_and_disguised_files_are_refused_over_http() {
         .await;
     }
     // A real photo still goes through, and nothing it carried is served back.
-    let response = app.send(upload("ok.jpg", "image/jpeg", &common::jpeg_with_gps_exif(64, 48))).await;
+    let response = app.send(upload("ok.jpg", "image/jpeg", &crate::common::jpeg_with_gps_exif(64, 48))).await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
     let url = response.json()["ticket"]["photos"][0].as_str().expect("a photo").to_owned();
     let photo = app.get(&url).await;
     assert_eq!(photo.header("content-type"), Some("image/jpeg"));
     assert_eq!(photo.header("x-content-type-options"), Some("nosniff"));
-    assert!(!common::contains(&photo.body, common::GPS_MARKER));
+    assert!(!crate::common::contains(&photo.body, crate::common::GPS_MARKER));
 }
 
 #[tokio::test]
@@ -313,11 +311,18 @@ async fn every_staff_action_is_in_the_audit_trail() {
         .expect("request");
     assert_eq!(app.send(out).await.status, StatusCode::NO_CONTENT);
 
-    let mut trail: Vec<(String, String, String)> =
-        app.store.audit_entries(100).await.expect("audit").into_iter().map(|a| (a.actor, a.action, a.target)).collect();
+    let mut trail: Vec<(String, String, String)> = app
+        .store
+        .audit_entries(100)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|a| (a.actor, a.action.as_str().to_owned(), a.target))
+        .collect();
     trail.reverse();
     let compact = code.replace('-', "");
     let expected: Vec<(String, String, String)> = [
+        ("cli", "staff_add", "admin.rina (admin)"),
         ("admin.rina", "login_failed", ""),
         ("admin.rina", "login_failed", ""),
         ("admin.rina", "login_locked", "60000 ms"),

@@ -2,13 +2,11 @@
 //! portal serves, restored into a fresh database, and read back through a
 //! portal started on the restored copy. The commands are the README's.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::pg::PgDatabase;
-use common::process::Portal;
+use crate::common::pg::PgDatabase;
+use crate::common::process::Portal;
 use serde_json::{Value, json};
 
 /// Runs a command, failing the test with its output when it fails.
@@ -40,10 +38,10 @@ async fn a_ticket_with_history(portal: &Portal, dir: &Path, database: &str) -> (
         .await
         .expect("json");
     let code = created["code"].as_str().expect("a code").to_owned();
-    common::process::staff_add_to(dir, database, "operator.sari", "operator", common::PASSWORD);
+    crate::common::process::staff_add_to(dir, database, "operator.sari", "operator", crate::common::PASSWORD);
     let session: Value = http
         .post(format!("{}/api/v1/staff/session", portal.base))
-        .json(&json!({"username": "operator.sari", "password": common::PASSWORD}))
+        .json(&json!({"username": "operator.sari", "password": crate::common::PASSWORD}))
         .send()
         .await
         .expect("answers")
@@ -74,7 +72,8 @@ async fn sqlite_backup_while_serving_restores() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let live = dir.path().join("portal112.db");
     let portal = Portal::start(dir.path(), &[]).await;
-    let (code, view) = a_ticket_with_history(&portal, dir.path(), &common::process::database_url(dir.path())).await;
+    let (code, view) =
+        a_ticket_with_history(&portal, dir.path(), &crate::common::process::database_url(dir.path())).await;
 
     // Both ways the README gives, while the portal keeps serving.
     let online = dir.path().join("backup-online.db");
@@ -110,7 +109,7 @@ async fn postgres_dump_while_serving_restores_into_a_fresh_database() {
     // The restored copy is a working portal, not a read-only relic.
     let r = reqwest::Client::new()
         .post(format!("{}/api/v1/staff/session", on_copy.base))
-        .json(&json!({"username": "operator.sari", "password": common::PASSWORD}))
+        .json(&json!({"username": "operator.sari", "password": crate::common::PASSWORD}))
         .send()
         .await
         .expect("answers");

@@ -2,13 +2,11 @@
 //! database, as behind a load balancer: whatever a citizen or an operator
 //! does on one instance holds on the other.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::PASSWORD;
-use common::pg::PgDatabase;
-use common::process::{Portal, staff_add_to};
+use crate::common::PASSWORD;
+use crate::common::pg::PgDatabase;
+use crate::common::process::{Portal, staff_add_to};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 

@@ -1,8 +1,6 @@
 //! The compiled `portal112` binary: serving over real HTTP and stopping
 //! cleanly on SIGTERM, and the command-line tools an administrator uses.
 
-mod common;
-
 use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -71,7 +69,7 @@ impl Server {
             .arg("--dist")
             .arg(dir.join("nodist"))
             .arg("--config")
-            .arg(common::city_file())
+            .arg(crate::common::city_file())
             .stdout(out.try_clone().expect("log file"))
             .stderr(out)
             .spawn()
@@ -117,7 +115,7 @@ async fn serves_over_http_and_stops_cleanly_on_sigterm() {
 
     let created = client
         .post(format!("{}/api/v1/reports", server.base))
-        .json(&common::valid_report())
+        .json(&crate::common::valid_report())
         .send()
         .await
         .expect("report sent");
@@ -127,18 +125,19 @@ async fn serves_over_http_and_stops_cleanly_on_sigterm() {
     let code = created.json::<Value>().await.expect("JSON")["code"].as_str().expect("code").to_owned();
     assert_eq!(location, format!("/api/v1/tickets/{code}"));
 
-    let photo = reqwest::multipart::Part::bytes(common::jpeg_with_gps_exif(40, 30))
+    let photo = reqwest::multipart::Part::bytes(crate::common::jpeg_with_gps_exif(40, 30))
         .file_name("foto.jpg")
         .mime_str("image/jpeg")
         .expect("mime");
-    let form = reqwest::multipart::Form::new().text("report", common::valid_report().to_string()).part("photo", photo);
+    let form =
+        reqwest::multipart::Form::new().text("report", crate::common::valid_report().to_string()).part("photo", photo);
     let with_photo = client.post(format!("{}/api/v1/reports", server.base)).multipart(form).send().await.expect("sent");
     assert_eq!(with_photo.status(), reqwest::StatusCode::CREATED);
     let photo_url =
         with_photo.json::<Value>().await.expect("JSON")["ticket"]["photos"][0].as_str().expect("url").to_owned();
     let photo = client.get(format!("{}{photo_url}", server.base)).send().await.expect("photo");
     assert_eq!(photo.headers()["content-type"], "image/jpeg");
-    assert!(!common::contains(&photo.bytes().await.expect("bytes"), common::GPS_MARKER));
+    assert!(!crate::common::contains(&photo.bytes().await.expect("bytes"), crate::common::GPS_MARKER));
 
     let ticket = client.get(format!("{}{location}", server.base)).send().await.expect("ticket");
     assert_eq!(ticket.status(), reqwest::StatusCode::OK);
@@ -176,7 +175,7 @@ async fn api_key_create_prints_only_the_key() {
     let out: Output = portal112(dir.path())
         .args(["api-key", "create", "--label", "dashboard-provinsi", "--database", &database_url(dir.path())])
         .arg("--config")
-        .arg(common::city_file())
+        .arg(crate::common::city_file())
         .output()
         .expect("runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -207,7 +206,7 @@ fn staff_add(dir: &Path, args: &[&str], password: &str) -> Output {
     let mut child = portal112(dir)
         .args(["staff", "add", "--database", &database_url(dir)])
         .arg("--config")
-        .arg(common::city_file())
+        .arg(crate::common::city_file())
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -259,9 +258,14 @@ async fn staff_add_reads_the_password_from_stdin() {
 #[test]
 fn check_config_names_the_file_and_the_field() {
     let dir = TempDir::new().expect("temporary folder");
-    let original = std::fs::read_to_string(common::city_file()).expect("city file");
+    let original = std::fs::read_to_string(crate::common::city_file()).expect("city file");
 
-    let ok = portal112(dir.path()).arg("check-config").arg("--config").arg(common::city_file()).output().expect("runs");
+    let ok = portal112(dir.path())
+        .arg("check-config")
+        .arg("--config")
+        .arg(crate::common::city_file())
+        .output()
+        .expect("runs");
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stderr).contains("ok"));
 

@@ -17,10 +17,11 @@ use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use http_body_util::BodyExt as _;
 use portal112_core::dto::{NewReport, Role};
 use portal112_core::{Status, TicketCode};
-use portal112_server::auth::{hash_password, random_bytes, secret_hash};
+use portal112_server::auth::random_bytes;
 use portal112_server::store::{Created, Millis, NewTicket, SharedStore};
+use portal112_server::usecases::staff::NewAccount;
 use portal112_server::view::now_millis;
-use portal112_server::{AppState, Settings, config, router, store};
+use portal112_server::{AppState, Settings, config, router, store, usecases};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::{OnceCell, watch};
@@ -115,9 +116,13 @@ impl TestApp {
     }
 
     /// A staff account created directly in the store, as `portal112 staff add` does.
+    /// An account added as `portal112 staff add` adds it.
     pub async fn add_staff(&self, username: &str, role: Role, agency: Option<&str>) -> i64 {
-        let hash = hash_password(PASSWORD).expect("hash");
-        self.store.add_staff(username, &hash, role, agency, now_millis()).await.expect("staff added")
+        let account =
+            NewAccount { username: username.into(), password: PASSWORD.into(), role, agency: agency.map(Into::into) };
+        usecases::staff::add_staff(self.store.as_ref(), &self.state.city, account, "cli", now_millis())
+            .await
+            .expect("staff added")
     }
 
     /// Signs in through the API and returns the bearer token.
@@ -144,11 +149,7 @@ impl TestApp {
 
     /// An Open311 API key created directly in the store, as `portal112 api-key create` does.
     pub async fn add_api_key(&self, label: &str) -> String {
-        let mut bytes = [0_u8; 32];
-        random_bytes(&mut bytes);
-        let key = hex::encode(bytes);
-        self.store.add_api_key(&secret_hash(&key), label, now_millis()).await.expect("key added");
-        key
+        usecases::staff::create_api_key(self.store.as_ref(), label, "cli", now_millis()).await.expect("key added")
     }
 
     /// How many tickets the database holds, as the staff list counts them.

@@ -1,13 +1,11 @@
 //! A ticket's life: the status machine as staff drive it, the public
 //! timeline it leaves, and the live stream trackers read it from.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::{HAPPY_PATH, TestApp, valid_report};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{HAPPY_PATH, TestApp, valid_report};
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 
@@ -127,7 +125,7 @@ async fn duplicates_point_at_an_existing_original() {
         Some("duplicate_of"),
     );
     assert_eq!(body["error"]["message"], "Sebutkan kode tiket aslinya.");
-    let missing = common::random_code().to_string();
+    let missing = crate::common::random_code().to_string();
     app.post_json_as(&op, &uri, &json!({"status": "duplicate", "duplicate_of": missing})).await.assert_error(
         StatusCode::NOT_FOUND,
         "ticket_not_found",
@@ -138,7 +136,7 @@ async fn duplicates_point_at_an_existing_original() {
         "duplicate_of_self",
         Some("duplicate_of"),
     );
-    app.post_json_as(&op, &uri, &json!({"status": "duplicate", "duplicate_of": common::with_typo(&original)}))
+    app.post_json_as(&op, &uri, &json!({"status": "duplicate", "duplicate_of": crate::common::with_typo(&original)}))
         .await
         .assert_error(StatusCode::BAD_REQUEST, "ticket_code_typo", Some("duplicate_of"));
     app.post_json_as(&op, &uri, &json!({"status": "verified", "duplicate_of": original})).await.assert_error(
@@ -190,17 +188,15 @@ async fn updates_that_say_nothing_or_too_much_are_refused() {
         .body(Body::from("{\"status\":"))
         .expect("request");
     app.send(raw).await.assert_error(StatusCode::BAD_REQUEST, "invalid_json", None);
-    let missing = common::random_code();
+    let missing = crate::common::random_code();
     app.post_json_as(&op, &events_uri(&missing.to_string()), &json!({"status": "verified"})).await.assert_error(
         StatusCode::NOT_FOUND,
         "ticket_not_found",
         None,
     );
-    app.post_json_as(&op, &events_uri(&common::with_typo(&code)), &json!({"status": "verified"})).await.assert_error(
-        StatusCode::BAD_REQUEST,
-        "ticket_code_typo",
-        Some("code"),
-    );
+    app.post_json_as(&op, &events_uri(&crate::common::with_typo(&code)), &json!({"status": "verified"}))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "ticket_code_typo", Some("code"));
     app.get_as(&op, "/api/v1/staff/tickets/xyz").await.assert_error(
         StatusCode::BAD_REQUEST,
         "ticket_code_malformed",

@@ -3,7 +3,7 @@
 
 use portal112_core::dto::NewReport;
 use portal112_core::validate::validate_report;
-use portal112_core::{ApiError, ErrorKind, TicketCode};
+use portal112_core::{ApiError, ErrorKind, Field, TicketCode};
 use sha2::{Digest, Sha256};
 
 use crate::auth::{random_bytes, random_id};
@@ -36,7 +36,7 @@ pub struct Outcome {
 /// Checks an Idempotency-Key: 8 to 128 URL-safe characters (UUIDs fit).
 pub fn check_idempotency_key(key: &str) -> Result<(), AppError> {
     let ok = (8..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok { Ok(()) } else { Err(AppError::field(ErrorKind::IdempotencyKeyInvalid, "Idempotency-Key")) }
+    if ok { Ok(()) } else { Err(AppError::field(ErrorKind::IdempotencyKeyInvalid, Field::IdempotencyKey)) }
 }
 
 /// What makes two sends "the same request": the report as understood (so
@@ -57,7 +57,10 @@ pub async fn submit(state: &AppState, s: Submission) -> Result<Outcome, AppError
     }
     let report = validate_report(&s.report, &state.city).map_err(|mut errors| AppError::Api(errors.remove(0)))?;
     if s.photos.len() > portal112_core::validate::MAX_PHOTOS {
-        return Err(AppError::field(ErrorKind::TooManyPhotos { max: portal112_core::validate::MAX_PHOTOS }, "photo"));
+        return Err(AppError::field(
+            ErrorKind::TooManyPhotos { max: portal112_core::validate::MAX_PHOTOS },
+            Field::Photo(None),
+        ));
     }
     let idempotency = s
         .idempotency_key
@@ -70,7 +73,7 @@ pub async fn submit(state: &AppState, s: Submission) -> Result<Outcome, AppError
         let photo = tokio::task::spawn_blocking(move || photos::clean(&raw))
             .await
             .map_err(|e| anyhow::anyhow!("photo task: {e}"))?
-            .map_err(|kind| AppError::Api(ApiError::field(kind, format!("photo[{i}]"))))?;
+            .map_err(|kind| AppError::Api(ApiError::field(kind, Field::photo(i))))?;
         cleaned.push(NewPhoto {
             id: random_id(),
             mime: photo.mime,
@@ -100,7 +103,7 @@ pub async fn submit(state: &AppState, s: Submission) -> Result<Outcome, AppError
                 Ok(Outcome { ticket: *t, replayed: false })
             }
             Ok(Created::Replayed(t)) => Ok(Outcome { ticket: *t, replayed: true }),
-            Ok(Created::KeyConflict) => Err(AppError::field(ErrorKind::IdempotencyConflict, "Idempotency-Key")),
+            Ok(Created::KeyConflict) => Err(AppError::field(ErrorKind::IdempotencyConflict, Field::IdempotencyKey)),
             Err(StoreError::CodeTaken) => continue,
             Err(e) => Err(e.into()),
         };

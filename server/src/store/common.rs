@@ -1,0 +1,624 @@
+//! What the SQLite and PostgreSQL stores share: the SQL text (with `$n`
+//! placeholders, which both databases take), the row mapping, the list
+//! filters, and every query and transaction whose steps are the same on both.
+//!
+//! The shared code is written once, in [`shared_store!`], and expanded for
+//! each backend's concrete types: generic sqlx code over `Database` needs a
+//! dozen higher-ranked bounds on every function and on every async trait
+//! impl, which Rust cannot state once. A backend supplies the few things that
+//! differ as inherent methods (see the macro) and keeps what is truly its own
+//! (SQLite's group commit, PostgreSQL's key-first insert and notifications).
+
+use portal112_core::dto::Contact;
+use portal112_core::{Status, TicketCode};
+
+use super::{EventRecord, NewTicket, TicketRecord};
+
+/// The ticket columns every ticket query reads, as [`TicketRecord`] names them.
+macro_rules! ticket_columns {
+    () => {
+        "t.code, t.category, t.agency, t.confidential, t.status, t.description, t.lat, t.lng, t.accuracy_m, \
+         t.district, t.village, t.address, t.anonymous, t.contact_name, t.contact_phone, t.contact_email, \
+         t.source, t.created_at, t.updated_at"
+    };
+}
+pub(super) use ticket_columns;
+
+/// The columns of a video entry, as [`super::VideoRecord`] names them.
+macro_rules! video_columns {
+    () => {
+        "id, agency, title_id, title_en, kind, youtube_id, file_name, mime, captions_id, captions_en, poster, \
+         created_at"
+    };
+}
+pub(super) use video_columns;
+
+/// A row of the ticket list: the ticket, its photos' ids joined by commas,
+/// and its newest public note.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct ListedTicket {
+    #[sqlx(flatten)]
+    pub ticket: TicketRecord,
+    pub photo_ids: Option<String>,
+    pub last_note: Option<String>,
+}
+
+impl ListedTicket {
+    pub fn into_record(self) -> TicketRecord {
+        let mut ticket = self.ticket;
+        ticket.photo_ids = self.photo_ids.map(|ids| ids.split(',').map(str::to_owned).collect()).unwrap_or_default();
+        ticket.latest_public_note = self.last_note;
+        ticket
+    }
+}
+
+/// A ticket's first history entry: received by whoever sent it.
+pub(super) fn first_event(t: &NewTicket) -> EventRecord {
+    EventRecord {
+        seq: 1,
+        at: t.created_at,
+        actor: t.source.clone(),
+        from_status: None,
+        to_status: Status::Received,
+        agency: Some(t.report.agency.clone()),
+        public_note: None,
+        internal_note: None,
+        duplicate_of: None,
+    }
+}
+
+/// The record as stored, built from what was written rather than read back.
+pub(super) fn record_of(t: &NewTicket) -> TicketRecord {
+    let r = &t.report;
+    let contact: Contact = r.contact.clone().unwrap_or_default();
+    TicketRecord {
+        code: t.code,
+        category: r.category.clone(),
+        agency: r.agency.clone(),
+        confidential: r.confidential,
+        status: Status::Received,
+        description: r.description.clone(),
+        lat: r.location.map(|l| l.lat),
+        lng: r.location.map(|l| l.lng),
+        accuracy_m: r.accuracy_m,
+        district: r.district.clone(),
+        village: r.village.clone(),
+        address: r.address.clone(),
+        anonymous: r.anonymous,
+        contact_name: contact.name,
+        contact_phone: contact.phone,
+        contact_email: contact.email,
+        source: t.source.clone(),
+        created_at: t.created_at,
+        updated_at: t.created_at,
+        photo_ids: t.photos.iter().map(|p| p.id.clone()).collect(),
+        latest_public_note: None,
+        events: vec![first_event(t)],
+    }
+}
+
+/// The stored form of a ticket code.
+pub(super) fn parse_stored_code(code: &str) -> super::StoreResult<TicketCode> {
+    TicketCode::parse(code).map_err(|_| super::StoreError::Corrupt(format!("ticket code {code:?}")))
+}
+
+/// Expands the shared queries and the shared trait impls for one backend.
+///
+/// `$store` must have these inherent methods:
+/// - `async fn read(&self) -> StoreResult<PoolConnection<$db>>`: a connection for reading;
+/// - `async fn write(&self) -> StoreResult<Transaction<'static, $db>>`: a write transaction;
+/// - `async fn create(&self, NewTicket) -> StoreResult<Created>`: its way of writing reports;
+/// - `async fn announce(&self, &mut $conn, &TicketCode, &EventRecord) -> StoreResult<()>`:
+///   called inside a change's transaction, before commit;
+/// - `fn changed(&self, TicketCode, &EventRecord)`: called once the change committed.
+///
+/// `$lock` ends the statement that reads a ticket before changing it (a row
+/// lock where the database has them).
+macro_rules! shared_store {
+    ($store:ty, $db:ty, $conn:ty, $lock:literal) => {
+        use portal112_core::validate::TicketState;
+        use portal112_core::{ApiError, ErrorKind, Field, Status, TicketCode};
+        use $crate::store::common::{
+            ListedTicket, first_event, parse_stored_code, record_of, ticket_columns, video_columns,
+        };
+        use $crate::store::sql::{self, Builder};
+        use $crate::store::{
+            AuditAction, AuditEntry, AuditStore, Changed, Created, EventRecord, Idempotency, MediaStore, NewStaff,
+            NewTicket, PhotoRecord, StaffRecord, StaffStore, StoreError, StoreResult, TicketChange, TicketFilter,
+            TicketRecord, TicketStore, VideoRecord,
+        };
+
+        /// A ticket with its photo ids and full history, read on `conn`.
+        async fn load_ticket(conn: &mut $conn, code: &str) -> StoreResult<Option<TicketRecord>> {
+            let ticket: Option<TicketRecord> =
+                sql::query_as(concat!("SELECT ", ticket_columns!(), " FROM tickets t WHERE t.code = $1"))
+                    .bind(code)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            let Some(mut ticket) = ticket else { return Ok(None) };
+            ticket.photo_ids = sql::query_scalar("SELECT id FROM photos WHERE ticket_code = $1 ORDER BY position")
+                .bind(code)
+                .fetch_all(&mut *conn)
+                .await?;
+            ticket.events = sql::query_as(
+                "SELECT seq, at, actor, from_status, to_status, agency, public_note, internal_note, duplicate_of \
+                 FROM ticket_events WHERE ticket_code = $1 ORDER BY seq",
+            )
+            .bind(code)
+            .fetch_all(&mut *conn)
+            .await?;
+            ticket.latest_public_note = ticket.events.iter().rev().find_map(|e| e.public_note.clone());
+            Ok(Some(ticket))
+        }
+
+        /// What an earlier send with the same Idempotency-Key made, if there was one.
+        async fn earlier_send(conn: &mut $conn, idem: &Idempotency) -> StoreResult<Option<Created>> {
+            let earlier: Option<(String, String)> =
+                sql::query_as("SELECT request_hash, ticket_code FROM idempotency_keys WHERE key = $1")
+                    .bind(&idem.key)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            let Some((hash, code)) = earlier else { return Ok(None) };
+            if hash != idem.request_hash {
+                return Ok(Some(Created::KeyConflict));
+            }
+            let ticket = load_ticket(conn, &code)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt(format!("idempotency key for missing ticket {code}")))?;
+            Ok(Some(Created::Replayed(Box::new(ticket))))
+        }
+
+        /// Records an Idempotency-Key for `code`; false when the key is taken.
+        async fn insert_key(conn: &mut $conn, idem: &Idempotency, code: &str, at: i64) -> StoreResult<bool> {
+            let done = sql::query(
+                "INSERT INTO idempotency_keys (key, request_hash, ticket_code, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(&idem.key)
+            .bind(&idem.request_hash)
+            .bind(code)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(done.rows_affected() > 0)
+        }
+
+        /// Writes a ticket, its photos, its first event and its Open311 token
+        /// (not its Idempotency-Key); false when the code is taken.
+        async fn insert_ticket(conn: &mut $conn, t: &NewTicket) -> StoreResult<bool> {
+            let code = t.code.compact();
+            let r = &t.report;
+            let contact = r.contact.clone().unwrap_or_default();
+            let inserted = sql::query(
+                "INSERT INTO tickets (code, category, agency, confidential, status, description, lat, lng, \
+                 accuracy_m, district, village, address, anonymous, contact_name, contact_phone, contact_email, \
+                 source, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+                 $14, $15, $16, $17, $18, $18) ON CONFLICT (code) DO NOTHING",
+            )
+            .bind(code)
+            .bind(&r.category)
+            .bind(&r.agency)
+            .bind(r.confidential)
+            .bind(Status::Received.as_str())
+            .bind(&r.description)
+            .bind(r.location.map(|l| l.lat))
+            .bind(r.location.map(|l| l.lng))
+            .bind(r.accuracy_m)
+            .bind(&r.district)
+            .bind(&r.village)
+            .bind(&r.address)
+            .bind(r.anonymous)
+            .bind(&contact.name)
+            .bind(&contact.phone)
+            .bind(&contact.email)
+            .bind(&t.source)
+            .bind(t.created_at)
+            .execute(&mut *conn)
+            .await?;
+            if inserted.rows_affected() == 0 {
+                return Ok(false);
+            }
+            for (position, photo) in t.photos.iter().enumerate() {
+                sql::query(
+                    "INSERT INTO photos (id, ticket_code, position, mime, width, height, bytes) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&photo.id)
+                .bind(code)
+                .bind(position as i64)
+                .bind(photo.mime)
+                .bind(i64::from(photo.width))
+                .bind(i64::from(photo.height))
+                .bind(&photo.bytes)
+                .execute(&mut *conn)
+                .await?;
+            }
+            insert_event(conn, code, &first_event(t)).await?;
+            if let Some(token) = &t.open311_token {
+                sql::query("INSERT INTO open311_tokens (token, ticket_code) VALUES ($1, $2)")
+                    .bind(token)
+                    .bind(code)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(true)
+        }
+
+        async fn insert_event(conn: &mut $conn, code: &str, e: &EventRecord) -> StoreResult<()> {
+            sql::query(
+                "INSERT INTO ticket_events (ticket_code, seq, at, actor, from_status, to_status, agency, \
+                 public_note, internal_note, duplicate_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(code)
+            .bind(e.seq)
+            .bind(e.at)
+            .bind(&e.actor)
+            .bind(e.from_status.map(Status::as_str))
+            .bind(e.to_status.as_str())
+            .bind(&e.agency)
+            .bind(&e.public_note)
+            .bind(&e.internal_note)
+            .bind(&e.duplicate_of)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+
+        async fn insert_audit(conn: &mut $conn, entry: &AuditEntry) -> StoreResult<()> {
+            sql::query("INSERT INTO audit_log (at, actor, action, target) VALUES ($1, $2, $3, $4)")
+                .bind(entry.at)
+                .bind(&entry.actor)
+                .bind(entry.action.as_str())
+                .bind(&entry.target)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+
+        /// A staff change inside `conn`'s transaction: the checks of core
+        /// against the ticket as it is now, the history entry, the ticket's
+        /// new state and the audit entry.
+        async fn apply_change(conn: &mut $conn, code: &TicketCode, change: &TicketChange) -> StoreResult<Changed> {
+            let compact = code.compact();
+            let current: Option<(String, String)> =
+                sql::query_as(concat!("SELECT status, agency FROM tickets WHERE code = $1", $lock))
+                    .bind(compact)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            let Some((status, agency)) = current else {
+                return Err(StoreError::Rejected(ErrorKind::TicketNotFound.into()));
+            };
+            let status = Status::try_from(status).map_err(|s| StoreError::Corrupt(format!("status {s:?}")))?;
+            let state = TicketState { code: *code, status, agency: &agency };
+            let step = change.update.step(&state, change.only_agency.as_deref()).map_err(StoreError::Rejected)?;
+            if let Some(original) = &step.duplicate_of {
+                let exists: Option<String> = sql::query_scalar("SELECT code FROM tickets WHERE code = $1")
+                    .bind(original.compact())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                if exists.is_none() {
+                    return Err(StoreError::Rejected(ApiError::field(ErrorKind::TicketNotFound, Field::DuplicateOf)));
+                }
+            }
+            let seq: i64 =
+                sql::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM ticket_events WHERE ticket_code = $1")
+                    .bind(compact)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            let event = EventRecord {
+                seq,
+                at: change.at,
+                actor: change.actor.clone(),
+                from_status: Some(step.from_status),
+                to_status: step.to_status,
+                agency: step.agency,
+                public_note: step.public_note,
+                internal_note: step.internal_note,
+                duplicate_of: step.duplicate_of.map(|c| c.to_string()),
+            };
+            insert_event(conn, compact, &event).await?;
+            sql::query("UPDATE tickets SET status = $1, agency = COALESCE($2, agency), updated_at = $3 WHERE code = $4")
+                .bind(event.to_status.as_str())
+                .bind(&event.agency)
+                .bind(change.at)
+                .bind(compact)
+                .execute(&mut *conn)
+                .await?;
+            let entry = AuditEntry::new(change.at, &change.actor, AuditAction::TicketEvent, format!("{compact}#{seq}"));
+            insert_audit(conn, &entry).await?;
+            let ticket = load_ticket(conn, compact)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt(format!("ticket {compact} gone inside its change")))?;
+            Ok(Changed { event, ticket })
+        }
+
+        /// Appends the list filters as bound parameters.
+        fn push_filters<'a>(q: &mut Builder<'a, $db>, f: &'a TicketFilter) {
+            q.push(" WHERE 1 = 1");
+            if let Some(s) = f.status {
+                q.push(" AND t.status = ").push_bind(s.as_str());
+            }
+            if let Some(statuses) = &f.statuses {
+                q.push(" AND t.status IN ").push_bind_list(statuses.iter().map(|s| s.as_str()));
+            }
+            if let Some(a) = &f.agency {
+                q.push(" AND t.agency = ").push_bind(a.as_str());
+            }
+            if let Some(c) = &f.category {
+                q.push(" AND t.category = ").push_bind(c.as_str());
+            }
+            if let Some(categories) = &f.categories {
+                q.push(" AND t.category IN ").push_bind_list(categories.iter().map(String::as_str));
+            }
+            if f.exclude_confidential {
+                q.push(" AND t.confidential = FALSE");
+            }
+            if let Some(since) = f.since {
+                q.push(" AND t.created_at >= ").push_bind(since);
+            }
+            if let Some(until) = f.until {
+                q.push(" AND t.created_at <= ").push_bind(until);
+            }
+            if let Some(codes) = &f.codes {
+                q.push(" AND t.code IN ").push_bind_list(codes.iter().map(String::as_str));
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl TicketStore for $store {
+            async fn create_ticket(&self, ticket: NewTicket) -> StoreResult<Created> {
+                self.create(ticket).await
+            }
+
+            async fn ticket(&self, code: &TicketCode) -> StoreResult<Option<TicketRecord>> {
+                load_ticket(&mut *self.read().await?, code.compact()).await
+            }
+
+            async fn change_ticket(&self, code: &TicketCode, change: TicketChange) -> StoreResult<Changed> {
+                let mut tx = self.write().await?;
+                let changed = apply_change(&mut tx, code, &change).await?;
+                self.announce(&mut tx, code, &changed.event).await?;
+                tx.commit().await?;
+                self.changed(*code, &changed.event);
+                Ok(changed)
+            }
+
+            async fn list_tickets(&self, f: &TicketFilter) -> StoreResult<(Vec<TicketRecord>, u64)> {
+                let mut conn = self.read().await?;
+                let mut count = Builder::<$db>::new("SELECT COUNT(*) FROM tickets t");
+                push_filters(&mut count, f);
+                let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+
+                let mut q = Builder::<$db>::new(concat!(
+                    "SELECT ",
+                    ticket_columns!(),
+                    ", (SELECT string_agg(p.id, ',' ORDER BY p.position) FROM photos p WHERE p.ticket_code = t.code) \
+                     AS photo_ids, \
+                     (SELECT public_note FROM ticket_events e WHERE e.ticket_code = t.code AND e.public_note IS NOT NULL \
+                      ORDER BY seq DESC LIMIT 1) AS last_note \
+                     FROM tickets t"
+                ));
+                push_filters(&mut q, f);
+                q.push(" ORDER BY t.created_at DESC, t.code LIMIT ")
+                    .push_bind(i64::try_from(f.limit).unwrap_or(i64::MAX))
+                    .push(" OFFSET ")
+                    .push_bind(i64::try_from(f.offset).unwrap_or(i64::MAX));
+                let rows: Vec<ListedTicket> = q.build_query_as().fetch_all(&mut *conn).await?;
+                Ok((rows.into_iter().map(ListedTicket::into_record).collect(), total as u64))
+            }
+
+            async fn photo(&self, id: &str) -> StoreResult<Option<PhotoRecord>> {
+                Ok(sql::query_as(
+                    "SELECT p.mime, p.bytes, t.confidential FROM photos p JOIN tickets t ON t.code = p.ticket_code \
+                     WHERE p.id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&mut *self.read().await?)
+                .await?)
+            }
+
+            async fn open311_token(&self, token: &str) -> StoreResult<Option<TicketCode>> {
+                let code: Option<String> = sql::query_scalar("SELECT ticket_code FROM open311_tokens WHERE token = $1")
+                    .bind(token)
+                    .fetch_optional(&mut *self.read().await?)
+                    .await?;
+                code.as_deref().map(parse_stored_code).transpose()
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl StaffStore for $store {
+            async fn add_staff(&self, staff: &NewStaff, audit: AuditEntry) -> StoreResult<i64> {
+                let mut tx = self.write().await?;
+                let id = sql::query_scalar(
+                    "INSERT INTO staff (username, password_hash, role, agency, created_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, \
+                     role = excluded.role, agency = excluded.agency RETURNING id",
+                )
+                .bind(&staff.username)
+                .bind(&staff.password_hash)
+                .bind(staff.role.as_str())
+                .bind(&staff.agency)
+                .bind(audit.at)
+                .fetch_one(&mut *tx)
+                .await?;
+                insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn staff_by_username(&self, username: &str) -> StoreResult<Option<StaffRecord>> {
+                Ok(sql::query_as("SELECT id, username, password_hash, role, agency FROM staff WHERE username = $1")
+                    .bind(username)
+                    .fetch_optional(&mut *self.read().await?)
+                    .await?)
+            }
+
+            async fn create_session(
+                &self,
+                token_hash: &str,
+                staff_id: i64,
+                expires_at: i64,
+                audit: AuditEntry,
+            ) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                sql::query(
+                    "INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(token_hash)
+                .bind(staff_id)
+                .bind(audit.at)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+                insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<StaffRecord>> {
+                Ok(sql::query_as(
+                    "SELECT s.id, s.username, s.password_hash, s.role, s.agency FROM staff_sessions x \
+                     JOIN staff s ON s.id = x.staff_id \
+                     WHERE x.token_hash = $1 AND x.revoked_at IS NULL AND x.expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&mut *self.read().await?)
+                .await?)
+            }
+
+            async fn revoke_session(&self, token_hash: &str, audit: AuditEntry) -> StoreResult<bool> {
+                let mut tx = self.write().await?;
+                let done =
+                    sql::query("UPDATE staff_sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
+                        .bind(audit.at)
+                        .bind(token_hash)
+                        .execute(&mut *tx)
+                        .await?;
+                let revoked = done.rows_affected() > 0;
+                if revoked {
+                    insert_audit(&mut tx, &audit).await?;
+                }
+                tx.commit().await?;
+                Ok(revoked)
+            }
+
+            async fn add_api_key(&self, key_hash: &str, label: &str, audit: AuditEntry) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                sql::query("INSERT INTO api_keys (key_hash, label, created_at) VALUES ($1, $2, $3)")
+                    .bind(key_hash)
+                    .bind(label)
+                    .bind(audit.at)
+                    .execute(&mut *tx)
+                    .await?;
+                insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn api_key(&self, key_hash: &str) -> StoreResult<Option<String>> {
+                Ok(sql::query_scalar("SELECT label FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+                    .bind(key_hash)
+                    .fetch_optional(&mut *self.read().await?)
+                    .await?)
+            }
+        }
+
+        /// Adds a catalogue entry; with `only_if_new`, an id seen before is left alone.
+        async fn insert_video(conn: &mut $conn, v: &VideoRecord, only_if_new: bool) -> StoreResult<bool> {
+            let insert = if only_if_new {
+                sql::query(concat!(
+                    "INSERT INTO videos (",
+                    video_columns!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING"
+                ))
+            } else {
+                sql::query(concat!(
+                    "INSERT INTO videos (",
+                    video_columns!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                ))
+            };
+            let done = insert
+                .bind(&v.id)
+                .bind(&v.agency)
+                .bind(&v.title_id)
+                .bind(&v.title_en)
+                .bind(v.kind.as_str())
+                .bind(&v.youtube_id)
+                .bind(&v.file_name)
+                .bind(&v.mime)
+                .bind(&v.captions_id)
+                .bind(&v.captions_en)
+                .bind(&v.poster)
+                .bind(v.created_at)
+                .execute(&mut *conn)
+                .await?;
+            Ok(done.rows_affected() > 0)
+        }
+
+        #[async_trait::async_trait]
+        impl MediaStore for $store {
+            async fn videos(&self) -> StoreResult<Vec<VideoRecord>> {
+                Ok(sql::query_as(concat!(
+                    "SELECT ",
+                    video_columns!(),
+                    " FROM videos WHERE removed_at IS NULL ORDER BY created_at DESC, id"
+                ))
+                .fetch_all(&mut *self.read().await?)
+                .await?)
+            }
+
+            async fn add_video(&self, video: &VideoRecord, audit: AuditEntry) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                insert_video(&mut tx, video, false).await?;
+                insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn seed_video(&self, video: &VideoRecord) -> StoreResult<bool> {
+                let mut tx = self.write().await?;
+                let added = insert_video(&mut tx, video, true).await?;
+                tx.commit().await?;
+                Ok(added)
+            }
+
+            async fn remove_video(&self, id: &str, audit: AuditEntry) -> StoreResult<Option<VideoRecord>> {
+                let mut tx = self.write().await?;
+                let removed: Option<VideoRecord> = sql::query_as(concat!(
+                    "UPDATE videos SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL RETURNING ",
+                    video_columns!()
+                ))
+                .bind(audit.at)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if removed.is_some() {
+                    insert_audit(&mut tx, &audit).await?;
+                }
+                tx.commit().await?;
+                Ok(removed)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl AuditStore for $store {
+            async fn audit(&self, entry: AuditEntry) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                insert_audit(&mut tx, &entry).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn audit_entries(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+                Ok(sql::query_as("SELECT at, actor, action, target FROM audit_log ORDER BY id DESC LIMIT $1")
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *self.read().await?)
+                    .await?)
+            }
+        }
+    };
+}
+pub(super) use shared_store;

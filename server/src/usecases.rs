@@ -1,0 +1,14 @@
+//! What the portal does, one function each: file a report, sign in and out,
+//! change a ticket, add a staff account or an API key, add or remove a video.
+//!
+//! A use case checks its input with `core`, writes the change together with
+//! its audit entry in one transaction (the store's methods take the entry),
+//! and returns the new state. HTTP routes, the command line and background
+//! jobs only translate to and from these functions; none of them writes on
+//! its own. Time comes in as an argument, so tests choose it.
+
+pub mod report;
+pub mod session;
+pub mod staff;
+pub mod tickets;
+pub mod videos;
