@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod drain;
 pub mod encoding;
 pub mod error;
 pub mod extract;

@@ -28,6 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::router::UtoipaMethodRouterExt as _;
 use utoipa_axum::routes;
 
+use crate::drain::drain_unread_body;
 use crate::error::{AppError, api_error_response, localize};
 use crate::extract::JSON_BODY_MAX;
 use crate::openapi;
@@ -84,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(app::serve_app)
         .method_not_allowed_fallback(|| async { AppError::from(ErrorKind::MethodNotAllowed) })
         .layer(middleware::from_fn(localize))
+        .layer(middleware::from_fn(drain_unread_body))
         .layer(DefaultBodyLimit::max(JSON_BODY_MAX))
         .layer(middleware::from_fn(move |req, next| security_headers(csp.clone(), req, next)))
         // Compressed per request, so a middle setting: brotli 11 (the default)

@@ -389,8 +389,33 @@ pub async fn service_definition(
         },
     };
     match format {
-        Format::Json => axum::Json(def).into_response(),
+        Format::Json => match serde_json::to_value(&def) {
+            Ok(mut json) => {
+                // GeoReport v2's JSON has plain arrays where its XML wraps
+                // repeated elements: `attributes: [...]`, `values: [...]`.
+                unwrap_list(&mut json, "attributes", "attribute");
+                if let Some(attributes) = json["attributes"].as_array_mut() {
+                    for attribute in attributes {
+                        unwrap_list(attribute, "values", "value");
+                    }
+                }
+                axum::Json(json).into_response()
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "open311 json serialisation");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        },
         Format::Xml => render_one(&def, "service_definition"),
+    }
+}
+
+/// Replaces `{list: {item: [...]}}` in `parent` by `{list: [...]}`.
+fn unwrap_list(parent: &mut serde_json::Value, list: &str, item: &str) {
+    if let Some(wrapper) = parent.get_mut(list)
+        && let Some(items) = wrapper.get_mut(item).map(serde_json::Value::take)
+    {
+        *wrapper = items;
     }
 }
 

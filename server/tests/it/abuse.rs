@@ -216,3 +216,79 @@ async fn nothing_personal_reaches_the_log() {
         assert!(!log.to_lowercase().contains(&secret.to_lowercase()), "the log holds {secret:?}:\n{log}");
     }
 }
+
+/// Sends `head` and then all of `body` before reading anything, as Python's
+/// urllib or a phone uploading does, and returns the status and the JSON body
+/// of the answer.
+fn send_everything_then_read(port: u16, head: &str, body: &[u8]) -> (u16, serde_json::Value) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+    stream.write_all(head.as_bytes()).expect("headers sent");
+    // Were the connection closed while this is still being written, the
+    // write would fail here with a reset and the answer would never be read.
+    stream.write_all(body).expect("the whole body is taken");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("the answer arrives");
+    let text = String::from_utf8_lossy(&answer);
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status line");
+    let json = text.split_once("\r\n\r\n").and_then(|(_, b)| serde_json::from_str(b).ok()).expect("a JSON body");
+    (status, json)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_sends_everything_first_hears_why_it_was_refused() {
+    let dir = TempDir::new().expect("temporary folder");
+    let portal = Portal::start(dir.path(), &[]).await;
+    let port = portal.port;
+    let twelve_mb = 12 * 1024 * 1024;
+
+    // 12 MB of JSON where 1 MB is the limit.
+    let json = tokio::task::spawn_blocking(move || {
+        let mut body = br#"{"category":"sampah","description":""#.to_vec();
+        body.resize(twelve_mb, b'a');
+        body.extend_from_slice(br#""}"#);
+        let head = format!(
+            "POST /api/v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Accept-Language: en\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        send_everything_then_read(port, &head, &body)
+    })
+    .await
+    .expect("client");
+    assert_eq!(json.0, 413, "{}", json.1);
+    assert_eq!(json.1["error"]["code"], "body_too_large");
+    assert_eq!(json.1["error"]["message"], "Request too large: at most 1 MB.");
+
+    // A 12 MB photo where a photo may have 5 MB: refused part-way through the upload.
+    let photo = tokio::task::spawn_blocking(move || {
+        let boundary = "----portal112-plain-client";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"report\"\r\n\r\n{}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\n\
+             Content-Type: image/jpeg\r\n\r\n",
+            crate::common::valid_report()
+        )
+        .into_bytes();
+        body.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+        body.resize(body.len() + twelve_mb, 0);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let head = format!(
+            "POST /api/v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        send_everything_then_read(port, &head, &body)
+    })
+    .await
+    .expect("client");
+    assert_eq!(photo.0, 413, "{}", photo.1);
+    assert_eq!(
+        (photo.1["error"]["code"].as_str(), photo.1["error"]["field"].as_str()),
+        (Some("photo_too_large"), Some("photo[0]"))
+    );
+    // Nothing was stored on the way.
+    let listed = reqwest::get(format!("{}/open311/v2/requests.json", portal.base)).await.expect("lists");
+    assert_eq!(listed.json::<serde_json::Value>().await.expect("json"), json!([]));
+}

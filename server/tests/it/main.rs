@@ -16,6 +16,7 @@ mod open311;
 mod postgres;
 mod privacy;
 mod reports;
+mod routes;
 mod security;
 mod sql;
 mod staff;

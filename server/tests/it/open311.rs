@@ -102,10 +102,11 @@ async fn service_definitions() {
     assert_eq!(def.status, StatusCode::OK);
     let def = def.json();
     assert_eq!(def["service_code"], "sampah");
-    let attributes = def["attributes"]["attribute"].as_array().expect("attributes");
+    // GeoReport v2 JSON: plain arrays, not the XML's nesting.
+    let attributes = def["attributes"].as_array().expect("attributes is an array");
     let district = attributes.iter().find(|a| a["code"] == "district").expect("district attribute");
     assert_eq!(district["datatype"], "singlevaluelist");
-    let values = district["values"]["value"].as_array().expect("values");
+    let values = district["values"].as_array().expect("values is an array");
     assert_eq!(values.len(), 8);
     assert!(values.contains(&json!({"key": "71.72.06", "name": "Girian"})));
     assert!(attributes.iter().any(|a| a["code"] == "anonymous"));
@@ -116,6 +117,8 @@ async fn service_definitions() {
     assert_eq!(doc.text_of("service_code"), Some("sampah"));
     let attrs = doc.child("attributes").expect("attributes").all("attribute");
     assert_eq!(attrs.len(), 2);
+    let district = attrs.iter().find(|a| a.text_of("code") == Some("district")).expect("district attribute");
+    assert_eq!(district.child("values").expect("values").all("value").len(), 8, "XML keeps its nesting");
 
     let missing = app.get("/open311/v2/services/ufo.json").await;
     assert_open311_error(&missing, StatusCode::NOT_FOUND);

@@ -6,36 +6,9 @@
 //! that door, that every statement given to it is literal text, and that SQL
 //! in requests is just data.
 
-use std::path::{Path, PathBuf};
-
-use crate::common::{TestApp, valid_report};
+use crate::common::{TestApp, server_sources, valid_report};
 use axum::http::StatusCode;
 use serde_json::json;
-
-fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("source folder") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            sources(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
-fn server_sources() -> Vec<(String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&root, &mut files);
-    assert!(files.len() > 10, "found the server's sources");
-    files
-        .into_iter()
-        .map(|p| {
-            let name = p.strip_prefix(&root).expect("under src").display().to_string();
-            (name, std::fs::read_to_string(&p).expect("readable"))
-        })
-        .collect()
-}
 
 /// The text between the parenthesis that opens at `open` and its partner.
 fn call_argument(text: &str, open: usize) -> &str {

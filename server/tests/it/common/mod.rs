@@ -30,6 +30,31 @@ use tower::ServiceExt as _;
 /// Password of every account the fixtures create.
 pub const PASSWORD: &str = "kata-sandi-rahasia-112";
 
+/// Every source file of the server, as (path under `src/`, text).
+pub fn server_sources() -> Vec<(String, String)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("source folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    assert!(files.len() > 10, "found the server's sources");
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.strip_prefix(&root).expect("under src").display().to_string();
+            (name, std::fs::read_to_string(&p).expect("readable"))
+        })
+        .collect()
+}
+
 /// The city file of the repository.
 #[must_use]
 pub fn city_file() -> PathBuf {
