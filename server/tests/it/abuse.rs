@@ -223,7 +223,7 @@ async fn nothing_personal_reaches_the_log() {
 fn send_everything_then_read(port: u16, head: &str, body: &[u8]) -> (u16, serde_json::Value) {
     use std::io::{Read as _, Write as _};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
-    stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+    stream.set_read_timeout(Some(Duration::from_mins(1))).expect("timeout");
     stream.write_all(head.as_bytes()).expect("headers sent");
     // Were the connection closed while this is still being written, the
     // write would fail here with a reset and the answer would never be read.
