@@ -12,6 +12,17 @@ export PATH := $(TOOLS)/bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 export CARGO_TERM_COLOR ?= never
 
+# Compiled crates are cached per user by sccache (installed with the tools), so
+# a fresh clone compiles only the project's own crates; a build without it
+# (the very first, before the tool exists) compiles everything as usual.
+SCCACHE := $(TOOLS)/bin/sccache
+export SCCACHE_DIR ?= $(HOME)/.cache/portal112/sccache
+export SCCACHE_CACHE_SIZE ?= 10G
+ifeq ($(origin RUSTC_WRAPPER),undefined)
+export RUSTC_WRAPPER := $(shell if [ -x "$(SCCACHE)" ]; then "$(SCCACHE)" --start-server >/dev/null 2>&1 || true; \
+  "$(SCCACHE)" --show-stats >/dev/null 2>&1 && echo "$(SCCACHE)"; fi; true)
+endif
+
 LISTEN ?= 127.0.0.1:8080
 DATABASE_URL ?= sqlite://data/portal112.db
 
@@ -63,13 +74,18 @@ lint:
 	cargo clippy --locked --target wasm32-unknown-unknown -p portal112-app -- -D warnings
 	node scripts/gen-areas.mjs config/bitung.toml --check
 
+# Every native test build selects the whole workspace, so cargo resolves the
+# dependencies' features once and builds each of them once for all steps;
+# which tests run is chosen by target (--lib/--bins/--test), not by package.
+E2E_TESTS := $(patsubst tests/tests/%.rs,--test %,$(wildcard tests/tests/*.rs))
+
 # The server's store tests run against SQLite and PostgreSQL alike: a
 # throw-away PostgreSQL cluster lives as long as the tests (scripts/with-postgres.sh).
 unit:
-	scripts/with-postgres.sh cargo test --locked -p portal112-core -p portal112-server -p portal112-app
+	scripts/with-postgres.sh cargo test --locked --workspace --lib --bins --test it
 
 e2e: app
-	cargo test --locked -p portal112-e2e -- --test-threads=1
+	cargo test --locked --workspace $(E2E_TESTS) -- --test-threads=1
 
 ## screenshots: a 360 px screenshot of every page into screenshots/ (made by the browser tests)
 screenshots: e2e
@@ -92,9 +108,11 @@ fuzz-smoke:
 
 # In `make test`: schemathesis against /api/v1/openapi.json of a running server,
 # two runs of 30 s (see scripts/schemathesis.sh).
+# The server binary comes from the test build (integration tests need it), so
+# nothing is compiled again for this step.
 schemathesis:
 	scripts/install-tools.sh schemathesis
-	cargo build --locked -p portal112-server
+	cargo test --locked --workspace --no-run --test it
 	scripts/schemathesis.sh 30
 
 ## bench: bundle sizes, API load against nginx (oha), Lighthouse -> bench/RESULTS.md

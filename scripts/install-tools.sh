@@ -6,7 +6,7 @@
 # runs reuse them; a tool already present at the pinned version costs nothing.
 #
 # usage: scripts/install-tools.sh [build|test|fuzz|schemathesis|bench|all]
-#   build: what `make run` needs (wasm target, trunk, wasm-bindgen, wasm-opt, npm deps,
+#   build: what `make run` needs (wasm target, trunk, wasm-bindgen, wasm-opt, sccache, npm deps,
 #          and for the how-to videos Chromium, ffmpeg, espeak-ng and fonts)
 #   test:  build + Chromium and chromedriver for the browser tests, PostgreSQL
 #          and sqlite3 for the store and backup tests
@@ -22,6 +22,7 @@ CARGO_FUZZ_VERSION=0.13.2
 OHA_VERSION=1.16.0
 SCHEMATHESIS_VERSION=4.32.5
 LIGHTHOUSE_VERSION=12.2.3
+SCCACHE_VERSION=0.19.0
 
 what="${1:-build}"
 root="${PORTAL112_TOOLS:-$HOME/.cache/portal112/tools}"
@@ -71,6 +72,9 @@ build_tools() {
   # Not --locked: its lock file names a crate version the registry no longer has.
   cargo_tool wasm-bindgen "$WASM_BINDGEN_VERSION" wasm-bindgen-cli
   cargo_tool wasm-opt "$WASM_OPT_VERSION" wasm-opt --locked
+  # Caches compiled crates across clones (the Makefile uses it once present);
+  # local disk only, none of the cloud back-ends.
+  cargo_tool sccache "$SCCACHE_VERSION" sccache --locked --no-default-features
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "npm ci"
     npm ci --no-audit --no-fund --loglevel=error

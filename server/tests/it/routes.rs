@@ -14,7 +14,9 @@ use crate::common::{TestApp, server_sources};
 fn routes_are_registered_only_through_the_documented_list() {
     let mut registrations = Vec::new();
     for (file, text) in server_sources() {
-        for pattern in [".route(", ".route_service(", ".nest(", ".nest_service(", "routing::", "MethodRouter<", "MethodRouter::"] {
+        for pattern in
+            [".route(", ".route_service(", ".nest(", ".nest_service(", "routing::", "MethodRouter<", "MethodRouter::"]
+        {
             for (at, _) in text.match_indices(pattern) {
                 let line = text[..at].lines().count() + 1;
                 let excerpt: String = text[at..].chars().take(60).collect();
