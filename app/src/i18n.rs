@@ -1,20 +1,24 @@
 //! Every string a citizen reads, one table per language. Validation messages
 //! come from `portal112_core` (the server's own words), everything else from here.
+//!
+//! No text names a city: `{city}` (its official name), `{number}` (the
+//! emergency number), `{agencies}` (how many agencies) and `{service}` (the
+//! service's name) are filled in from the configuration by [`fill_city`].
 
 mod en;
 mod id;
 
 use leptos::prelude::*;
 use portal112_core::Lang;
+use portal112_core::dto::PublicConfig;
 
 /// The words of one language.
 #[derive(Debug)]
 pub struct Strings {
     pub switch_to: &'static str,
     pub switch_to_label: &'static str,
-    pub site_title: &'static str,
-    pub call_112: &'static str,
-    pub call_112_long: &'static str,
+    pub call_now: &'static str,
+    pub call_now_long: &'static str,
     pub skip_to_content: &'static str,
     pub nav_home: &'static str,
     pub nav_report: &'static str,
@@ -208,6 +212,22 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     values.iter().fold(template.to_owned(), |s, (k, v)| s.replace(&format!("{{{k}}}"), v))
 }
 
+/// Fills the city's words — `{city}`, `{number}`, `{agencies}`, `{service}` —
+/// from the configuration.
+#[must_use]
+pub fn fill_city(template: &str, config: &PublicConfig, lang: Lang) -> String {
+    let city = &config.city.city;
+    fill(
+        template,
+        &[
+            ("city", &city.name),
+            ("number", &city.emergency_number),
+            ("agencies", &config.city.agencies.len().to_string()),
+            ("service", city.service_name.get(lang)),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +235,15 @@ mod tests {
     #[test]
     fn fill_replaces_placeholders() {
         assert_eq!(fill("Langkah {n} dari {total}", &[("n", "2"), ("total", "5")]), "Langkah 2 dari 5");
+    }
+
+    /// What a city may differ in is never written into a text.
+    #[test]
+    fn no_text_names_a_city() {
+        for source in [include_str!("i18n/id.rs"), include_str!("i18n/en.rs")] {
+            for word in ["Bitung", "112", "delapan", "eight"] {
+                assert!(!source.contains(word), "a text says {word:?}: use {{city}}, {{number}} or {{agencies}}");
+            }
+        }
     }
 }
