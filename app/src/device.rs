@@ -7,11 +7,8 @@ use std::fmt::Write as _;
 
 use portal112_core::dto::{PublicConfig, PublicTicket, ReportLocation};
 use portal112_core::{Lang, Status};
-use rexie::{ObjectStore, Rexie, TransactionMode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::Blob;
 
 const DRAFT: &str = "p112.draft";
 const OUTBOX: &str = "p112.outbox";
@@ -303,7 +300,9 @@ pub fn save_lang(lang: Lang) {
 
 /// Photo blobs in IndexedDB.
 pub mod photos {
-    use super::{Blob, JsCast, JsValue, ObjectStore, Rexie, TransactionMode};
+    use rexie::{ObjectStore, Rexie, TransactionMode};
+    use wasm_bindgen::{JsCast, JsValue};
+    use web_sys::Blob;
 
     const DB: &str = "portal112";
     /// IndexedDB failures are not told apart: the caller retries or gives up.

@@ -1,6 +1,6 @@
 //! English: the portal's second language.
 
-use super::Strings;
+use super::strings::Strings;
 
 pub static STRINGS: Strings = Strings {
     switch_to: "Bahasa Indonesia",

@@ -1,6 +1,6 @@
 //! Bahasa Indonesia: the portal's first language.
 
-use super::Strings;
+use super::strings::Strings;
 
 pub static STRINGS: Strings = Strings {
     switch_to: "English",

@@ -305,40 +305,27 @@ async fn filled(dist: &Path, template: Template, city: &CityConfig, request: &He
             .find(|f| f.dist == dist && f.template == template && f.modified == modified && f.words == words)
             .map(|f| (f.body.clone(), f.etag.clone()))
     };
-    let (body, etag) = match found {
-        Some(found) => found,
-        None => {
-            let Ok(source) = tokio::fs::read_to_string(&file).await else {
-                return (StatusCode::NOT_FOUND, format!("{} missing", template.file())).into_response();
-            };
-            let Some(text) = template.fill(&source, &words) else {
-                tracing::error!(file = %file.display(), "cannot fill the template");
-                return (StatusCode::INTERNAL_SERVER_ERROR, "broken template").into_response();
-            };
-            // Brotli at its strongest takes a while: not on the async workers.
-            let made = tokio::task::spawn_blocking(move || {
-                let etag = format!("\"{}\"", &hex(&Sha256::digest(text.as_bytes()))[..32]);
-                (Arc::new(Precompressed::new(text.into(), Effort::Once)), etag)
-            })
-            .await;
-            let Ok((body, etag)) = made else {
-                return (StatusCode::INTERNAL_SERVER_ERROR, "cannot compress").into_response();
-            };
-            let etag = HeaderValue::from_str(&etag).unwrap_or_else(|_| HeaderValue::from_static("\"\""));
-            let mut cache = FILLED.lock().unwrap_or_else(PoisonError::into_inner);
-            cache.retain(|f| !(f.dist == dist && f.template == template && f.words == words));
-            if cache.len() >= FILLED_KEPT {
-                cache.remove(0);
+    let (body, etag) = if let Some(found) = found {
+        found
+    } else {
+        match make_filled(&file, template, &words).await {
+            Ok((body, etag)) => {
+                let mut cache = FILLED.lock().unwrap_or_else(PoisonError::into_inner);
+                cache.retain(|f| !(f.dist == dist && f.template == template && f.words == words));
+                if cache.len() >= FILLED_KEPT {
+                    cache.remove(0);
+                }
+                cache.push(Filled {
+                    dist: dist.to_owned(),
+                    template,
+                    modified,
+                    words,
+                    body: body.clone(),
+                    etag: etag.clone(),
+                });
+                (body, etag)
             }
-            cache.push(Filled {
-                dist: dist.to_owned(),
-                template,
-                modified,
-                words,
-                body: body.clone(),
-                etag: etag.clone(),
-            });
-            (body, etag)
+            Err(response) => return response,
         }
     };
     let current = request
@@ -357,6 +344,32 @@ async fn filled(dist: &Path, template: Template, city: &CityConfig, request: &He
     let mut response = body.respond(request, template.content_type(), "no-cache");
     response.headers_mut().insert(header::ETAG, etag);
     response
+}
+
+/// Reads `file`, fills it and compresses it; the answer to give when that fails.
+async fn make_filled(
+    file: &Path,
+    template: Template,
+    words: &CityWords,
+) -> Result<(Arc<Precompressed>, HeaderValue), Response> {
+    let Ok(source) = tokio::fs::read_to_string(file).await else {
+        return Err((StatusCode::NOT_FOUND, format!("{} missing", template.file())).into_response());
+    };
+    let Some(text) = template.fill(&source, words) else {
+        tracing::error!(file = %file.display(), "cannot fill the template");
+        return Err((StatusCode::INTERNAL_SERVER_ERROR, "broken template").into_response());
+    };
+    // Brotli at its strongest takes a while: not on the async workers.
+    let made = tokio::task::spawn_blocking(move || {
+        let etag = format!("\"{}\"", &hex(&Sha256::digest(text.as_bytes()))[..32]);
+        (Arc::new(Precompressed::new(text.into(), Effort::Once)), etag)
+    })
+    .await;
+    let Ok((body, etag)) = made else {
+        return Err((StatusCode::INTERNAL_SERVER_ERROR, "cannot compress").into_response());
+    };
+    let etag = HeaderValue::from_str(&etag).unwrap_or_else(|_| HeaderValue::from_static("\"\""));
+    Ok((body, etag))
 }
 
 fn hex(bytes: &[u8]) -> String {
