@@ -139,6 +139,10 @@ async fn the_shell_and_the_manifest_are_filled_from_the_city_file() -> Result {
         ensure!(manifest["description"].as_str().is_some_and(|d| d.contains("Kota Tomohon")), "{what}: {manifest:#}");
         ensure!(manifest["icons"].as_array().is_some_and(|i| i.len() >= 2), "{what}: {manifest:#}");
     }
+    // The icon (favicon and home screen) carries the number, too.
+    let (icon, _) = get_decoded(&portal, "/icons/icon.svg", "br").await?;
+    ensure!(icon.contains(">110</text>") && !icon.contains("112") && !icon.contains('{'), "the icon: {icon}");
+
     // A browser revalidates the shell: the same filled page is not sent again.
     let response = reqwest::Client::new().get(portal.url("/")).send().await?;
     let etag = response.headers().get("etag").context("an ETag on the shell")?.clone();

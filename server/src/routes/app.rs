@@ -4,7 +4,7 @@
 //!
 //! The static shell (`index.html`) and the web manifest are templates: the
 //! build leaves `{service}`, `{city}`, `{number}`, `{agencies}` and
-//! `{short_name}` in them, and they are filled here from the city file the
+//! `{short_name}` in them (the SVG icon has `{number}`), and they are filled here from the city file the
 //! server was started with. A city deploys by pointing `--config` at its
 //! file; the same `dist/` serves every city.
 
@@ -127,6 +127,9 @@ pub async fn serve_app(State(state): State<AppState>, request: Request) -> Respo
     if readable && path == "/manifest.webmanifest" {
         return filled(&dist, Template::Manifest, &state.city, request.headers()).await;
     }
+    if readable && path == "/icons/icon.svg" {
+        return filled(&dist, Template::Icon, &state.city, request.headers()).await;
+    }
     let wants_file = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
     let headers = request.headers().clone();
     let response = match ServeDir::new(&dist).precompressed_br().precompressed_gzip().oneshot(request).await {
@@ -153,6 +156,8 @@ enum Template {
     Shell,
     /// `manifest.webmanifest`: the name a phone shows under the icon.
     Manifest,
+    /// `icons/icon.svg`: the icon, with the emergency number on it.
+    Icon,
 }
 
 impl Template {
@@ -160,6 +165,7 @@ impl Template {
         match self {
             Template::Shell => "index.html",
             Template::Manifest => "manifest.webmanifest",
+            Template::Icon => "icons/icon.svg",
         }
     }
 
@@ -167,13 +173,14 @@ impl Template {
         match self {
             Template::Shell => "text/html; charset=utf-8",
             Template::Manifest => "application/manifest+json",
+            Template::Icon => "image/svg+xml",
         }
     }
 
     /// The template filled with `words`; `None` when it cannot be read as one.
     fn fill(self, source: &str, words: &CityWords) -> Option<String> {
         match self {
-            Template::Shell => Some(fill_html(source, words)),
+            Template::Shell | Template::Icon => Some(fill_html(source, words)),
             Template::Manifest => fill_json(source, words),
         }
     }
