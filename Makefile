@@ -72,7 +72,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --locked --workspace --all-targets -- -D warnings
 	cargo clippy --locked --target wasm32-unknown-unknown -p portal112-app -- -D warnings
-	node scripts/gen-areas.mjs config/bitung.toml --check
+	node scripts/gen-areas.mjs --check
 
 # Every native test build selects the whole workspace, so cargo resolves the
 # dependencies' features once and builds each of them once for all steps;

@@ -1,56 +1,18 @@
 //! The root: language, city configuration, outbox, layout and the route table.
 
 use leptos::prelude::*;
-
-use crate::fresh::IntoFresh;
-use leptos::task::spawn_local;
 use portal112_core::Lang;
-use portal112_core::dto::PublicConfig;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use crate::api::{self, AbortOnDrop};
 use crate::components::header::Header;
+use crate::config::{ConfigLoad, Masthead, provide_page_config};
 use crate::device;
-use crate::i18n::{I18n, fill, use_i18n};
+use crate::fresh::IntoFresh;
+use crate::i18n::{I18n, fill, fill_city, use_i18n};
 use crate::outbox::Outbox;
-use crate::pages::{self, Nav, Page};
-
-/// The city configuration: the cached copy at once, then the server's.
-#[derive(Debug, Clone, Copy)]
-pub struct CityConfig {
-    pub config: RwSignal<Option<PublicConfig>>,
-    pub failed: RwSignal<bool>,
-}
-
-impl CityConfig {
-    /// Fetches the configuration (again).
-    pub fn load(self) {
-        self.failed.set(false);
-        spawn_local(async move {
-            let abort = AbortOnDrop::new();
-            match api::config(abort.signal()).await {
-                Ok((c, json)) => {
-                    device::cache_config_json(&json);
-                    self.config.set(Some(c));
-                }
-                Err(_) => self.failed.set(self.config.with_untracked(Option::is_none)),
-            }
-        });
-    }
-}
-
-/// The city configuration pages render with: a snapshot taken when the page
-/// is built. Pages need not react to a refreshed configuration (it changes
-/// rarely); the next page or language switch picks it up.
-#[derive(Debug, Clone, Copy)]
-pub struct Config(pub StoredValue<PublicConfig>);
-
-/// The configuration snapshot of the current page.
-#[must_use]
-pub fn use_config() -> StoredValue<PublicConfig> {
-    expect_context::<Config>().0
-}
+use crate::pages;
+use crate::route::{Nav, Page};
 
 /// Whether the browser believes it is online, kept current.
 #[derive(Debug, Clone, Copy)]
@@ -68,24 +30,24 @@ fn watch_online() -> Online {
     Online(online)
 }
 
-/// The whole app.
+/// The whole app; `shell` is what the static shell said about the city.
 #[component]
-pub fn App() -> impl IntoView {
+pub fn App(shell: Masthead) -> impl IntoView {
     let lang = RwSignal::new(device::saved_lang().unwrap_or(Lang::Id));
     provide_context(I18n { lang });
+    let city = ConfigLoad::start();
+    provide_context(city);
     Effect::new(move || {
         let l = lang.get();
         if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
             let _ = html.set_attribute("lang", l.tag());
         }
-        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-            doc.set_title(crate::i18n::strings(l).site_title);
+        // The shell's title (filled in by the server) stays until the city is known.
+        let title = city.current.with(|c| c.as_ref().map(|c| c.city.city.service_name.get(l).to_owned()));
+        if let (Some(doc), Some(title)) = (web_sys::window().and_then(|w| w.document()), title) {
+            doc.set_title(&title);
         }
     });
-
-    let city = CityConfig { config: RwSignal::new(device::cached_config()), failed: RwSignal::new(false) };
-    city.load();
-    provide_context(city);
     let online = watch_online();
     provide_context(online);
     let outbox = Outbox::start(lang.into());
@@ -95,14 +57,22 @@ pub fn App() -> impl IntoView {
     provide_context(nav);
     let tr_lang = lang;
     // Pages are built once a configuration (cached or fresh) is there.
-    let ready = Memo::new(move |_| city.config.with(Option::is_some));
+    let ready = Memo::new(move |_| city.current.with(Option::is_some));
 
-    // Everything is rebuilt when the language changes (see `I18n::t`);
-    // drafts, the outbox and tickets live outside the view and survive.
+    // Everything is rebuilt when the language changes (see `I18n::t`), and
+    // once when the first configuration arrives (a first visit), so the
+    // header and footer say what the city file says as plain text; drafts,
+    // the outbox and tickets live outside the view and survive.
     move || {
-        let tr = crate::i18n::strings(tr_lang.get());
+        let lang = tr_lang.get();
+        let tr = crate::i18n::strings(lang);
+        ready.get();
+        let (masthead, footer) = city.current.with_untracked(|c| match c {
+            Some(c) => (Masthead::of(c, lang), fill_city(tr.footer, c, lang)),
+            None => (shell.clone(), String::new()),
+        });
         view! {
-            <Header/>
+            <Header masthead=masthead/>
             <OfflineBanner/>
             <DeliveredNotice/>
             <main id="isi" tabindex="-1">
@@ -111,7 +81,7 @@ pub fn App() -> impl IntoView {
                     // `get`, not `track`: a memo never read is never computed, so it
                     // would not follow the configuration and the page would stay "Memuat…".
                     ready.get();
-                    let Some(config) = city.config.get_untracked() else {
+                    let Some(config) = city.current.get_untracked() else {
                         return view! {
                             <section class="card">
                                 <p role="status">{move || if city.failed.get() { tr.config_failed } else { tr.loading }}</p>
@@ -122,7 +92,7 @@ pub fn App() -> impl IntoView {
                         }
                         .fresh();
                     };
-                    provide_context(Config(StoredValue::new(config)));
+                    provide_page_config(config);
                     match page {
                         Page::Home => pages::home::Home().fresh(),
                         Page::Report => pages::report::ReportForm().fresh(),
@@ -133,7 +103,7 @@ pub fn App() -> impl IntoView {
                 }}
             </main>
             <footer class="footer">
-                <p>{tr.footer}</p>
+                <p>{footer}</p>
             </footer>
         }
     }

@@ -7,11 +7,8 @@ use std::fmt::Write as _;
 
 use portal112_core::dto::{PublicConfig, PublicTicket, ReportLocation};
 use portal112_core::{Lang, Status};
-use rexie::{ObjectStore, Rexie, TransactionMode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::Blob;
 
 const DRAFT: &str = "p112.draft";
 const OUTBOX: &str = "p112.outbox";
@@ -65,13 +62,67 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// The steps of the report form, in order. A draft remembers the one it is
+/// on, kept on the phone as its index (0–4), as drafts always were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(from = "u8", into = "u8")]
+pub enum Step {
+    /// What happened: the category.
+    #[default]
+    Category,
+    /// Where: the map, or kecamatan, kelurahan and address.
+    Location,
+    /// The description and photos.
+    Details,
+    /// Contact, or anonymous.
+    Contact,
+    /// Check and send.
+    Review,
+}
+
+impl Step {
+    /// Every step, in order.
+    pub const ALL: [Step; 5] = [Step::Category, Step::Location, Step::Details, Step::Contact, Step::Review];
+
+    /// The step after this one (the last stays the last).
+    #[must_use]
+    pub fn next(self) -> Step {
+        Step::from(u8::from(self) + 1)
+    }
+
+    /// The step before this one (the first stays the first).
+    #[must_use]
+    pub fn previous(self) -> Step {
+        Step::from(u8::from(self).saturating_sub(1))
+    }
+
+    /// Its number as people count: 1 for the first.
+    #[must_use]
+    pub fn number(self) -> u8 {
+        u8::from(self) + 1
+    }
+}
+
+impl From<Step> for u8 {
+    fn from(step: Step) -> u8 {
+        step as u8
+    }
+}
+
+impl From<u8> for Step {
+    /// Past the last step is the last step.
+    fn from(index: u8) -> Step {
+        Step::ALL.get(usize::from(index)).copied().unwrap_or(Step::Review)
+    }
+}
+
 /// The report being written, saved as it is typed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Draft {
     /// The Idempotency-Key every send of this report uses.
     pub key: String,
-    pub step: u8,
+    pub step: Step,
     pub category: String,
     pub location: Option<ReportLocation>,
     pub district: String,
@@ -249,7 +300,9 @@ pub fn save_lang(lang: Lang) {
 
 /// Photo blobs in IndexedDB.
 pub mod photos {
-    use super::{Blob, JsCast, JsValue, ObjectStore, Rexie, TransactionMode};
+    use rexie::{ObjectStore, Rexie, TransactionMode};
+    use wasm_bindgen::{JsCast, JsValue};
+    use web_sys::Blob;
 
     const DB: &str = "portal112";
     /// IndexedDB failures are not told apart: the caller retries or gives up.

@@ -1,6 +1,6 @@
 //! The city: map, boundary, districts, agencies and report categories.
 //!
-//! One file per city (`config/bitung.toml`) deserialises into [`CityConfig`];
+//! One file per city (`config/<city>.toml`) deserialises into [`CityConfig`];
 //! [`CityConfig::check`] finds every inconsistency at once so a broken file is
 //! fixed in one go. The same value is served to the browser as `GET /api/v1/config`.
 
@@ -52,11 +52,16 @@ pub struct CityConfig {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct City {
-    /// Kemendagri code, e.g. `71.72`.
+    /// Kemendagri code of the kota or kabupaten, e.g. `71.73`.
     pub code: String,
-    /// Official name, e.g. `Kota Bitung`.
+    /// Official name as Kemendagri writes it, `Kota ...` or `Kabupaten ...`.
     pub name: String,
-    /// Name of the service, e.g. `Call Center 112 Kota Bitung`.
+    /// The name under the portal's icon on a phone's home screen (about 12
+    /// characters at most), e.g. the emergency number and the city's short name.
+    /// Without it, the emergency number and [`City::name`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_name: Option<String>,
+    /// Name of the service, e.g. `Call Center 112 Kota ...`.
     pub service_name: Text,
     /// IANA timezone, e.g. `Asia/Makassar`.
     pub timezone: String,
@@ -88,7 +93,7 @@ pub struct MapConfig {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct District {
-    /// Kemendagri code, e.g. `71.72.06`.
+    /// Kemendagri code: the city's code and two digits, e.g. `71.73.02`.
     pub code: String,
     pub name: String,
     pub villages: Vec<Village>,
@@ -99,7 +104,7 @@ pub struct District {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Village {
-    /// Kemendagri code, e.g. `71.72.06.1001`.
+    /// Kemendagri code: the district's code and four digits, e.g. `71.73.02.1001`.
     pub code: String,
     pub name: String,
 }
@@ -151,6 +156,14 @@ pub struct VideoSeed {
     pub youtube_id: String,
 }
 
+impl City {
+    /// The name under the portal's icon on a home screen.
+    #[must_use]
+    pub fn short_name(&self) -> String {
+        self.short_name.clone().unwrap_or_else(|| format!("{} {}", self.emergency_number, self.name))
+    }
+}
+
 /// One thing wrong with a configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigProblem {
@@ -195,6 +208,9 @@ impl CityConfig {
 
         if self.city.name.trim().is_empty() {
             bad("city.name".into(), "must not be empty");
+        }
+        if self.city.short_name.as_ref().is_some_and(|s| s.trim().is_empty()) {
+            bad("city.short_name".into(), "must not be empty when given");
         }
         if !(-12 * 60..=14 * 60).contains(&self.city.utc_offset_minutes) {
             bad("city.utc_offset_minutes".into(), "must be between -720 and 840");

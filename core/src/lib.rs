@@ -1,4 +1,4 @@
-//! The domain of Portal 112 Bitung, shared by the server and the browser app.
+//! The domain of the call-centre portal, shared by the server and the browser app.
 //!
 //! No I/O lives here: ticket codes, the status machine, the city's
 //! configuration types, validation, the API's bodies and its error envelope.

@@ -16,6 +16,10 @@ pub const ADDRESS_MAX: usize = 300;
 pub const NAME_MAX: usize = 100;
 /// Longest staff note, in characters.
 pub const NOTE_MAX: usize = 2000;
+/// Longest phone number as typed (spaces, dashes and brackets included).
+pub const PHONE_MAX: usize = 32;
+/// Longest e-mail address (RFC 5321's limit on a path).
+pub const EMAIL_MAX: usize = 254;
 /// Photos per report.
 pub const MAX_PHOTOS: usize = 3;
 /// Bytes per photo as uploaded.
@@ -184,7 +188,7 @@ fn check_len(errors: &mut Vec<ApiError>, s: &str, max: usize, field: Field) {
 #[must_use]
 pub fn normalize_phone(input: &str) -> Option<String> {
     let s = input.trim();
-    if s.len() > 32 {
+    if s.len() > PHONE_MAX {
         return None;
     }
     let (plus, rest) = match s.strip_prefix('+') {
@@ -221,7 +225,7 @@ fn is_address_char(c: char) -> bool {
 /// with a dot whose labels are letters, digits and inner hyphens.
 #[must_use]
 pub fn is_email(s: &str) -> bool {
-    if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_ascii_control()) {
+    if s.len() > EMAIL_MAX || s.chars().any(|c| c.is_whitespace() || c.is_ascii_control()) {
         return false;
     }
     let Some((local, domain)) = s.split_once('@') else {

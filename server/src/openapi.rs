@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 #[derive(OpenApi)]
 #[openapi(
     info(
-        title = "Portal 112 API",
+        title = "Call centre portal API",
         description = "Public API of the call centre portal: file reports, track tickets by code, and (for staff) move tickets through their statuses. Errors share one envelope, `{\"error\": {\"code\", \"message\", \"field\"}}`, with messages in Indonesian, or English when `Accept-Language` prefers it. Open311 GeoReport v2 is served under `/open311/v2`.",
         license(name = "AGPL-3.0-or-later"),
     ),

@@ -14,6 +14,13 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace").to_path_buf()
 }
 
+/// The second city the tests run the portal with: Kota Tomohon, whose
+/// emergency number (110) and number of agencies (9) differ from Bitung's.
+#[must_use]
+pub fn tomohon() -> PathBuf {
+    workspace().join("tests/cities/tomohon.toml")
+}
+
 /// The built app; the tests fail (rather than skip) without it.
 #[must_use]
 pub fn dist_dir() -> PathBuf {

@@ -4,7 +4,7 @@
 //! same database, as when the city's server is briefly unreachable.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail, ensure};
@@ -30,6 +30,8 @@ pub const PASSWORD: &str = "kata-sandi-rahasia-112";
 pub struct Portal {
     /// The database and the media folder; removed when the test ends.
     dir: TempDir,
+    /// The city file it serves, as `portal112 serve --config` takes it.
+    city: PathBuf,
     addr: SocketAddr,
     running: Option<Running>,
     http: reqwest::Client,
@@ -47,8 +49,13 @@ struct Running {
 }
 
 impl Portal {
-    /// A portal on a fresh database and a free port.
+    /// A portal for Kota Bitung (`config/bitung.toml`) on a fresh database and a free port.
     pub async fn start() -> crate::Result<Self> {
+        Self::start_city(&fixtures::workspace().join("config/bitung.toml")).await
+    }
+
+    /// A portal for the city of `city_file`, on a fresh database and a free port.
+    pub async fn start_city(city_file: &Path) -> crate::Result<Self> {
         let dir = tempfile::tempdir()?;
         let http = reqwest::Client::builder()
             // A restarted server must not be asked over a connection of the old one.
@@ -57,6 +64,7 @@ impl Portal {
             .build()?;
         let mut portal = Self {
             dir,
+            city: city_file.to_owned(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             running: None,
             http,
@@ -82,7 +90,7 @@ impl Portal {
     /// Starts serving again on the same port with the same database.
     pub async fn resume(&mut self) -> crate::Result<()> {
         ensure!(self.running.is_none(), "the portal is already running");
-        let city = config::load_city(&fixtures::workspace().join("config/bitung.toml"))?;
+        let city = config::load_city(&self.city)?;
         let db = self.dir.path().join("portal112.db");
         let store = store::open(&format!("sqlite://{}", db.display())).await?;
         let settings = Settings {

@@ -11,7 +11,7 @@ use portal112_e2e::{Browser, Portal, Result};
 use serde_json::{Value, json};
 use thirtyfour::prelude::*;
 
-/// A report that passes every check: rubbish in Bitung, on the map.
+/// A report that passes every check: rubbish in Kota Bitung (`config/bitung.toml`), on the map.
 fn report() -> Value {
     json!({
         "category": "sampah",
@@ -60,7 +60,9 @@ async fn the_language_switch_is_remembered() -> Result {
     b.tap(&switch).await?;
     titled(&b, &en("hero_title")).await?;
     assert_eq!(b.js("return document.documentElement.lang").await?, "en");
-    assert_eq!(b.js("return document.title").await?, en("site_title").as_str());
+    // The title is the service's name, from the city file.
+    let city = portal112_server::config::load_city(&fixtures::workspace().join("config/bitung.toml"))?;
+    assert_eq!(b.js("return document.title").await?, city.city.service_name.en.as_str());
     let nav = b.js("return [...document.querySelectorAll('nav.nav a')].map(a => a.textContent.trim())").await?;
     assert_eq!(nav, json!([en("nav_home"), en("nav_report"), en("nav_track"), en("nav_videos")]));
     assert_eq!(b.js(&format!("return {}", text_of("header button.lang"))).await?, en("switch_to").as_str());

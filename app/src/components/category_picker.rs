@@ -58,6 +58,8 @@ pub fn CategoryPicker(
     let words = Memo::new(move |_| fold(&query.get()).split_whitespace().map(str::to_owned).collect::<Vec<_>>());
     let found = move |hay: &str| words.with(|w| w.iter().all(|w| hay.contains(w.as_str())));
 
+    // Urgent categories carry the number to call as well.
+    let number = city.city.emergency_number.clone();
     let groups = city.agencies.iter().map(|a| {
         let agency_name = format!("{} {} {}", a.short_name, a.name.id, a.name.en);
         let cats: Vec<(Category, String)> = city
@@ -68,7 +70,8 @@ pub fn CategoryPicker(
             .collect();
         let hays: Vec<String> = cats.iter().map(|(_, h)| h.clone()).collect();
         let empty = move || !hays.iter().any(|h| found(h));
-        let items = cats.into_iter().map(|(c, hay)| {
+        let number = number.clone();
+        let items = cats.into_iter().map(move |(c, hay)| {
             let id = format!("kategori-{}", c.code);
             let code = c.code.clone();
             let code2 = c.code.clone();
@@ -86,7 +89,7 @@ pub fn CategoryPicker(
                         <span class="category-name">{c.name.get(lang).to_owned()}</span>
                         <span class="category-desc">{c.description.get(lang).to_owned()}</span>
                     </span>
-                    {c.urgent.then_some(view! { <span class="badge badge-urgent">"112"</span> })}
+                    {c.urgent.then(|| view! { <span class="badge badge-urgent">{number.clone()}</span> })}
                 </label>
             }
         });

@@ -5,7 +5,11 @@ use leptos::prelude::*;
 use portal112_core::{CodeError, TicketCode};
 
 use crate::i18n::use_i18n;
-use crate::pages::{Page, use_nav};
+use crate::route::{Page, use_nav};
+
+/// Room for the code's symbols with a space or dash after each: how people
+/// copy it from a message ([`TicketCode::parse`] ignores the separators).
+const CODE_INPUT_MAX: usize = 2 * portal112_core::ticket_code::SYMBOLS;
 
 #[component]
 pub fn CodeForm(initial: String) -> impl IntoView {
@@ -38,7 +42,7 @@ pub fn CodeForm(initial: String) -> impl IntoView {
                     autocomplete="off"
                     autocapitalize="characters"
                     spellcheck="false"
-                    maxlength="20"
+                    maxlength=CODE_INPUT_MAX.to_string()
                     placeholder=tr.code_placeholder
                     aria-invalid=move || error.get().is_some().to_string()
                     aria-describedby=error_id

@@ -1,16 +1,20 @@
-//! The header: the city's name, the call-112 link and the language switch.
-//! `index.html` has the same header as static HTML, so it is there before the
-//! app loads and the swap does not move anything.
+//! The header: the service's name, the emergency call link and the language
+//! switch. `index.html` has the same header as static HTML (filled in by the
+//! server from the city file), so it is there before the app loads and the
+//! swap does not move anything.
 
 use leptos::prelude::*;
 use portal112_core::Lang;
 
+use crate::config::Masthead;
 use crate::device;
-use crate::i18n::use_i18n;
-use crate::pages::{Page, use_nav};
+use crate::i18n::{fill, use_i18n};
+use crate::route::{Page, use_nav};
 
+/// The header; `masthead` comes from the configuration, or until it is
+/// there from what the static shell showed.
 #[component]
-pub fn Header() -> impl IntoView {
+pub fn Header(masthead: Masthead) -> impl IntoView {
     let i18n = use_i18n();
     let nav = use_nav();
     let current = move |section: u8| move || (nav.page.get().section() == section).then_some("page");
@@ -24,13 +28,15 @@ pub fn Header() -> impl IntoView {
         device::save_lang(next);
         i18n.lang.set(next);
     };
+    let Masthead { number, service } = masthead;
+    let call = fill(tr.call_now, &[("number", &number)]);
     view! {
         <a class="skip" href="#isi">{tr.skip_to_content}</a>
         <header class="top">
             <div class="top-row">
                 <a href=Page::Home.path() class="brand">
-                    <span class="brand-mark" aria-hidden="true">"112"</span>
-                    <span class="brand-name">{tr.site_title}</span>
+                    <span class="brand-mark" aria-hidden="true">{number.clone()}</span>
+                    <span class="brand-name">{service}</span>
                 </a>
                 <button
                     type="button"
@@ -42,9 +48,9 @@ pub fn Header() -> impl IntoView {
                     {tr.switch_to}
                 </button>
             </div>
-            <a class="call" href="tel:112">
+            <a class="call" href=format!("tel:{number}")>
                 <span aria-hidden="true">"☎ "</span>
-                {tr.call_112}
+                {call}
             </a>
             <nav class="nav" aria-label=tr.nav_home>
                 <a href=Page::Home.path() aria-current=current(0)>{tr.nav_home}</a>

@@ -8,11 +8,11 @@ use leptos::task::spawn_local;
 use portal112_core::TicketCode;
 
 use crate::api::{self, AbortOnDrop};
-use crate::app::use_config;
-use crate::device::{self, MyTicket};
+use crate::config::use_config;
+use crate::device::{self, MyTicket, Step};
 use crate::i18n::use_i18n;
 use crate::outbox::Outbox;
-use crate::pages::{Page, use_nav};
+use crate::route::{Page, use_nav};
 
 /// How many tickets are refreshed from the server on each visit.
 const REFRESH_AT_MOST: usize = 10;
@@ -94,7 +94,7 @@ pub fn MyReports() -> impl IntoView {
                                         }
                                         if let Some(p) = outbox.items.get_untracked().into_iter().find(|p| p.key == key2) {
                                             let mut draft = p.draft.clone();
-                                            draft.step = 4;
+                                            draft.step = Step::Review;
                                             device::save_draft(&draft);
                                             outbox.remove(&p.key);
                                             nav.go(&Page::Report);

@@ -1,13 +1,12 @@
 //! English: the portal's second language.
 
-use super::Strings;
+use super::strings::Strings;
 
 pub static STRINGS: Strings = Strings {
     switch_to: "Bahasa Indonesia",
     switch_to_label: "Ganti ke Bahasa Indonesia",
-    site_title: "Bitung City Call Center 112",
-    call_112: "Emergency? Call 112",
-    call_112_long: "Free, 24 hours. When life or property is at risk right now, call 112.",
+    call_now: "Emergency? Call {number}",
+    call_now_long: "Free, 24 hours. When life or property is at risk right now, call {number}.",
     skip_to_content: "Skip to content",
     nav_home: "Home",
     nav_report: "Report",
@@ -22,7 +21,7 @@ pub static STRINGS: Strings = Strings {
     close: "Close",
 
     hero_title: "Report a problem around you",
-    hero_text: "Rubbish, street lights, floods, people in need and more — handled together by Bitung's eight city agencies.",
+    hero_text: "Rubbish, street lights, floods, people in need and more — handled together by the {agencies} agencies of {city}.",
     start_report: "Make a report",
     track_title: "Track a report",
     track_text: "Enter the ticket code you received, e.g. K7M-2QX-94R.",
@@ -59,7 +58,7 @@ pub static STRINGS: Strings = Strings {
     search_category: "Search categories",
     search_category_hint: "For example: rubbish, flood, light",
     no_category_found: "No category matches. Try another word.",
-    urgent_hint: "Emergency: if life or property is at risk right now, also call 112.",
+    urgent_hint: "Emergency: if life or property is at risk right now, also call {number}.",
     confidential_hint: "This report is confidential: others can see only its status.",
     map_help: "Tap the map to mark the place. Drag the marker to move it.",
     map_loading: "Loading the map…",
@@ -82,7 +81,7 @@ pub static STRINGS: Strings = Strings {
     village: "Village (kelurahan)",
     choose_village: "Choose a village (optional)",
     address: "Address or landmark",
-    address_hint: "For example: Jl. Sam Ratulangi, in front of Girian market",
+    address_hint: "For example: the street, in front of a market, school or church",
     description: "Description",
     description_hint: "What happened, since when, who is affected.",
     characters_left: "{n} characters left",
@@ -95,7 +94,7 @@ pub static STRINGS: Strings = Strings {
     photo_alt: "Photo {n} of the report",
     anonymous: "Send without my name (anonymous)",
     anonymous_hint: "We will not keep your name, phone or email.",
-    contact_who_sees: "Only Call Center 112 operators and administrators see your contact, to reach you. It is never shown to the public or the agencies.",
+    contact_who_sees: "Only {service} operators and administrators see your contact, to reach you. It is never shown to the public or the agencies.",
     name: "Name",
     phone: "Phone number",
     email: "Email",
@@ -114,7 +113,7 @@ pub static STRINGS: Strings = Strings {
     copy: "Copy code",
     copied: "Code copied",
     share: "Share",
-    share_text: "My report to Bitung City Call Center 112. Ticket code: {code}",
+    share_text: "My report to {service}. Ticket code: {code}",
     track_this: "Track this report",
     new_report: "Make another report",
 
@@ -137,7 +136,7 @@ pub static STRINGS: Strings = Strings {
     handed_to: "Handed to {agency}",
 
     videos_page_title: "How-to videos",
-    videos_intro: "Each agency shows how to report through Call Center 112.",
+    videos_intro: "Each agency shows how to report through {service}.",
     no_videos: "No videos for this agency yet.",
     play_video: "Play video: {title}",
     youtube_notice: "The video plays from YouTube (youtube-nocookie.com) only after you press play.",
@@ -150,5 +149,5 @@ pub static STRINGS: Strings = Strings {
     not_found_text: "This address does not exist on the portal. A typo, perhaps?",
     go_home: "Go to the home page",
 
-    footer: "Bitung City Government · Call Center 112 (free, 24 hours)",
+    footer: "Government of {city} · Emergency line {number} (free, 24 hours)",
 };

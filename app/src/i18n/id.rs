@@ -1,13 +1,12 @@
 //! Bahasa Indonesia: the portal's first language.
 
-use super::Strings;
+use super::strings::Strings;
 
 pub static STRINGS: Strings = Strings {
     switch_to: "English",
     switch_to_label: "Switch to English",
-    site_title: "Call Center 112 Kota Bitung",
-    call_112: "Darurat? Telepon 112",
-    call_112_long: "Gratis, 24 jam. Untuk nyawa atau harta yang terancam sekarang, telepon 112.",
+    call_now: "Darurat? Telepon {number}",
+    call_now_long: "Gratis, 24 jam. Untuk nyawa atau harta yang terancam sekarang, telepon {number}.",
     skip_to_content: "Langsung ke isi",
     nav_home: "Beranda",
     nav_report: "Lapor",
@@ -22,7 +21,7 @@ pub static STRINGS: Strings = Strings {
     close: "Tutup",
 
     hero_title: "Laporkan masalah di sekitar Anda",
-    hero_text: "Sampah, lampu jalan, banjir, orang terlantar, dan lainnya — ditangani bersama delapan dinas Kota Bitung.",
+    hero_text: "Sampah, lampu jalan, banjir, orang terlantar, dan lainnya — ditangani bersama {agencies} dinas {city}.",
     start_report: "Buat laporan",
     track_title: "Lacak laporan",
     track_text: "Masukkan kode tiket yang Anda terima, misalnya K7M-2QX-94R.",
@@ -59,7 +58,7 @@ pub static STRINGS: Strings = Strings {
     search_category: "Cari kategori",
     search_category_hint: "Misalnya: sampah, banjir, lampu",
     no_category_found: "Tidak ada kategori yang cocok. Coba kata lain.",
-    urgent_hint: "Darurat: jika ada nyawa atau harta terancam sekarang, telepon 112 juga.",
+    urgent_hint: "Darurat: jika ada nyawa atau harta terancam sekarang, telepon {number} juga.",
     confidential_hint: "Laporan ini rahasia: hanya statusnya yang bisa dilihat orang lain.",
     map_help: "Ketuk peta untuk menandai lokasi. Geser penanda untuk memindahkannya.",
     map_loading: "Memuat peta…",
@@ -82,7 +81,7 @@ pub static STRINGS: Strings = Strings {
     village: "Kelurahan",
     choose_village: "Pilih kelurahan (boleh kosong)",
     address: "Alamat atau patokan",
-    address_hint: "Misalnya: Jl. Sam Ratulangi, depan Pasar Girian",
+    address_hint: "Misalnya: nama jalan, depan pasar, sekolah atau gereja",
     description: "Keterangan",
     description_hint: "Apa yang terjadi, sejak kapan, siapa yang terdampak.",
     characters_left: "{n} karakter lagi",
@@ -95,7 +94,7 @@ pub static STRINGS: Strings = Strings {
     photo_alt: "Foto {n} dari laporan",
     anonymous: "Kirim tanpa nama (anonim)",
     anonymous_hint: "Kami tidak menyimpan nama, telepon, atau email Anda.",
-    contact_who_sees: "Kontak hanya dilihat petugas Call Center 112 dan admin untuk menghubungi Anda. Tidak pernah ditampilkan kepada publik atau dinas.",
+    contact_who_sees: "Kontak hanya dilihat petugas {service} dan admin untuk menghubungi Anda. Tidak pernah ditampilkan kepada publik atau dinas.",
     name: "Nama",
     phone: "Nomor telepon",
     email: "Email",
@@ -114,7 +113,7 @@ pub static STRINGS: Strings = Strings {
     copy: "Salin kode",
     copied: "Kode disalin",
     share: "Bagikan",
-    share_text: "Laporan saya ke Call Center 112 Kota Bitung. Kode tiket: {code}",
+    share_text: "Laporan saya ke {service}. Kode tiket: {code}",
     track_this: "Lacak laporan ini",
     new_report: "Buat laporan lain",
 
@@ -137,7 +136,7 @@ pub static STRINGS: Strings = Strings {
     handed_to: "Diteruskan ke {agency}",
 
     videos_page_title: "Video panduan",
-    videos_intro: "Setiap dinas menunjukkan cara melapor lewat Call Center 112.",
+    videos_intro: "Setiap dinas menunjukkan cara melapor lewat {service}.",
     no_videos: "Belum ada video untuk dinas ini.",
     play_video: "Putar video: {title}",
     youtube_notice: "Video diputar dari YouTube (youtube-nocookie.com) setelah Anda menekan tombol putar.",
@@ -150,5 +149,5 @@ pub static STRINGS: Strings = Strings {
     not_found_text: "Alamat ini tidak ada di portal. Mungkin salah ketik?",
     go_home: "Ke beranda",
 
-    footer: "Pemerintah Kota Bitung · Call Center 112 (gratis, 24 jam)",
+    footer: "Pemerintah {city} · Telepon darurat {number} (gratis, 24 jam)",
 };

@@ -1,13 +1,13 @@
-//! Beranda: call 112, start a report, track a code, the agencies' videos, and
+//! Beranda: call the emergency number, start a report, track a code, the agencies' videos, and
 //! the reports sent from this phone.
 
 use leptos::prelude::*;
 
-use crate::app::use_config;
 use crate::components::code_form::CodeForm;
 use crate::components::my_reports::MyReports;
-use crate::i18n::use_i18n;
-use crate::pages::Page;
+use crate::config::use_config;
+use crate::i18n::{fill_city, use_i18n};
+use crate::route::Page;
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -18,9 +18,9 @@ pub fn Home() -> impl IntoView {
     view! {
         <section class="hero">
             <h1>{tr.hero_title}</h1>
-            <p>{tr.hero_text}</p>
+            <p>{config.with_value(|c| fill_city(tr.hero_text, c, lang))}</p>
             <a href=Page::Report.path() class="button button-primary button-big">{tr.start_report}</a>
-            <p class="small">{tr.call_112_long}</p>
+            <p class="small">{config.with_value(|c| fill_city(tr.call_now_long, c, lang))}</p>
         </section>
 
         <section class="card" aria-labelledby="lacak-judul">

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::i18n::use_i18n;
-use crate::pages::Page;
+use crate::route::Page;
 
 #[component]
 pub fn NotFound() -> impl IntoView {

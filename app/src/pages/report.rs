@@ -7,29 +7,40 @@ use leptos::prelude::*;
 
 use crate::fresh::IntoFresh;
 use leptos::task::spawn_local;
-use portal112_core::dto::{CreatedReport, ReportLocation};
-use portal112_core::validate::{DESCRIPTION_MAX, MAX_PHOTOS, validate_report};
+use portal112_core::dto::{CreatedReport, PublicConfig, ReportLocation};
+use portal112_core::validate::{
+    ADDRESS_MAX, DESCRIPTION_MAX, EMAIL_MAX, MAX_PHOTOS, NAME_MAX, PHONE_MAX, validate_report,
+};
 use portal112_core::{ApiError, Field, Lang};
 
 use crate::api::ApiFailure;
-use crate::app::use_config;
 use crate::components::category_picker::CategoryPicker;
 use crate::components::map_picker::{MapPicker, fixed};
 use crate::components::photo_picker::PhotoPicker;
-use crate::device::{self, Draft, Pending};
-use crate::i18n::{fill, use_i18n};
+use crate::config::use_config;
+use crate::device::{self, Draft, Pending, Step};
+use crate::i18n::{Strings, fill, fill_city, use_i18n};
 use crate::outbox::{Delivery, Outbox};
-use crate::pages::Page;
-
-const STEPS: u8 = 5;
+use crate::route::Page;
 
 /// The step a field is filled in on.
-fn step_of(field: &Field) -> u8 {
+fn step_of(field: &Field) -> Step {
     match field {
-        Field::Category => 0,
-        Field::Location | Field::LocationAccuracy | Field::District | Field::Village | Field::Address => 1,
-        Field::Description | Field::Photo(_) => 2,
-        _ => 3,
+        Field::Category => Step::Category,
+        Field::Location | Field::LocationAccuracy | Field::District | Field::Village | Field::Address => Step::Location,
+        Field::Description | Field::Photo(_) => Step::Details,
+        _ => Step::Contact,
+    }
+}
+
+/// The heading of a step.
+fn step_title(step: Step, tr: &Strings) -> &'static str {
+    match step {
+        Step::Category => tr.step_category,
+        Step::Location => tr.step_location,
+        Step::Details => tr.step_details,
+        Step::Contact => tr.step_contact,
+        Step::Review => tr.step_review,
     }
 }
 
@@ -100,8 +111,8 @@ pub fn ReportForm() -> impl IntoView {
         })
     };
 
-    let go_to = move |step: u8| {
-        draft.update(|d| d.step = step.min(STEPS - 1));
+    let go_to = move |step: Step| {
+        draft.update(|d| d.step = step);
         // Move focus to the new step's heading so screen readers announce it.
         request_animation_frame(move || {
             if let Some(h) = heading.get_untracked() {
@@ -115,19 +126,22 @@ pub fn ReportForm() -> impl IntoView {
         let step = draft.with_untracked(|d| d.step);
         let report = draft.with_untracked(Draft::to_report);
         let found = config.with_value(|c| validate_report(&report, &c.city)).err().unwrap_or_default();
-        let here: Vec<Problem> =
-            found.into_iter().filter(|e| e.field.as_ref().map_or(3, step_of) == step).map(Problem::Local).collect();
+        let here: Vec<Problem> = found
+            .into_iter()
+            .filter(|e| e.field.as_ref().map_or(Step::Contact, step_of) == step)
+            .map(Problem::Local)
+            .collect();
         let fine = here.is_empty();
         errors.set(here);
         if fine {
-            go_to(step + 1);
+            go_to(step.next());
         }
     };
 
     let send = move |_| {
         let report = draft.with_untracked(Draft::to_report);
         if let Err(found) = config.with_value(|c| validate_report(&report, &c.city)) {
-            let first = found.iter().filter_map(|e| e.field.as_ref()).map(step_of).min().unwrap_or(3);
+            let first = found.iter().filter_map(|e| e.field.as_ref()).map(step_of).min().unwrap_or(Step::Contact);
             errors.set(found.into_iter().map(Problem::Local).collect());
             go_to(first);
             return;
@@ -155,8 +169,8 @@ pub fn ReportForm() -> impl IntoView {
                     // Back to the form, same key, with the server's words next to the field.
                     outbox.remove(&d.key);
                     let step = match &failure {
-                        ApiFailure::Server { error, .. } => error.field.as_ref().map_or(4, step_of),
-                        _ => 4,
+                        ApiFailure::Server { error, .. } => error.field.as_ref().map_or(Step::Review, step_of),
+                        _ => Step::Review,
                     };
                     if let ApiFailure::Server { error, .. } = failure {
                         errors.try_set(vec![Problem::Server { field: error.field, message: error.message }]);
@@ -178,54 +192,43 @@ pub fn ReportForm() -> impl IntoView {
             });
             draft.set(Draft::start());
             errors.set(Vec::new());
-            go_to(0);
-        }
-    };
-
-    let step_title = move |step: u8| {
-        let t = tr;
-        match step {
-            0 => t.step_category,
-            1 => t.step_location,
-            2 => t.step_details,
-            3 => t.step_contact,
-            _ => t.step_review,
+            go_to(Step::Category);
         }
     };
 
     view! {
         {move || match finished.get() {
-            Some(done) => view! { <Done done=done on_new=move || { finished.set(None); go_to(0); }/> }.fresh(),
+            Some(done) => view! { <Done done=done on_new=move || { finished.set(None); go_to(Step::Category); }/> }.fresh(),
             None => view! {
                 <section class="card report">
                     <h1>{tr.report_title}</h1>
                     <ol class="steps" aria-hidden="true">
-                        {(0..STEPS).map(|s| view! {
+                        {Step::ALL.map(|s| view! {
                             <li class:done=move || { step.get() > s } class:current=move || step.get() == s>
-                                {s + 1}
+                                {s.number()}
                             </li>
                         }).collect_view()}
                     </ol>
-                    <p class="small">{move || fill(tr.step_of, &[("n", &(step.get() + 1).to_string()), ("total", &STEPS.to_string())])}</p>
-                    <h2 id="langkah-judul" node_ref=heading tabindex="-1">{move || step_title(step.get())}</h2>
+                    <p class="small">{move || fill(tr.step_of, &[("n", &step.get().number().to_string()), ("total", &Step::ALL.len().to_string())])}</p>
+                    <h2 id="langkah-judul" node_ref=heading tabindex="-1">{move || step_title(step.get(), tr)}</h2>
                     <form novalidate on:submit=|ev| ev.prevent_default()>
                         {move || match step.get() {
-                            0 => step_category(draft, config, error_for(Field::Category)).fresh(),
-                            1 => step_location(draft, config, error_for).fresh(),
-                            2 => step_details(draft, error_for).fresh(),
-                            3 => step_contact(draft, error_for).fresh(),
-                            _ => step_review(draft, config, go_to).fresh(),
+                            Step::Category => step_category(draft, config, error_for(Field::Category)).fresh(),
+                            Step::Location => step_location(draft, config, error_for).fresh(),
+                            Step::Details => step_details(draft, error_for).fresh(),
+                            Step::Contact => step_contact(draft, config, error_for).fresh(),
+                            Step::Review => step_review(draft, config, go_to).fresh(),
                         }}
                         <div class="contents" hidden=move || errors.with(Vec::is_empty)>
                             <p class="field-error" role="alert">{tr.fix_errors}</p>
                                                 </div>
                         <div class="form-nav">
-                            <div class="contents" hidden=move || step.get() == 0>
-                                <button type="button" class="button" on:click=move |_| { errors.set(Vec::new()); go_to(draft.with_untracked(|d| d.step).saturating_sub(1)); }>
+                            <div class="contents" hidden=move || step.get() == Step::Category>
+                                <button type="button" class="button" on:click=move |_| { errors.set(Vec::new()); go_to(draft.with_untracked(|d| d.step).previous()); }>
                                     {tr.back}
                                 </button>
                                                         </div>
-                            {move || if step.get() < STEPS - 1 {
+                            {move || if step.get() < Step::Review {
                                 view! { <button type="button" class="button button-primary" on:click=next>{tr.next}</button> }.fresh()
                             } else {
                                 view! {
@@ -258,7 +261,7 @@ fn text_field(
     hint: Option<String>,
     input_type: &'static str,
     autocomplete: &'static str,
-    max: usize,
+    max: Option<usize>,
     value: Signal<String>,
     set: Callback<String>,
     error: Signal<Option<String>>,
@@ -274,7 +277,7 @@ fn text_field(
                 id=id
                 type=input_type
                 autocomplete=autocomplete
-                maxlength=max.to_string()
+                maxlength=max.map(|m| m.to_string())
                 aria-describedby=described
                 aria-invalid=move || error.get().is_some().to_string()
                 prop:value=value
@@ -287,7 +290,7 @@ fn text_field(
 
 fn step_category(
     draft: RwSignal<Draft>,
-    config: StoredValue<portal112_core::dto::PublicConfig>,
+    config: StoredValue<PublicConfig>,
     error: Signal<Option<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -297,10 +300,13 @@ fn step_category(
         let code = selected.get();
         config.with_value(|c| c.city.category(&code).cloned())
     };
+    let lang = i18n.lang();
+    let (urgent, number) =
+        config.with_value(|c| (fill_city(tr.urgent_hint, c, lang), c.city.city.emergency_number.clone()));
     view! {
         <div class="contents" hidden=move || !(chosen().is_some_and(|c| c.urgent))>
             <p class="notice notice-urgent" role="note">
-                {tr.urgent_hint}" "<a href="tel:112">"112"</a>
+                {urgent}" "<a href=format!("tel:{number}")>{number.clone()}</a>
             </p>
                 </div>
         <div class="contents" hidden=move || !(chosen().is_some_and(|c| c.confidential))>
@@ -317,7 +323,7 @@ fn step_category(
 
 fn step_location(
     draft: RwSignal<Draft>,
-    config: StoredValue<portal112_core::dto::PublicConfig>,
+    config: StoredValue<PublicConfig>,
     error_for: impl Fn(Field) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -401,7 +407,7 @@ fn step_location(
                 Some(tr.address_hint.to_owned()),
                 "text",
                 "street-address",
-                portal112_core::validate::ADDRESS_MAX,
+                Some(ADDRESS_MAX),
                 Signal::derive(move || draft.with(|d| d.address.clone())),
                 Callback::new(move |v| draft.update(|d| d.address = v)),
                 error_for(Field::Address),
@@ -451,11 +457,13 @@ fn step_details(
 
 fn step_contact(
     draft: RwSignal<Draft>,
+    config: StoredValue<PublicConfig>,
     error_for: impl Fn(Field) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
     let anonymous = Signal::derive(move || draft.with(|d| d.anonymous));
+    let who_sees = config.with_value(|c| fill_city(tr.contact_who_sees, c, i18n.lang()));
     view! {
         <div class="field switch">
             <input
@@ -473,14 +481,14 @@ fn step_contact(
             <p class="small" id="anonim-bantuan">{tr.anonymous_hint}</p>
         </div>
         <div class="contents" hidden=move || anonymous.get()>
-            <p class="notice">{tr.contact_who_sees}</p>
+            <p class="notice">{who_sees}</p>
             {text_field(
                 "nama",
                 tr.name,
                 Some(tr.optional.to_owned()),
                 "text",
                 "name",
-                portal112_core::validate::NAME_MAX,
+                Some(NAME_MAX),
                 Signal::derive(move || draft.with(|d| d.name.clone())),
                 Callback::new(move |v| draft.update(|d| d.name = v)),
                 error_for(Field::ContactName),
@@ -491,7 +499,7 @@ fn step_contact(
                 Some(format!("{} 0812 3456 7890", tr.optional)),
                 "tel",
                 "tel",
-                32,
+                Some(PHONE_MAX),
                 Signal::derive(move || draft.with(|d| d.phone.clone())),
                 Callback::new(move |v| draft.update(|d| d.phone = v)),
                 error_for(Field::ContactPhone),
@@ -502,7 +510,7 @@ fn step_contact(
                 Some(tr.optional.to_owned()),
                 "email",
                 "email",
-                254,
+                Some(EMAIL_MAX),
                 Signal::derive(move || draft.with(|d| d.email.clone())),
                 Callback::new(move |v| draft.update(|d| d.email = v)),
                 error_for(Field::ContactEmail),
@@ -513,13 +521,13 @@ fn step_contact(
 
 fn step_review(
     draft: RwSignal<Draft>,
-    config: StoredValue<portal112_core::dto::PublicConfig>,
-    go_to: impl Fn(u8) + Copy + Send + Sync + 'static,
+    config: StoredValue<PublicConfig>,
+    go_to: impl Fn(Step) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
     let lang = i18n.lang();
-    let row = move |label: &'static str, value: Signal<String>, step: u8| {
+    let row = move |label: &'static str, value: Signal<String>, step: Step| {
         view! {
             <div class="review-row">
                 <dt>{label}</dt>
@@ -563,11 +571,11 @@ fn step_review(
     view! {
         <p>{tr.review_text}</p>
         <dl class="review">
-            {row(tr.category, category, 0)}
-            {row(tr.step_location, place, 1)}
-            {row(tr.description, description, 2)}
-            {row(tr.photos, photos, 2)}
-            {row(tr.step_contact, contact, 3)}
+            {row(tr.category, category, Step::Category)}
+            {row(tr.step_location, place, Step::Location)}
+            {row(tr.description, description, Step::Details)}
+            {row(tr.photos, photos, Step::Details)}
+            {row(tr.step_contact, contact, Step::Contact)}
         </dl>
     }
 }
@@ -600,9 +608,10 @@ fn Done(done: Finished, on_new: impl Fn() + Copy + 'static) -> impl IntoView {
                     }
                 }
             };
+            let config = use_config();
             let share = {
                 let code = code.clone();
-                move |_| share_code(&code, i18n.lang.get_untracked(), copied)
+                move |_| share_code(&code, &config.with_value(|c| fill_city(tr.share_text, c, i18n.lang())), copied)
             };
             let track = Page::Track(Some(code.clone())).path();
             view! {
@@ -625,9 +634,10 @@ fn Done(done: Finished, on_new: impl Fn() + Copy + 'static) -> impl IntoView {
 }
 
 /// Shares the code with the Web Share API; without it, copies the message.
-fn share_code(code: &str, lang: Lang, copied: RwSignal<bool>) {
+/// `template` is the message with the service's name, `{code}` still open.
+fn share_code(code: &str, template: &str, copied: RwSignal<bool>) {
     let Some(window) = web_sys::window() else { return };
-    let text = fill(crate::i18n::strings(lang).share_text, &[("code", code)]);
+    let text = fill(template, &[("code", code)]);
     let url =
         format!("{}{}", window.location().origin().unwrap_or_default(), Page::Track(Some(code.to_owned())).path());
     let navigator = window.navigator();

@@ -7,10 +7,10 @@ use leptos::task::spawn_local;
 use portal112_core::dto::Video;
 
 use crate::api::{self, AbortOnDrop};
-use crate::app::use_config;
 use crate::components::video_card::VideoCard;
-use crate::i18n::{fill, use_i18n};
-use crate::pages::Page;
+use crate::config::use_config;
+use crate::i18n::{fill, fill_city, use_i18n};
+use crate::route::Page;
 
 #[component]
 pub fn VideosPage(agency: Option<String>) -> impl IntoView {
@@ -79,7 +79,7 @@ pub fn VideosPage(agency: Option<String>) -> impl IntoView {
     view! {
         <section class="card">
             <h1>{tr.videos_page_title}</h1>
-            <p>{tr.videos_intro}</p>
+            <p>{config.with_value(|c| fill_city(tr.videos_intro, c, lang))}</p>
             <nav class="chips" aria-label=tr.videos_page_title>
                 <a href=Page::Videos(None).path() aria-current=agency.is_none().then_some("page")>{tr.all_videos}</a>
                 {chips.collect_view()}

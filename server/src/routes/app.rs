@@ -1,14 +1,21 @@
 //! Serving the built browser app from `dist/`: precompressed files, long
 //! caching for hashed names, `index.html` for the app's own routes, and the
 //! security headers of every HTML answer.
+//!
+//! The static shell (`index.html`) and the web manifest are templates: the
+//! build leaves `{service}`, `{city}`, `{number}`, `{agencies}` and
+//! `{short_name}` in them (the SVG icon has `{number}`), and they are filled here from the city file the
+//! server was started with. A city deploys by pointing `--config` at its
+//! file; the same `dist/` serves every city.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -16,6 +23,9 @@ use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
+use portal112_core::city::CityConfig;
+
+use crate::encoding::{Effort, Precompressed};
 use crate::state::AppState;
 
 /// The Content-Security-Policy of the app's pages, recomputed when
@@ -102,19 +112,32 @@ fn is_hashed(path: &str) -> bool {
     name.split(['-', '_', '.']).any(|part| part.len() >= 16 && part.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// Serves `dist/`: a file if there is one, `index.html` for app routes.
+/// Serves `dist/`: a file if there is one, the filled shell for app routes.
 pub async fn serve_app(State(state): State<AppState>, request: Request) -> Response {
     let Some(dist) = state.settings.dist_dir.clone() else {
         return (StatusCode::NOT_FOUND, "The browser app is not built: run `make run`.").into_response();
     };
     let path = request.uri().path().to_owned();
+    let readable = matches!(*request.method(), Method::GET | Method::HEAD);
+    // Never the built files as they are: they still hold the placeholders
+    // (and so do their precompressed .br/.gz copies).
+    if readable && matches!(path.as_str(), "/" | "/index.html") {
+        return filled(&dist, Template::Shell, &state.city, request.headers()).await;
+    }
+    if readable && path == "/manifest.webmanifest" {
+        return filled(&dist, Template::Manifest, &state.city, request.headers()).await;
+    }
+    if readable && path == "/icons/icon.svg" {
+        return filled(&dist, Template::Icon, &state.city, request.headers()).await;
+    }
     let wants_file = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+    let headers = request.headers().clone();
     let response = match ServeDir::new(&dist).precompressed_br().precompressed_gzip().oneshot(request).await {
         Ok(r) => r.map(Body::new),
         Err(never) => match never {},
     };
-    if response.status() == StatusCode::NOT_FOUND && !wants_file {
-        return index_html(&dist).await;
+    if readable && response.status() == StatusCode::NOT_FOUND && !wants_file {
+        return filled(&dist, Template::Shell, &state.city, &headers).await;
     }
     let mut response = response;
     let cache = if response.status().is_success() && is_hashed(&path) {
@@ -126,19 +149,241 @@ pub async fn serve_app(State(state): State<AppState>, request: Request) -> Respo
     response
 }
 
-async fn index_html(dist: &Path) -> Response {
-    let index: PathBuf = dist.join("index.html");
-    match tokio::fs::read(&index).await {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(_) => (StatusCode::NOT_FOUND, "index.html missing").into_response(),
+/// The files of `dist/` that are filled with the city's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Template {
+    /// `index.html`: the static shell, Trunk's entry.
+    Shell,
+    /// `manifest.webmanifest`: the name a phone shows under the icon.
+    Manifest,
+    /// `icons/icon.svg`: the icon, with the emergency number on it.
+    Icon,
+}
+
+impl Template {
+    fn file(self) -> &'static str {
+        match self {
+            Template::Shell => "index.html",
+            Template::Manifest => "manifest.webmanifest",
+            Template::Icon => "icons/icon.svg",
+        }
     }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Template::Shell => "text/html; charset=utf-8",
+            Template::Manifest => "application/manifest+json",
+            Template::Icon => "image/svg+xml",
+        }
+    }
+
+    /// The template filled with `words`; `None` when it cannot be read as one.
+    fn fill(self, source: &str, words: &CityWords) -> Option<String> {
+        match self {
+            Template::Shell | Template::Icon => Some(fill_html(source, words)),
+            Template::Manifest => fill_json(source, words),
+        }
+    }
+}
+
+/// What the templates say about the city, taken from its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CityWords {
+    /// `{service}`: the service's name, in Indonesian (the shell's language).
+    pub service: String,
+    /// `{city}`: the city's official name.
+    pub city: String,
+    /// `{number}`: the emergency number.
+    pub number: String,
+    /// `{agencies}`: how many agencies handle reports.
+    pub agencies: String,
+    /// `{short_name}`: the name under the icon on a home screen.
+    pub short_name: String,
+}
+
+impl CityWords {
+    /// The words of `city`.
+    #[must_use]
+    pub fn of(city: &CityConfig) -> Self {
+        Self {
+            service: city.city.service_name.id.clone(),
+            city: city.city.name.clone(),
+            number: city.city.emergency_number.clone(),
+            agencies: city.agencies.len().to_string(),
+            short_name: city.city.short_name(),
+        }
+    }
+
+    /// Replaces each placeholder in `text`, passing every value through `escape`.
+    fn fill_with(&self, text: &str, escape: impl Fn(&str) -> String) -> String {
+        [
+            ("{service}", &self.service),
+            ("{city}", &self.city),
+            ("{number}", &self.number),
+            ("{agencies}", &self.agencies),
+            ("{short_name}", &self.short_name),
+        ]
+        .into_iter()
+        .fold(
+            text.to_owned(),
+            |out, (key, value)| if out.contains(key) { out.replace(key, &escape(value)) } else { out },
+        )
+    }
+}
+
+/// Fills the shell's placeholders, HTML-escaped, everywhere but inside
+/// `<script>` and `<style>`: the inline scripts stay byte for byte what Trunk
+/// built, so the hashes the Content-Security-Policy allows them by still hold.
+#[must_use]
+pub fn fill_html(html: &str, words: &CityWords) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    loop {
+        let next = ["<script", "<style"].into_iter().filter_map(|tag| rest.find(tag).map(|at| (at, tag))).min();
+        let Some((start, tag)) = next else { break };
+        let close = if tag == "<script" { "</script>" } else { "</style>" };
+        let Some(end) = rest[start..].find(close).map(|e| start + e + close.len()) else { break };
+        out.push_str(&words.fill_with(&rest[..start], escape_html));
+        out.push_str(&rest[start..end]);
+        rest = &rest[end..];
+    }
+    out.push_str(&words.fill_with(rest, escape_html));
+    out
+}
+
+/// Fills the placeholders in every string of a JSON document.
+fn fill_json(json: &str, words: &CityWords) -> Option<String> {
+    fn walk(value: &mut serde_json::Value, words: &CityWords) {
+        match value {
+            serde_json::Value::String(s) => *s = words.fill_with(s, str::to_owned),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| walk(v, words)),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|v| walk(v, words)),
+            _ => {}
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_str(json).ok()?;
+    walk(&mut value, words);
+    serde_json::to_string_pretty(&value).ok()
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A filled template, compressed once, with the file version it was made from.
+#[derive(Debug)]
+struct Filled {
+    dist: PathBuf,
+    template: Template,
+    modified: Option<SystemTime>,
+    words: CityWords,
+    body: Arc<Precompressed>,
+    etag: HeaderValue,
+}
+
+/// Filled templates of the running servers (a test process runs several,
+/// with different cities); made again when the built file changes, so a new
+/// build deployed under a running server is picked up as before.
+static FILLED: Mutex<Vec<Filled>> = Mutex::new(Vec::new());
+/// Enough for every (dist, template, city) a process serves at once.
+const FILLED_KEPT: usize = 8;
+
+/// The filled `template` of `dist` for `city`, in the encoding `request` accepts;
+/// `304 Not Modified` when the browser's copy is current.
+async fn filled(dist: &Path, template: Template, city: &CityConfig, request: &HeaderMap) -> Response {
+    let file = dist.join(template.file());
+    let modified = tokio::fs::metadata(&file).await.ok().and_then(|m| m.modified().ok());
+    let words = CityWords::of(city);
+    let found = {
+        let cache = FILLED.lock().unwrap_or_else(PoisonError::into_inner);
+        cache
+            .iter()
+            .find(|f| f.dist == dist && f.template == template && f.modified == modified && f.words == words)
+            .map(|f| (f.body.clone(), f.etag.clone()))
+    };
+    let (body, etag) = if let Some(found) = found {
+        found
+    } else {
+        match make_filled(&file, template, &words).await {
+            Ok((body, etag)) => {
+                let mut cache = FILLED.lock().unwrap_or_else(PoisonError::into_inner);
+                cache.retain(|f| !(f.dist == dist && f.template == template && f.words == words));
+                if cache.len() >= FILLED_KEPT {
+                    cache.remove(0);
+                }
+                cache.push(Filled {
+                    dist: dist.to_owned(),
+                    template,
+                    modified,
+                    words,
+                    body: body.clone(),
+                    etag: etag.clone(),
+                });
+                (body, etag)
+            }
+            Err(response) => return response,
+        }
+    };
+    let current = request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim().trim_start_matches("W/") == etag.to_str().unwrap_or_default());
+    if current {
+        return (
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))],
+        )
+            .into_response();
+    }
+    let mut response = body.respond(request, template.content_type(), "no-cache");
+    response.headers_mut().insert(header::ETAG, etag);
+    response
+}
+
+/// Reads `file`, fills it and compresses it; the answer to give when that fails.
+async fn make_filled(
+    file: &Path,
+    template: Template,
+    words: &CityWords,
+) -> Result<(Arc<Precompressed>, HeaderValue), Response> {
+    let Ok(source) = tokio::fs::read_to_string(file).await else {
+        return Err((StatusCode::NOT_FOUND, format!("{} missing", template.file())).into_response());
+    };
+    let Some(text) = template.fill(&source, words) else {
+        tracing::error!(file = %file.display(), "cannot fill the template");
+        return Err((StatusCode::INTERNAL_SERVER_ERROR, "broken template").into_response());
+    };
+    // Brotli at its strongest takes a while: not on the async workers.
+    let made = tokio::task::spawn_blocking(move || {
+        let etag = format!("\"{}\"", &hex(&Sha256::digest(text.as_bytes()))[..32]);
+        (Arc::new(Precompressed::new(text.into(), Effort::Once)), etag)
+    })
+    .await;
+    let Ok((body, etag)) = made else {
+        return Err((StatusCode::INTERNAL_SERVER_ERROR, "cannot compress").into_response());
+    };
+    let etag = HeaderValue::from_str(&etag).unwrap_or_else(|_| HeaderValue::from_static("\"\""));
+    Ok((body, etag))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 #[cfg(test)]
@@ -149,6 +394,43 @@ mod tests {
     fn finds_inline_scripts_only() {
         let html = r#"<script src="/a.js"></script><script type="module">boot()</script>"#;
         assert_eq!(inline_scripts(html), vec!["boot()"]);
+    }
+
+    fn words() -> CityWords {
+        CityWords {
+            service: "Call Center 110 Kota Tomohon".into(),
+            city: "Kota <Tomohon> & \"Sekitarnya\"".into(),
+            number: "110".into(),
+            agencies: "9".into(),
+            short_name: "110 Tomohon".into(),
+        }
+    }
+
+    #[test]
+    fn the_shell_is_filled_but_its_scripts_and_styles_are_not() {
+        let html = "<title>{service}</title><style>.a{number}{}</style>\
+                    <script type=\"module\">boot(\"{city}\")</script>\
+                    <a href=\"tel:{number}\">{number}</a><p>{agencies} dinas {city}</p>";
+        let filled = fill_html(html, &words());
+        assert_eq!(
+            filled,
+            "<title>Call Center 110 Kota Tomohon</title><style>.a{number}{}</style>\
+             <script type=\"module\">boot(\"{city}\")</script>\
+             <a href=\"tel:110\">110</a><p>9 dinas Kota &lt;Tomohon&gt; &amp; &quot;Sekitarnya&quot;</p>"
+        );
+        // The Content-Security-Policy allows the inline scripts by hash.
+        assert_eq!(inline_scripts(&filled), inline_scripts(html));
+    }
+
+    #[test]
+    fn the_manifest_is_filled_as_json() {
+        let manifest = r#"{"name": "{service}", "short_name": "{short_name}", "icons": [{"src": "/i.png"}],
+                          "description": "Lapor ke {city}"}"#;
+        let filled: serde_json::Value = serde_json::from_str(&fill_json(manifest, &words()).unwrap()).unwrap();
+        assert_eq!(filled["name"], "Call Center 110 Kota Tomohon");
+        assert_eq!(filled["short_name"], "110 Tomohon");
+        assert_eq!(filled["description"], "Lapor ke Kota <Tomohon> & \"Sekitarnya\"");
+        assert_eq!(filled["icons"][0]["src"], "/i.png");
     }
 
     #[test]
