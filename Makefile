@@ -12,12 +12,11 @@ export PATH := $(TOOLS)/bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 export CARGO_TERM_COLOR ?= never
 
-# Compiled crates are cached per user by sccache (installed with the tools), so
-# a fresh clone compiles only the project's own crates; a build without it
-# (the very first, before the tool exists) compiles everything as usual.
+# Compiled crates are cached per user by sccache (installed with the tools;
+# its own default cache, ~/.cache/sccache, at most 10 GB), so a fresh clone
+# compiles only the project's own crates; a build without it (the very first,
+# before the tool exists) compiles everything as usual.
 SCCACHE := $(TOOLS)/bin/sccache
-export SCCACHE_DIR ?= $(HOME)/.cache/portal112/sccache
-export SCCACHE_CACHE_SIZE ?= 10G
 ifeq ($(origin RUSTC_WRAPPER),undefined)
 export RUSTC_WRAPPER := $(shell if [ -x "$(SCCACHE)" ]; then "$(SCCACHE)" --start-server >/dev/null 2>&1 || true; \
   "$(SCCACHE)" --show-stats >/dev/null 2>&1 && echo "$(SCCACHE)"; fi; true)
