@@ -6,7 +6,7 @@
 //! and `closed`. Confidential tickets are left out of listings and show only
 //! their status when asked for by id. Remote `media_url`s are never fetched.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -14,6 +14,9 @@ use axum::response::{IntoResponse, Response};
 use portal112_core::dto::{Contact, NewReport, ReportLocation};
 use portal112_core::{ErrorKind, Field, Lang, Status, TicketCode};
 use serde::Serialize;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::content::Content;
+use utoipa::openapi::response::ResponseBuilder;
 
 use crate::auth::{random_token, secret_hash};
 use crate::error::{AppError, request_lang};
@@ -126,6 +129,35 @@ fn render<T: Serialize>(format: Format, root: &str, item: &str, items: &[T]) -> 
     }
 }
 
+/// What every GeoReport v2 document may answer, for the OpenAPI document:
+/// the specification's own shapes, in JSON or XML as the extension says.
+struct Open311Answers;
+
+impl utoipa::IntoResponses for Open311Answers {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::response::Response>> {
+        [
+            (200, "The answer, in the format the extension names"),
+            (201, "A request filed (`POST requests.{format}`)"),
+            (400, "A parameter is missing or wrong; the specification's error list"),
+            (403, "No valid `api_key` for filing"),
+            (404, "No such document, service or request"),
+            (405, "Not a method this document takes"),
+            (413, "The body is too large"),
+            (429, "Too many requests from this client"),
+        ]
+        .into_iter()
+        .map(|(status, description)| {
+            let answer = ResponseBuilder::new()
+                .description(description)
+                .content("application/json", Content::default())
+                .content("text/xml", Content::default())
+                .build();
+            (status.to_string(), RefOr::T(answer))
+        })
+        .collect()
+    }
+}
+
 /// `GET|POST /open311/v2/{discovery|services|requests}.{json|xml}`: the
 /// endpoint list, the services (report categories), listing requests, and
 /// filing one with an API key — GeoReport v2 as specified.
@@ -134,16 +166,7 @@ fn render<T: Serialize>(format: Format, root: &str, item: &str, items: &[T]) -> 
     path = "/open311/v2/{file}",
     tag = "open311",
     params(("file" = String, Path, description = "`discovery`, `services` or `requests`, then `.json` or `.xml`")),
-    responses(
-        (status = 200, description = "The answer, in the format the extension names", content(("application/json"), ("text/xml"))),
-        (status = 201, description = "A request filed (`POST requests.{format}`)", content(("application/json"), ("text/xml"))),
-        (status = 400, description = "A parameter is missing or wrong; the specification's error list", content(("application/json"), ("text/xml"))),
-        (status = 403, description = "No valid `api_key` for filing", content(("application/json"), ("text/xml"))),
-        (status = 404, description = "No such document, service or request", content(("application/json"), ("text/xml"))),
-        (status = 405, description = "Not a method this document takes", content(("application/json"), ("text/xml"))),
-        (status = 413, description = "The body is too large", content(("application/json"), ("text/xml"))),
-        (status = 429, description = "Too many requests from this client", content(("application/json"), ("text/xml"))),
-    )
+    responses(Open311Answers)
 )]
 pub async fn top_level(
     State(state): State<AppState>,
@@ -321,16 +344,7 @@ struct AttrValue {
     path = "/open311/v2/services/{file}",
     tag = "open311",
     params(("file" = String, Path, description = "A `service_code`, then `.json` or `.xml`")),
-    responses(
-        (status = 200, description = "The answer, in the format the extension names", content(("application/json"), ("text/xml"))),
-        (status = 201, description = "A request filed (`POST requests.{format}`)", content(("application/json"), ("text/xml"))),
-        (status = 400, description = "A parameter is missing or wrong; the specification's error list", content(("application/json"), ("text/xml"))),
-        (status = 403, description = "No valid `api_key` for filing", content(("application/json"), ("text/xml"))),
-        (status = 404, description = "No such document, service or request", content(("application/json"), ("text/xml"))),
-        (status = 405, description = "Not a method this document takes", content(("application/json"), ("text/xml"))),
-        (status = 413, description = "The body is too large", content(("application/json"), ("text/xml"))),
-        (status = 429, description = "Too many requests from this client", content(("application/json"), ("text/xml"))),
-    )
+    responses(Open311Answers)
 )]
 pub async fn service_definition(
     State(state): State<AppState>,
@@ -593,16 +607,7 @@ async fn list_requests(state: &AppState, query: &str, lang: Lang, format: Format
     path = "/open311/v2/requests/{file}",
     tag = "open311",
     params(("file" = String, Path, description = "A `service_request_id` (ticket code), then `.json` or `.xml`")),
-    responses(
-        (status = 200, description = "The answer, in the format the extension names", content(("application/json"), ("text/xml"))),
-        (status = 201, description = "A request filed (`POST requests.{format}`)", content(("application/json"), ("text/xml"))),
-        (status = 400, description = "A parameter is missing or wrong; the specification's error list", content(("application/json"), ("text/xml"))),
-        (status = 403, description = "No valid `api_key` for filing", content(("application/json"), ("text/xml"))),
-        (status = 404, description = "No such document, service or request", content(("application/json"), ("text/xml"))),
-        (status = 405, description = "Not a method this document takes", content(("application/json"), ("text/xml"))),
-        (status = 413, description = "The body is too large", content(("application/json"), ("text/xml"))),
-        (status = 429, description = "Too many requests from this client", content(("application/json"), ("text/xml"))),
-    )
+    responses(Open311Answers)
 )]
 pub async fn get_request(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
     let lang = request_lang(&headers);
@@ -631,16 +636,7 @@ struct TokenItem {
     path = "/open311/v2/tokens/{file}",
     tag = "open311",
     params(("file" = String, Path, description = "A token from filing a request, then `.json` or `.xml`")),
-    responses(
-        (status = 200, description = "The answer, in the format the extension names", content(("application/json"), ("text/xml"))),
-        (status = 201, description = "A request filed (`POST requests.{format}`)", content(("application/json"), ("text/xml"))),
-        (status = 400, description = "A parameter is missing or wrong; the specification's error list", content(("application/json"), ("text/xml"))),
-        (status = 403, description = "No valid `api_key` for filing", content(("application/json"), ("text/xml"))),
-        (status = 404, description = "No such document, service or request", content(("application/json"), ("text/xml"))),
-        (status = 405, description = "Not a method this document takes", content(("application/json"), ("text/xml"))),
-        (status = 413, description = "The body is too large", content(("application/json"), ("text/xml"))),
-        (status = 429, description = "Too many requests from this client", content(("application/json"), ("text/xml"))),
-    )
+    responses(Open311Answers)
 )]
 pub async fn get_token(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
     let lang = request_lang(&headers);
