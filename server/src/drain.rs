@@ -32,6 +32,10 @@ pub const DRAIN_MAX_TIME: Duration = Duration::from_mins(1);
 /// Middleware: hands the handler a body it reads through, so that what it
 /// left unread can be drained once it has answered.
 pub async fn drain_unread_body(request: Request, next: Next) -> Response {
+    // Most requests (every GET) have no body: nothing to wrap or drain.
+    if request.body().is_end_stream() {
+        return next.run(request).await;
+    }
     let (parts, body) = request.into_parts();
     let declared =
         parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());

@@ -303,6 +303,13 @@ pub struct VideoRecord {
     pub created_at: Millis,
 }
 
+impl VideoRecord {
+    /// The entry's files under the media folder's `videos/`.
+    pub fn files(&self) -> impl Iterator<Item = &str> {
+        [&self.file_name, &self.captions_id, &self.captions_en, &self.poster].into_iter().flatten().map(String::as_str)
+    }
+}
+
 /// What an audit entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuditAction {

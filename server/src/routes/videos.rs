@@ -428,7 +428,7 @@ pub async fn remove_video(
 /// Deletes the files of an entry that could not be stored.
 async fn remove_files(state: &AppState, video: &VideoRecord) {
     let dir = state.settings.media_dir.join("videos");
-    for file in [&video.file_name, &video.captions_id, &video.captions_en, &video.poster].into_iter().flatten() {
+    for file in video.files() {
         let _ = tokio::fs::remove_file(dir.join(file)).await;
     }
 }

@@ -28,8 +28,7 @@ pub async fn remove_video(
     let entry = AuditEntry::new(at, actor, AuditAction::VideoRemove, id);
     let removed = store.remove_video(id, entry).await?.ok_or(ErrorKind::NotFound)?;
     let dir = media_dir.join("videos");
-    for file in [&removed.file_name, &removed.captions_id, &removed.captions_en, &removed.poster].into_iter().flatten()
-    {
+    for file in removed.files() {
         if let Err(e) = tokio::fs::remove_file(dir.join(file)).await {
             tracing::warn!(error = %e, file, "a removed video's file stayed behind");
         }
