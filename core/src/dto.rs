@@ -168,7 +168,10 @@ pub enum Role {
     Operator,
     /// Agency staff: their agency's tickets only, without the reporter's contact.
     Agency,
-    /// Administrator: everything, plus the video catalogue.
+    /// Call-centre supervisor: what operators do, plus the audit log and the
+    /// late-work views; no rights over accounts.
+    Supervisor,
+    /// Administrator: everything, plus accounts, reply templates and the video catalogue.
     Admin,
 }
 
@@ -182,12 +185,15 @@ impl TryFrom<String> for Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 4] = [Role::Operator, Role::Agency, Role::Supervisor, Role::Admin];
+
     /// The storage and CLI name.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Operator => "operator",
             Role::Agency => "agency",
+            Role::Supervisor => "supervisor",
             Role::Admin => "admin",
         }
     }
@@ -195,13 +201,19 @@ impl Role {
     /// Reads the storage and CLI name back.
     #[must_use]
     pub fn from_name(s: &str) -> Option<Role> {
-        [Role::Operator, Role::Agency, Role::Admin].into_iter().find(|r| r.as_str() == s)
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
     /// Whether this role may read the reporter's contact.
     #[must_use]
     pub fn sees_contact(self) -> bool {
-        matches!(self, Role::Operator | Role::Admin)
+        !matches!(self, Role::Agency)
+    }
+
+    /// Whether this role works the whole queue (every agency's tickets).
+    #[must_use]
+    pub fn sees_all_agencies(self) -> bool {
+        !matches!(self, Role::Agency)
     }
 }
 
@@ -222,6 +234,10 @@ pub struct StaffSession {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketUpdate {
+    /// The ticket's `revision` the change was made on; a ticket changed since
+    /// answers `409 revision_conflict` instead of being overwritten.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub status: Option<Status>,
@@ -237,6 +253,11 @@ pub struct TicketUpdate {
     /// With status `duplicate`: the code of the original ticket.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<crate::staff::Priority>,
+    /// A username of the ticket's agency to work it; `""` leaves it unassigned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
 }
 
 /// The whole record, for staff.
@@ -269,7 +290,17 @@ pub struct StaffTicket {
     pub contact: Option<Contact>,
     /// Where the report came from: `web` or `open311:<api key label>`.
     pub source: String,
+    pub channel: crate::staff::Channel,
+    pub priority: crate::staff::Priority,
+    /// The staff member of the agency working it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    /// Grows with every change; a change names the revision it was made on.
+    pub revision: i64,
     pub photos: Vec<String>,
+    /// Photos the agency added when resolving ("after").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after_photos: Vec<String>,
     pub events: Vec<StaffEvent>,
 }
 
@@ -294,6 +325,12 @@ pub struct StaffEvent {
     pub internal_note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<String>,
+    /// Set when this step changed the priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<crate::staff::Priority>,
+    /// Set when this step assigned the ticket (`""`: unassigned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
 }
 
 /// One line of the staff ticket list.
@@ -313,6 +350,11 @@ pub struct StaffTicketSummary {
     pub district: Option<String>,
     /// The first 140 characters of the description.
     pub summary: String,
+    pub channel: crate::staff::Channel,
+    pub priority: crate::staff::Priority,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    pub revision: i64,
 }
 
 /// A page of the staff ticket list.

@@ -87,6 +87,10 @@ pub enum ErrorKind {
     UnknownAgency,
     /// A staff update that changes nothing.
     NothingToChange,
+    /// The ticket changed since the revision the change was made on.
+    RevisionConflict { current: i64 },
+    /// The named staff member is not an active account of the ticket's agency.
+    UnknownStaff,
     /// A username with characters other than letters, digits, `.`, `_`, `-`, or of the wrong length.
     UsernameInvalid,
     /// A password shorter than allowed.
@@ -143,6 +147,8 @@ impl ErrorKind {
             ErrorKind::DuplicateOfSelf => "duplicate_of_self",
             ErrorKind::UnknownAgency => "unknown_agency",
             ErrorKind::NothingToChange => "nothing_to_change",
+            ErrorKind::RevisionConflict { .. } => "revision_conflict",
+            ErrorKind::UnknownStaff => "unknown_staff",
             ErrorKind::UsernameInvalid => "username_invalid",
             ErrorKind::PasswordTooShort { .. } => "password_too_short",
             ErrorKind::VideoUnsupported => "video_unsupported",
@@ -164,7 +170,9 @@ impl ErrorKind {
             ErrorKind::Unauthorized | ErrorKind::BadCredentials => 401,
             ErrorKind::Forbidden => 403,
             ErrorKind::TicketNotFound | ErrorKind::NotFound => 404,
-            ErrorKind::IdempotencyConflict | ErrorKind::IllegalTransition { .. } => 409,
+            ErrorKind::IdempotencyConflict
+            | ErrorKind::IllegalTransition { .. }
+            | ErrorKind::RevisionConflict { .. } => 409,
             ErrorKind::TooManyPhotos { .. } | ErrorKind::PhotoTooLarge { .. } | ErrorKind::BodyTooLarge { .. } => 413,
             ErrorKind::PhotoUnsupported | ErrorKind::UnsupportedMediaType | ErrorKind::VideoUnsupported => 415,
             ErrorKind::MethodNotAllowed => 405,
@@ -189,6 +197,7 @@ impl ErrorKind {
             | ErrorKind::DuplicateOfSelf
             | ErrorKind::UnknownAgency
             | ErrorKind::NothingToChange
+            | ErrorKind::UnknownStaff
             | ErrorKind::UsernameInvalid
             | ErrorKind::PasswordTooShort { .. } => 422,
         }
@@ -332,6 +341,14 @@ impl ErrorKind {
                 "Tidak ada yang diubah: isi status, dinas, atau catatan.".into(),
                 "Nothing to change: give a status, an agency or a note.".into(),
             ),
+            ErrorKind::RevisionConflict { .. } => (
+                "Tiket ini baru saja diubah oleh petugas lain. Periksa perubahannya, lalu ulangi tindakan Anda.".into(),
+                "Someone else has just changed this ticket. Check what changed, then try again.".into(),
+            ),
+            ErrorKind::UnknownStaff => (
+                "Petugas ini tidak dikenal atau bukan petugas dinas tiket ini.".into(),
+                "This staff member is unknown or not with this ticket's agency.".into(),
+            ),
             ErrorKind::UsernameInvalid => (
                 "Nama pengguna harus 3 sampai 64 huruf, angka, '.', '_' atau '-'.".into(),
                 "A username has 3 to 64 letters, digits, '.', '_' or '-'.".into(),
@@ -398,6 +415,10 @@ impl ApiError {
                 message: self.kind.message(lang),
                 field: self.field.clone(),
                 allowed,
+                revision: match self.kind {
+                    ErrorKind::RevisionConflict { current } => Some(current),
+                    _ => None,
+                },
             },
         }
     }
@@ -433,6 +454,9 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub allowed: Vec<Status>,
+    /// For `revision_conflict`: the ticket's revision now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<i64>,
 }
 
 #[cfg(test)]

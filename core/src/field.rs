@@ -36,6 +36,19 @@ pub enum Field {
     PublicNote,
     InternalNote,
     DuplicateOf,
+    Revision,
+    Priority,
+    Assignee,
+    Channel,
+    // Phone intake.
+    CallerName,
+    CallerPhone,
+    // Reply templates and the standby roster.
+    Title,
+    Text,
+    Date,
+    Shift,
+    Officers,
     // Staff accounts and API keys.
     Username,
     Password,
@@ -60,7 +73,7 @@ pub enum Field {
 }
 
 /// Wire names of the fields without data, in one table both ways.
-const NAMES: [(Field, &str); 31] = [
+const NAMES: [(Field, &str); 42] = [
     (Field::Category, "category"),
     (Field::Location, "location"),
     (Field::LocationAccuracy, "location.accuracy_m"),
@@ -80,6 +93,17 @@ const NAMES: [(Field, &str); 31] = [
     (Field::PublicNote, "public_note"),
     (Field::InternalNote, "internal_note"),
     (Field::DuplicateOf, "duplicate_of"),
+    (Field::Revision, "revision"),
+    (Field::Priority, "priority"),
+    (Field::Assignee, "assignee"),
+    (Field::Channel, "channel"),
+    (Field::CallerName, "caller_name"),
+    (Field::CallerPhone, "caller_phone"),
+    (Field::Title, "title"),
+    (Field::Text, "text"),
+    (Field::Date, "date"),
+    (Field::Shift, "shift"),
+    (Field::Officers, "officers"),
     (Field::Username, "username"),
     (Field::Password, "password"),
     (Field::Role, "role"),

@@ -25,6 +25,8 @@ pub enum Status {
     Closed,
     Rejected,
     Duplicate,
+    /// "Ditunda": waiting for the reporter or a third party; a reason is required.
+    OnHold,
 }
 
 impl TryFrom<String> for Status {
@@ -38,7 +40,7 @@ impl TryFrom<String> for Status {
 
 impl Status {
     /// Every status, in the order of a ticket's life.
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 9] = [
         Status::Received,
         Status::Verified,
         Status::Assigned,
@@ -47,18 +49,21 @@ impl Status {
         Status::Closed,
         Status::Rejected,
         Status::Duplicate,
+        Status::OnHold,
     ];
 
     /// The statuses this one may move to.
     #[must_use]
     pub fn allowed_next(self) -> &'static [Status] {
-        use Status::{Assigned, Closed, Duplicate, InProgress, Received, Rejected, Resolved, Verified};
+        use Status::{Assigned, Closed, Duplicate, InProgress, OnHold, Received, Rejected, Resolved, Verified};
         match self {
-            Received => &[Verified, Rejected, Duplicate],
-            Verified => &[Assigned, Rejected, Duplicate],
-            Assigned => &[InProgress, Rejected, Duplicate],
+            Received => &[Verified, Rejected, Duplicate, OnHold],
+            Verified => &[Assigned, Rejected, Duplicate, OnHold],
+            Assigned => &[InProgress, Rejected, Duplicate, OnHold],
             // Work can turn out to be a duplicate but is never rejected once begun.
-            InProgress => &[Resolved, Duplicate],
+            InProgress => &[Resolved, Duplicate, OnHold],
+            // Once the reporter or the third party answers, work goes on where it fits.
+            OnHold => &[Verified, Assigned, InProgress, Rejected, Duplicate],
             // A citizen may say it is not fixed: the agency reopens it.
             Resolved => &[Closed, InProgress],
             Closed | Rejected | Duplicate => &[],
@@ -74,7 +79,7 @@ impl Status {
     /// Open311 knows only `open` and `closed`.
     #[must_use]
     pub fn is_open(self) -> bool {
-        matches!(self, Status::Received | Status::Verified | Status::Assigned | Status::InProgress)
+        matches!(self, Status::Received | Status::Verified | Status::Assigned | Status::InProgress | Status::OnHold)
     }
 
     /// The wire and storage name, e.g. `in_progress`.
@@ -89,6 +94,7 @@ impl Status {
             Status::Closed => "closed",
             Status::Rejected => "rejected",
             Status::Duplicate => "duplicate",
+            Status::OnHold => "on_hold",
         }
     }
 
@@ -118,6 +124,8 @@ impl Status {
             (Status::Rejected, Lang::En) => "Rejected",
             (Status::Duplicate, Lang::Id) => "Laporan ganda",
             (Status::Duplicate, Lang::En) => "Duplicate",
+            (Status::OnHold, Lang::Id) => "Ditunda",
+            (Status::OnHold, Lang::En) => "On hold",
         }
     }
 }

@@ -81,7 +81,7 @@ impl Staff {
     #[must_use]
     pub fn may_handle(&self, agency: &str) -> bool {
         match self.account.role {
-            Role::Operator | Role::Admin => true,
+            Role::Operator | Role::Supervisor | Role::Admin => true,
             Role::Agency => self.account.agency.as_deref() == Some(agency),
         }
     }

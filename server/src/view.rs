@@ -11,6 +11,7 @@ use portal112_core::dto::{
     Contact, NamedRef, PlaceRef, PublicTicket, StaffEvent, StaffTicket, StaffTicketSummary, TimelineEntry,
 };
 use portal112_core::geo::LatLng;
+use portal112_core::staff::{Channel, Priority};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
@@ -151,7 +152,12 @@ pub fn staff_ticket(city: &CityConfig, t: &TicketRecord, with_contact: bool) -> 
         anonymous: t.anonymous,
         contact: (with_contact && has_contact).then_some(contact),
         source: t.source.clone(),
+        channel: channel_of(&t.source),
+        priority: Priority::Normal,
+        assignee: None,
+        revision: t.events.last().map_or(0, |e| e.seq),
         photos: t.photo_ids.iter().map(|id| photo_url(id)).collect(),
+        after_photos: Vec::new(),
         events: t
             .events
             .iter()
@@ -165,6 +171,8 @@ pub fn staff_ticket(city: &CityConfig, t: &TicketRecord, with_contact: bool) -> 
                 public_note: e.public_note.clone(),
                 internal_note: e.internal_note.clone(),
                 duplicate_of: e.duplicate_of.clone(),
+                priority: None,
+                assignee: None,
             })
             .collect(),
     }
@@ -183,5 +191,14 @@ pub fn staff_summary(city: &CityConfig, t: &TicketRecord) -> StaffTicketSummary 
         updated_at: format_time(city, t.updated_at),
         district: t.district.clone(),
         summary: t.description.chars().take(140).collect(),
+        channel: channel_of(&t.source),
+        priority: Priority::Normal,
+        assignee: None,
+        revision: t.events.last().map_or(0, |e| e.seq),
     }
+}
+
+/// The channel a report came by, from its recorded source.
+fn channel_of(source: &str) -> Channel {
+    if source.starts_with("open311") { Channel::Open311 } else { Channel::Web }
 }
