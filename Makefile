@@ -49,11 +49,14 @@ tools-test:
 WASM_SIZE_ENV := RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
 
-## app: the browser app, built offline by Trunk into dist/ (wasm-opt -Oz), precompressed
+## app: the two browser apps, built offline by Trunk (wasm-opt -Oz) and
+## precompressed: the citizens' portal into dist/, Konsol 112 into
+## dist/petugas/ (after the portal: Trunk empties its own dist folder first)
 app: tools
 	cargo fetch --locked
 	$(WASM_SIZE_ENV) cargo fetch --locked -Zbuild-std=std,panic_abort --target wasm32-unknown-unknown
 	$(WASM_SIZE_ENV) trunk build --release --minify --offline=true
+	$(WASM_SIZE_ENV) trunk build --release --minify --offline=true --dist dist/petugas --public-url /petugas/ console/index.html
 	scripts/compress-dist.sh dist
 
 server:
@@ -70,7 +73,7 @@ test: tools-test lint unit app e2e fuzz-smoke schemathesis
 lint:
 	cargo fmt --all --check
 	cargo clippy --locked --workspace --all-targets -- -D warnings
-	cargo clippy --locked --target wasm32-unknown-unknown -p portal112-app -- -D warnings
+	cargo clippy --locked --target wasm32-unknown-unknown -p portal112-app -p portal112-console -- -D warnings
 	node scripts/gen-areas.mjs --check
 
 # Every native test build selects the whole workspace, so cargo resolves the

@@ -5,7 +5,7 @@
 // - page navigations: network first, the cached shell when offline;
 // - hashed app files and Leaflet: cache first (their names change when they do);
 // - the city configuration: network first, cached copy when offline;
-// - everything else (reports, tickets, staff): straight to the network.
+// - everything else (reports, tickets, staff, Konsol 112): straight to the network.
 const CACHE = "p112-shell-v1";
 const SHELL = ["/", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png",
   "/leaflet/leaflet.js", "/leaflet/leaflet.css", "/leaflet/images/marker-icon.png",
@@ -55,6 +55,8 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  // Konsol 112 is staff work on a live connection: never served from here.
+  if (url.pathname === "/petugas" || url.pathname.startsWith("/petugas/")) return;
 
   if (request.mode === "navigate") {
     event.respondWith((async () => {

@@ -109,6 +109,7 @@ async fn security_headers(csp: std::sync::Arc<app::Csp>, request: Request, next:
     // The service worker runs under its own script's policy: it must be able
     // to fetch the portal's files to keep them for offline use.
     let is_worker = request.uri().path() == "/sw.js";
+    let app_page = app::AppPage::of_path(request.uri().path());
     let mut response = next.run(request).await;
     let status = response.status();
     let h = response.headers_mut();
@@ -128,7 +129,7 @@ async fn security_headers(csp: std::sync::Arc<app::Csp>, request: Request, next:
         return response;
     }
     let is_html = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
-    let page_policy = if is_html { Some(csp.policy()) } else { None };
+    let page_policy = if is_html { Some(csp.policy(app_page)) } else { None };
     let other = if is_worker {
         "default-src 'self'; frame-ancestors 'none'"
     } else {

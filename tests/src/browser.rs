@@ -86,8 +86,11 @@ pub struct Browser {
     base: String,
     /// Errors recorded by pages already left.
     errors: Vec<String>,
-    /// One browser at a time, even when the tests run on several threads.
-    _turn: OwnedMutexGuard<()>,
+    /// The viewport's width in CSS pixels (screenshots are this wide).
+    width: u32,
+    /// One browser at a time, even when the tests run on several threads
+    /// (a test's second browser runs in the first one's turn).
+    _turn: Option<OwnedMutexGuard<()>>,
 }
 
 /// Whose turn it is to run a browser: two Chromiums on a small machine make
@@ -135,6 +138,16 @@ impl Browser {
     /// recorder installed; `base` is the portal's `http://127.0.0.1:PORT`.
     pub async fn start(base: &str) -> crate::Result<Self> {
         let turn = Arc::clone(&TURN).lock_owned().await;
+        Self::launch(base, Some(turn)).await
+    }
+
+    /// A second browser in the same test (another person on the same
+    /// portal), started while the test's first one holds the turn.
+    pub async fn start_second(base: &str) -> crate::Result<Self> {
+        Self::launch(base, None).await
+    }
+
+    async fn launch(base: &str, turn: Option<OwnedMutexGuard<()>>) -> crate::Result<Self> {
         for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
             ensure!(
                 Path::new(tool).exists(),
@@ -197,8 +210,38 @@ impl Browser {
             _profile: profile,
             base: base.to_owned(),
             errors: Vec::new(),
+            width: WIDTH,
             _turn: turn,
         })
+    }
+
+    /// Gives the page a `width` × `height` viewport: a desktop's (no touch,
+    /// device pixel ratio 1) from 900 px up, a phone's or tablet's below.
+    pub async fn resize(&mut self, width: u32, height: u32) -> crate::Result<()> {
+        let mobile = width < 900;
+        self.driver
+            .cdp()
+            .send_raw(
+                "Emulation.setDeviceMetricsOverride",
+                json!({"width": width, "height": height, "deviceScaleFactor": if mobile { 2 } else { 1 }, "mobile": mobile}),
+            )
+            .await?;
+        self.driver.cdp().send_raw("Emulation.setTouchEmulationEnabled", json!({"enabled": mobile})).await?;
+        self.width = width;
+        Ok(())
+    }
+
+    /// Opens a page of Konsol 112 (`/petugas/...`) as a fresh load and waits
+    /// for the console to show sign-in or a screen.
+    pub async fn open_console(&mut self, path: &str) -> crate::Result<()> {
+        self.collect_errors().await;
+        self.driver.goto(format!("{}{path}", self.base)).await?;
+        self.wait(
+            "the console to start",
+            "document.querySelector('form.signin') || document.querySelector('header.bar')",
+        )
+        .await?;
+        Ok(())
     }
 
     /// The `WebDriver` session, for what the helpers here do not cover.
@@ -353,7 +396,8 @@ impl Browser {
         bail!("Tab never reached {what}; focus went through: {}", path.join(" → "))
     }
 
-    /// Saves a screenshot of the whole page (360 CSS px wide) as `screenshots/<name>.png`.
+    /// Saves a screenshot of the whole page (as wide as the viewport, 360 CSS
+    /// px unless [`Browser::resize`]d) as `screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> crate::Result<()> {
         let dir = fixtures::screenshots_dir();
         std::fs::create_dir_all(&dir)?;
@@ -369,7 +413,7 @@ impl Browser {
                 json!({
                     "format": "png",
                     "captureBeyondViewport": true,
-                    "clip": {"x": 0, "y": 0, "width": WIDTH, "height": height, "scale": 1},
+                    "clip": {"x": 0, "y": 0, "width": self.width, "height": height, "scale": 1},
                 }),
             )
             .await?;

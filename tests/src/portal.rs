@@ -245,6 +245,51 @@ impl Portal {
         self.send_json(self.http.post(self.url(&path)).bearer_auth(token).json(update), 201).await
     }
 
+    /// A ticket's full staff record, as an operator reads it.
+    pub async fn staff_ticket(&self, code: &str) -> crate::Result<Value> {
+        let token = self.operator().await?;
+        self.send_json(self.http.get(self.url(&format!("/api/v1/staff/tickets/{code}"))).bearer_auth(token), 200).await
+    }
+
+    /// The HTTP status of a GET with `token`.
+    pub async fn http_status(&self, path: &str, token: &str) -> crate::Result<u16> {
+        Ok(self.http.get(self.url(path)).bearer_auth(token).send().await?.status().as_u16())
+    }
+
+    /// Ends the session of `token` on the server (as signing out elsewhere does).
+    pub async fn sign_out(&self, token: &str) -> crate::Result<()> {
+        self.send_json(self.http.delete(self.url("/api/v1/staff/session")).bearer_auth(token), 204).await?;
+        Ok(())
+    }
+
+    /// A change to a ticket with `token`, expecting it to be recorded.
+    pub async fn add_event_as(&self, token: &str, code: &str, update: &Value) -> crate::Result<Value> {
+        let path = format!("/api/v1/staff/tickets/{code}/events");
+        self.send_json(self.http.post(self.url(&path)).bearer_auth(token).json(update), 201).await
+    }
+
+    /// A change to a ticket with `token`: the status and the body, whatever they are.
+    pub async fn add_event_raw(&self, token: &str, code: &str, update: &Value) -> crate::Result<(u16, Value)> {
+        let path = format!("/api/v1/staff/tickets/{code}/events");
+        let response = self.http.post(self.url(&path)).bearer_auth(token).json(update).send().await?;
+        let status = response.status().as_u16();
+        Ok((status, response.json().await.unwrap_or(Value::Null)))
+    }
+
+    /// The standby shift running now in the city's time (WITA): its date and
+    /// its column (0 pagi, 1 sore, 2 malam), as `GET /api/v1/staff/standby/now` reports it.
+    pub async fn standby_now_shift(&self) -> crate::Result<(String, usize)> {
+        let token = self.operator().await?;
+        let now = self.send_json(self.http.get(self.url("/api/v1/staff/standby/now")).bearer_auth(token), 200).await?;
+        let first = &now[0];
+        let column = match first["shift"].as_str() {
+            Some("pagi") => 0,
+            Some("sore") => 1,
+            _ => 2,
+        };
+        Ok((first["date"].as_str().context("date")?.to_owned(), column))
+    }
+
     /// Uploads a video with captions as an admin (multipart POST /api/v1/staff/videos).
     pub async fn upload_video(
         &self,

@@ -28,32 +28,63 @@ use portal112_core::city::CityConfig;
 use crate::encoding::{Effort, Precompressed};
 use crate::state::AppState;
 
-/// The Content-Security-Policy of the app's pages, recomputed when
-/// `dist/index.html` changes (a new build deployed under a running server must
+/// The browser apps `dist/` holds, each with its own `index.html`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppPage {
+    /// The citizens' portal: `dist/index.html`, every path but the console's.
+    Portal,
+    /// Konsol 112: `dist/petugas/index.html`, under [`CONSOLE_PATH`].
+    Console,
+}
+
+/// Where Konsol 112 is served.
+pub const CONSOLE_PATH: &str = "/petugas";
+
+impl AppPage {
+    /// Which app a request path belongs to.
+    #[must_use]
+    pub fn of_path(path: &str) -> Self {
+        let is_console = path.strip_prefix(CONSOLE_PATH).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        if is_console { AppPage::Console } else { AppPage::Portal }
+    }
+
+    /// The app's folder inside `dist/`.
+    fn dir(self, dist: &Path) -> PathBuf {
+        match self {
+            AppPage::Portal => dist.to_owned(),
+            AppPage::Console => dist.join(&CONSOLE_PATH[1..]),
+        }
+    }
+}
+
+/// The Content-Security-Policy of each app's pages, recomputed when its
+/// `index.html` changes (a new build deployed under a running server must
 /// not have its boot script blocked by the old hash).
 #[derive(Debug)]
 pub struct Csp {
     dist: Option<PathBuf>,
     tile_url: String,
-    cached: std::sync::Mutex<Option<(Option<std::time::SystemTime>, Arc<str>)>>,
+    cached: std::sync::Mutex<[Option<(Option<std::time::SystemTime>, Arc<str>)>; 2]>,
 }
 
 impl Csp {
-    /// The policy for the app in `dist` with map tiles from `tile_url`.
+    /// The policies for the apps in `dist` with map tiles from `tile_url`.
     #[must_use]
     pub fn new(dist: Option<PathBuf>, tile_url: &str) -> Self {
-        Self { dist, tile_url: tile_url.to_owned(), cached: std::sync::Mutex::new(None) }
+        Self { dist, tile_url: tile_url.to_owned(), cached: std::sync::Mutex::new([None, None]) }
     }
 
-    /// The current policy (one `stat` per HTML answer; rebuilt only on change).
-    pub fn policy(&self) -> Arc<str> {
-        let modified = self.dist.as_ref().and_then(|d| std::fs::metadata(d.join("index.html")).ok()?.modified().ok());
+    /// The current policy of `app` (one `stat` per HTML answer; rebuilt only on change).
+    pub fn policy(&self, app: AppPage) -> Arc<str> {
+        let dir = self.dist.as_deref().map(|d| app.dir(d));
+        let modified = dir.as_ref().and_then(|d| std::fs::metadata(d.join("index.html")).ok()?.modified().ok());
         let mut cached = self.cached.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match &*cached {
+        let slot = &mut cached[usize::from(app == AppPage::Console)];
+        match &*slot {
             Some((at, policy)) if *at == modified => policy.clone(),
             _ => {
-                let policy: Arc<str> = content_security_policy(self.dist.as_deref(), &self.tile_url).into();
-                *cached = Some((modified, policy.clone()));
+                let policy: Arc<str> = content_security_policy(dir.as_deref(), &self.tile_url).into();
+                *slot = Some((modified, policy.clone()));
                 policy
             }
         }
@@ -124,6 +155,13 @@ pub async fn serve_app(State(state): State<AppState>, request: Request) -> Respo
     if readable && matches!(path.as_str(), "/" | "/index.html") {
         return filled(&dist, Template::Shell, &state.city, request.headers()).await;
     }
+    if readable && path == CONSOLE_PATH {
+        // Relative links of the console resolve under its folder only with the slash.
+        return (StatusCode::PERMANENT_REDIRECT, [(header::LOCATION, format!("{CONSOLE_PATH}/"))]).into_response();
+    }
+    if readable && matches!(path.strip_prefix(CONSOLE_PATH), Some("/" | "/index.html")) {
+        return filled(&dist, Template::Console, &state.city, request.headers()).await;
+    }
     if readable && path == "/manifest.webmanifest" {
         return filled(&dist, Template::Manifest, &state.city, request.headers()).await;
     }
@@ -137,7 +175,11 @@ pub async fn serve_app(State(state): State<AppState>, request: Request) -> Respo
         Err(never) => match never {},
     };
     if readable && response.status() == StatusCode::NOT_FOUND && !wants_file {
-        return filled(&dist, Template::Shell, &state.city, &headers).await;
+        let shell = match AppPage::of_path(&path) {
+            AppPage::Portal => Template::Shell,
+            AppPage::Console => Template::Console,
+        };
+        return filled(&dist, shell, &state.city, &headers).await;
     }
     let mut response = response;
     let cache = if response.status().is_success() && is_hashed(&path) {
@@ -154,6 +196,8 @@ pub async fn serve_app(State(state): State<AppState>, request: Request) -> Respo
 enum Template {
     /// `index.html`: the static shell, Trunk's entry.
     Shell,
+    /// `petugas/index.html`: Konsol 112's page.
+    Console,
     /// `manifest.webmanifest`: the name a phone shows under the icon.
     Manifest,
     /// `icons/icon.svg`: the icon, with the emergency number on it.
@@ -164,6 +208,7 @@ impl Template {
     fn file(self) -> &'static str {
         match self {
             Template::Shell => "index.html",
+            Template::Console => "petugas/index.html",
             Template::Manifest => "manifest.webmanifest",
             Template::Icon => "icons/icon.svg",
         }
@@ -171,7 +216,7 @@ impl Template {
 
     fn content_type(self) -> &'static str {
         match self {
-            Template::Shell => "text/html; charset=utf-8",
+            Template::Shell | Template::Console => "text/html; charset=utf-8",
             Template::Manifest => "application/manifest+json",
             Template::Icon => "image/svg+xml",
         }
@@ -180,7 +225,7 @@ impl Template {
     /// The template filled with `words`; `None` when it cannot be read as one.
     fn fill(self, source: &str, words: &CityWords) -> Option<String> {
         match self {
-            Template::Shell | Template::Icon => Some(fill_html(source, words)),
+            Template::Shell | Template::Console | Template::Icon => Some(fill_html(source, words)),
             Template::Manifest => fill_json(source, words),
         }
     }

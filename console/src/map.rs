@@ -1,0 +1,177 @@
+//! Leaflet maps: the place of a ticket, and the pin an operator sets for a
+//! call. Leaflet itself (the npm package the citizens' app ships in
+//! `/leaflet/`) loads only when a map is first shown.
+
+use std::cell::RefCell;
+
+use leaflet::{LatLng, Map, MapOptions, Marker, TileLayer, TileLayerOptions};
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use portal112_core::dto::ReportLocation;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::app::use_ctx;
+
+thread_local! {
+    static LEAFLET: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+}
+
+/// Loads Leaflet's CSS and script once; resolves when `L` exists.
+async fn load_leaflet() -> Result<(), JsValue> {
+    let promise = LEAFLET.with(|cell| {
+        cell.borrow_mut()
+            .get_or_insert_with(|| {
+                js_sys::Promise::new(&mut |resolve, reject| {
+                    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+                        let _ = reject.call0(&JsValue::NULL);
+                        return;
+                    };
+                    if let Ok(link) = doc.create_element("link") {
+                        let _ = link.set_attribute("rel", "stylesheet");
+                        let _ = link.set_attribute("href", "/leaflet/leaflet.css");
+                        let _ = doc.head().map(|h| h.append_child(&link));
+                    }
+                    let Ok(script) = doc.create_element("script") else {
+                        let _ = reject.call0(&JsValue::NULL);
+                        return;
+                    };
+                    let _ = script.set_attribute("src", "/leaflet/leaflet.js");
+                    let _ = script.add_event_listener_with_callback("load", &resolve);
+                    let _ = script.add_event_listener_with_callback("error", &reject);
+                    let _ = doc.head().map(|h| h.append_child(&script));
+                })
+            })
+            .clone()
+    });
+    let result = JsFuture::from(promise).await.map(|_| ());
+    if result.is_err() {
+        LEAFLET.with(|cell| cell.borrow_mut().take());
+    }
+    result
+}
+
+/// A map in `el` with the city's tiles, centred on `at` (or the city).
+fn new_map(el: &web_sys::HtmlElement, at: Option<(f64, f64)>, zoom: Option<f64>) -> Option<Map> {
+    let ctx = use_ctx();
+    let config = ctx.config.get_untracked()?;
+    let m = &config.city.map;
+    let options = MapOptions::new();
+    options.set_min_zoom(f64::from(m.min_zoom));
+    options.set_max_zoom(f64::from(m.max_zoom));
+    let map = Map::new_with_element(el, &options).ok()?;
+    let (lat, lng) = at.unwrap_or((m.center.lat, m.center.lng));
+    map.set_view(&LatLng::new(lat, lng), zoom.unwrap_or(f64::from(m.zoom)));
+    let tiles = TileLayerOptions::new();
+    tiles.set_attribution(m.tile_attribution.clone());
+    tiles.set_max_zoom(f64::from(m.max_zoom));
+    TileLayer::new_options(&m.tile_url, &tiles).add_to(&map);
+    Some(map)
+}
+
+/// Where a ticket is.
+#[component]
+pub fn PlaceMap(lat: f64, lng: f64) -> impl IntoView {
+    let ctx = use_ctx();
+    let w = ctx.w();
+    let el = NodeRef::<html::Div>::new();
+    let failed = RwSignal::new(false);
+    let live = StoredValue::new_local(None::<Map>);
+    {
+        Effect::new(move || {
+            let Some(div) = el.get() else { return };
+            spawn_local(async move {
+                if load_leaflet().await.is_err() {
+                    failed.set(true);
+                    return;
+                }
+                let Some(map) = new_map(&div, Some((lat, lng)), Some(17.0)) else {
+                    failed.set(true);
+                    return;
+                };
+                Marker::new(&LatLng::new(lat, lng)).add_to(&map);
+                live.set_value(Some(map));
+            });
+        });
+    }
+    on_cleanup(move || {
+        live.update_value(|m| {
+            if let Some(map) = m.take() {
+                map.remove();
+            }
+        });
+    });
+    view! {
+        <div class="map" node_ref=el role="img" aria-label=format!("{} {lat:.5}, {lng:.5}", w.map_of_place)></div>
+        <p class="muted small">{format!("{lat:.5}, {lng:.5}")}" · "
+            <a href=format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=18/{lat}/{lng}") target="_blank" rel="noopener">{w.open_osm}</a>
+            {move || failed.get().then(|| format!(" · {}", w.map_failed))}
+        </p>
+    }
+}
+
+/// A map to set the place of a call by a click (the operator's mouse) —
+/// the keyboard way is kecamatan + kelurahan + landmark beside it.
+#[component]
+pub fn PickMap(location: RwSignal<Option<ReportLocation>>) -> impl IntoView {
+    let ctx = use_ctx();
+    let w = ctx.w();
+    let el = NodeRef::<html::Div>::new();
+    let failed = RwSignal::new(false);
+    let live = StoredValue::new_local(None::<(Map, Option<Marker>)>);
+    {
+        Effect::new(move || {
+            let Some(div) = el.get() else { return };
+            spawn_local(async move {
+                if load_leaflet().await.is_err() {
+                    failed.set(true);
+                    return;
+                }
+                let Some(map) = new_map(&div, None, None) else {
+                    failed.set(true);
+                    return;
+                };
+                map.on_mouse_click(Box::new(move |e: leaflet::MouseEvent| {
+                    let at = e.lat_lng();
+                    location.set(Some(ReportLocation { lat: at.lat(), lng: at.lng(), accuracy_m: None }));
+                }));
+                live.set_value(Some((map, None)));
+            });
+        });
+    }
+    Effect::new(move || {
+        let loc = location.get();
+        live.update_value(|live| {
+            let Some((map, marker)) = live.as_mut() else { return };
+            if let Some(m) = marker.take() {
+                m.remove();
+            }
+            if let Some(l) = loc {
+                let m = Marker::new(&LatLng::new(l.lat, l.lng));
+                m.add_to(map);
+                *marker = Some(m);
+            }
+        });
+    });
+    on_cleanup(move || {
+        live.update_value(|live| {
+            if let Some((map, _)) = live.take() {
+                map.remove();
+            }
+        });
+    });
+    view! {
+        <div class="map map-pick" node_ref=el aria-hidden="true"></div>
+        <p class="muted small">
+            {move || match location.get() {
+                Some(l) => format!("{}: {:.5}, {:.5}", w.pin_set, l.lat, l.lng),
+                None => w.pin_hint.to_owned(),
+            }}
+            {move || failed.get().then(|| format!(" · {}", w.map_failed))}
+        </p>
+        {move || location.get().map(|_| view! {
+            <button type="button" class="btn btn-quiet" on:click=move |_| location.set(None)>{w.pin_clear}</button>
+        })}
+    }
+}

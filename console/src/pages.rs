@@ -1,0 +1,7 @@
+//! One module per screen of the console.
+
+pub mod admin;
+pub mod intake;
+pub mod queue;
+pub mod standby;
+pub mod ticket;
