@@ -64,8 +64,11 @@ impl AppPage {
 pub struct Csp {
     dist: Option<PathBuf>,
     tile_url: String,
-    cached: std::sync::Mutex<[Option<(Option<std::time::SystemTime>, Arc<str>)>; 2]>,
+    /// Per app: the `index.html` modification time a policy was made from, and the policy.
+    cached: std::sync::Mutex<[Option<CachedPolicy>; 2]>,
 }
+
+type CachedPolicy = (Option<std::time::SystemTime>, Arc<str>);
 
 impl Csp {
     /// The policies for the apps in `dist` with map tiles from `tile_url`.
