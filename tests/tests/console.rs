@@ -127,8 +127,8 @@ async fn an_operator_takes_a_call_to_a_forwarded_ticket_by_keyboard_alone() -> R
     assert_eq!(ticket["district"]["name"], "Madidir");
     ensure!(actions <= 25, "{actions} actions, at most 25");
     ensure!(seconds <= 60.0, "{seconds:.1} s, at most 60");
-    // `make bench` reads this line.
-    println!("KONSOL_INTAKE seconds={seconds:.1} actions={actions}");
+    // `make bench` records these.
+    eprintln!("phone intake: {seconds:.1} s, {actions} actions");
     let dir = portal112_e2e::fixtures::workspace().join("target");
     std::fs::write(dir.join("konsol-intake.json"), json!({"seconds": seconds, "actions": actions}).to_string())?;
     axe_clean(&b, "phone intake, done").await?;
@@ -160,7 +160,7 @@ async fn a_report_arrives_live_and_travels_to_dlh_and_back_to_the_citizen() -> R
         Duration::from_secs(2),
     )
     .await?;
-    println!("live in the queue after {:?}", filed.elapsed());
+    eprintln!("live in the queue after {:?}", filed.elapsed());
     axe_clean(&b, "queue").await?;
     shots(&mut b, "antrean").await?;
 
