@@ -20,6 +20,7 @@ br() { brotli -q 11 -c "$1" | wc -c; }
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1000 }'; }
 
 first_raw=0; first_gz=0; first_br=0
+console_raw=0; console_gz=0; console_br=0
 leaf_raw=0; leaf_gz=0; leaf_br=0
 rows=""
 while IFS= read -r f; do
@@ -33,10 +34,13 @@ while IFS= read -r f; do
     role="first view"
   elif [[ "$rel" == leaflet/leaflet.js || "$rel" == leaflet/leaflet.css ]]; then
     role="map step (Leaflet)"
+  elif [[ "$rel" == petugas/* ]] && [[ "$name" =~ \.(html|js|wasm|css)$ ]]; then
+    role="Konsol 112"
   fi
   case "$role" in
     "first view") first_raw=$((first_raw + raw)); first_gz=$((first_gz + g)); first_br=$((first_br + b)) ;;
     "map step (Leaflet)") leaf_raw=$((leaf_raw + raw)); leaf_gz=$((leaf_gz + g)); leaf_br=$((leaf_br + b)) ;;
+    "Konsol 112") console_raw=$((console_raw + raw)); console_gz=$((console_gz + g)); console_br=$((console_br + b)) ;;
   esac
   rows+="| \`$rel\` | $raw | $g | $b | $role |"$'\n'
 done < <(find "$dist" -type f ! -name '*.br' ! -name '*.gz' ! -name '*.map' | LC_ALL=C sort)
@@ -54,6 +58,7 @@ cat <<EOF
 |---|---:|---:|---:|
 | **first view** (index.html + the scripts, wasm and CSS it names) | $(kb "$first_raw") KB | $(kb "$first_gz") KB | **$(kb "$first_br") KB** |
 | Leaflet JS + CSS (map step only) | $(kb "$leaf_raw") KB | $(kb "$leaf_gz") KB | $(kb "$leaf_br") KB |
+| Konsol 112 at \`/petugas/\` (its html, js, wasm and CSS; staff only, never part of the citizens' pages) | $(kb "$console_raw") KB | $(kb "$console_gz") KB | $(kb "$console_br") KB |
 
 First view: **$(kb "$first_br") KB brotli**, $verdict the budget of $(kb "$budget") KB (1 KB = 1000 bytes).
 

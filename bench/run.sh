@@ -6,6 +6,9 @@
 #   3. postgres    bench/load.py --compare-backends   the API over SQLite and over a
 #                  throw-away PostgreSQL (scripts/with-postgres.sh), same run
 #   4. Lighthouse  bench/lighthouse.py  mobile performance of /, /lapor, /lacak/{code}
+#   5. konsol      the browser test that takes a 112 call by keyboard alone in
+#                  Konsol 112 (tests/tests/console.rs), run $rounds times: seconds
+#                  and actions from the first key to the forwarded ticket
 #
 # BENCH picks steps (default all): e.g. `BENCH=postgres bench/run.sh` or
 # `BENCH="load postgres"`. Sections of steps not run are kept from the
@@ -28,7 +31,7 @@ rounds="${BENCH_ROUNDS:-3}"
 out=bench/RESULTS.md
 parts="$(mktemp -d)"
 trap 'rm -rf "$parts"' EXIT
-steps=" ${BENCH:-bundle load postgres lighthouse} "
+steps=" ${BENCH:-bundle load postgres lighthouse konsol} "
 wants() { [[ "$steps" == *" $1 "* ]]; }
 
 # keep FILE HEADING: the section of the previous results under HEADING (up to
@@ -126,6 +129,31 @@ if wants lighthouse; then
   fi
 else
   keep "$parts/3-lighthouse.md" "## Lighthouse"
+fi
+
+if wants konsol; then
+  say "Konsol 112: a phone call by keyboard"
+  {
+    printf '## Konsol 112: a 112 call to a forwarded ticket, keyboard only\n\n'
+    printf 'The browser test `an_operator_takes_a_call_to_a_forwarded_ticket_by_keyboard_alone`\n'
+    printf '(real Chromium, real server, release apps) run %s times. Goal (NFPA 1225: answering to\n' "$rounds"
+    printf 'dispatching): at most 60 s and 25 actions (a key press or a field typed).\n\n'
+    printf '| run | seconds | actions |\n|---:|---:|---:|\n'
+  } >"$parts/4-konsol.md"
+  for run in $(seq 1 "$rounds"); do
+    rm -f target/konsol-intake.json
+    if cargo test --release --locked --workspace --test console -- --exact \
+        an_operator_takes_a_call_to_a_forwarded_ticket_by_keyboard_alone >/dev/null 2>&1 \
+        && [ -f target/konsol-intake.json ]; then
+      python3 -c 'import json,sys; m=json.load(open("target/konsol-intake.json")); print(f"| {sys.argv[1]} | {m[\"seconds\"]:.1f} | {m[\"actions\"]} |")' "$run" >>"$parts/4-konsol.md"
+    else
+      printf '| %s | failed | |\n' "$run" >>"$parts/4-konsol.md"
+      status=1
+    fi
+  done
+  printf '\n' >>"$parts/4-konsol.md"
+else
+  keep "$parts/4-konsol.md" "## Konsol 112: a 112 call to a forwarded ticket, keyboard only"
 fi
 
 cat "$parts"/*.md >"$out"
