@@ -263,6 +263,15 @@ async fn an_ended_session_keeps_what_was_typed_and_two_operators_never_overwrite
     let code = portal.create_report(&report()).await?;
     let mut b = Browser::start(&portal.base()).await?;
     b.resize(1280, 800).await?;
+    b.open_console("/petugas/").await?;
+    axe_clean(&b, "sign-in").await?;
+    shots(&mut b, "masuk").await?;
+    // A wrong password is told next to the form, and the name typed stays.
+    b.by_id("masuk-nama").await?.send_keys("siti").await?;
+    b.by_id("masuk-sandi").await?.send_keys("salah-sandi-123").await?;
+    b.press(Key::Enter).await?;
+    b.wait("the refusal", "document.getElementById('masuk-galat').textContent.length > 0").await?;
+    assert_eq!(b.js("return document.getElementById('masuk-nama').value").await?, "siti");
     sign_in(&mut b, "siti").await?;
     b.open_console(&format!("/petugas/tiket/{code}")).await?;
     b.wait("the ticket", "document.querySelector('#tiket-aksi')").await?;
