@@ -654,11 +654,11 @@ macro_rules! shared_store {
             }
 
             async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<StaffRecord>> {
-                Ok(sql::query_as(concat!(
+                Ok(sql::query_as(
                     "SELECT s.id, s.username, s.password_hash, s.role, s.agency, s.created_at, s.disabled_at \
                      FROM staff_sessions x JOIN staff s ON s.id = x.staff_id \
-                     WHERE x.token_hash = $1 AND x.revoked_at IS NULL AND x.expires_at > $2 AND s.disabled_at IS NULL"
-                ))
+                     WHERE x.token_hash = $1 AND x.revoked_at IS NULL AND x.expires_at > $2 AND s.disabled_at IS NULL",
+                )
                 .bind(token_hash)
                 .bind(now)
                 .fetch_optional(&mut *self.read().await?)

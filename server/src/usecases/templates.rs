@@ -30,7 +30,7 @@ pub async fn change_template(
 ) -> Result<TemplateRecord, AppError> {
     let valid = validate_template(input)?;
     let record = TemplateRecord { id, status: valid.status, title: valid.title, text: valid.text };
-    store.update_template(&record, at, &admin.username).await?.ok_or_else(|| not_found())
+    store.update_template(&record, at, &admin.username).await?.ok_or_else(not_found)
 }
 
 /// Removes the template `id`; not found if there is none.

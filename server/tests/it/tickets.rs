@@ -66,7 +66,7 @@ async fn illegal_moves_name_the_legal_ones() {
         "illegal_transition",
         Some("status"),
     );
-    assert_eq!(body["error"]["allowed"], json!(["verified", "rejected", "duplicate"]));
+    assert_eq!(body["error"]["allowed"], json!(["verified", "rejected", "duplicate", "on_hold"]));
     assert_eq!(body["error"]["message"], "Status tidak dapat diubah dari \"Diterima\" menjadi \"Ditutup\".");
     app.post_json_as(&op, &events_uri(&code), &json!({"status": "received"})).await.assert_error(
         StatusCode::CONFLICT,
