@@ -849,3 +849,46 @@ async fn after_photos_follow_the_report_photos(b: Backend) {
 fn photo(id: &str) -> NewPhoto {
     NewPhoto { id: id.into(), mime: "image/jpeg", width: 4, height: 4, bytes: id.as_bytes().to_vec() }
 }
+
+/// The 0003 migration rebuilds SQLite's staff table (its CHECK lists the
+/// roles): a database made before it keeps its accounts, their ids and their
+/// live sessions, and its foreign keys stay whole and enforced.
+#[tokio::test]
+async fn sqlite_upgrade_keeps_accounts_and_their_sessions() {
+    use sqlx::Connection as _;
+    use std::str::FromStr as _;
+
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let first = dir.path().join("first-migration");
+    std::fs::create_dir(&first).expect("folder");
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    std::fs::copy(migrations.join("0001_init.sql"), first.join("0001_init.sql")).expect("copied");
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    let options =
+        sqlx::sqlite::SqliteConnectOptions::from_str(&url).expect("url").create_if_missing(true).foreign_keys(true);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options).await.expect("connects");
+    sqlx::migrate::Migrator::new(first.as_path()).await.expect("reads").run(&mut conn).await.expect("0001 applied");
+    sqlx::raw_sql(
+        "INSERT INTO staff (id, username, password_hash, role, agency, created_at) VALUES \
+         (7, 'dlh.andi', 'h', 'agency', 'dlh', 1), (9, 'admin', 'h', 'admin', NULL, 2); \
+         INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at) VALUES ('live', 7, 1, 9000000000000);",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("old rows");
+    conn.close().await.expect("closed");
+
+    let store = portal112_server::store::open(&url).await.expect("upgraded");
+    let andi = store.session("live", T0).await.expect("reads").expect("the session survived");
+    assert_eq!((andi.id, andi.role, andi.agency.as_deref(), andi.disabled_at), (7, Role::Agency, Some("dlh"), None));
+    let spv = store.create_staff(&staff("spv", "h", Role::Supervisor, None), audit(T0)).await.expect("a supervisor");
+    assert!(spv.id > 9);
+    assert!(!store.templates().await.expect("reads").is_empty(), "templates seeded");
+    drop(store);
+
+    let mut conn = sqlx::SqliteConnection::connect_with(&options).await.expect("connects");
+    let broken: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check").fetch_all(&mut conn).await.expect("checks");
+    assert!(broken.is_empty(), "{broken:?}");
+    let orphan = sqlx::raw_sql("DELETE FROM staff WHERE id = 7").execute(&mut conn).await;
+    assert!(orphan.is_err(), "sessions still hold their account");
+}
