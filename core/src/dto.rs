@@ -105,6 +105,10 @@ pub struct PublicTicket {
     /// URLs of the report's photos (`/api/v1/photos/{id}`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub photos: Vec<String>,
+    /// URLs of the photos staff added when handling it ("after"); never for
+    /// confidential categories.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after_photos: Vec<String>,
     /// Public history, oldest first.
     pub timeline: Vec<TimelineEntry>,
 }

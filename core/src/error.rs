@@ -95,6 +95,14 @@ pub enum ErrorKind {
     UsernameInvalid,
     /// A password shorter than allowed.
     PasswordTooShort { min: usize },
+    /// The account is disabled: right password, but no sign-in.
+    AccountDisabled,
+    /// Another account already has this username.
+    UsernameTaken,
+    /// An admin disabling their own account or taking away their own admin role.
+    OwnAccount,
+    /// The ticket already has as many "after" photos as allowed.
+    TooManyAfterPhotos { max: usize },
     /// A video upload that is not WebM/MP4, or captions that are not `WebVTT`.
     VideoUnsupported,
     /// The path exists, but not with this HTTP method.
@@ -151,6 +159,10 @@ impl ErrorKind {
             ErrorKind::UnknownStaff => "unknown_staff",
             ErrorKind::UsernameInvalid => "username_invalid",
             ErrorKind::PasswordTooShort { .. } => "password_too_short",
+            ErrorKind::AccountDisabled => "account_disabled",
+            ErrorKind::UsernameTaken => "username_taken",
+            ErrorKind::OwnAccount => "own_account",
+            ErrorKind::TooManyAfterPhotos { .. } => "too_many_after_photos",
             ErrorKind::VideoUnsupported => "video_unsupported",
             ErrorKind::MethodNotAllowed => "method_not_allowed",
             ErrorKind::Internal => "internal",
@@ -168,11 +180,13 @@ impl ErrorKind {
             | ErrorKind::IdempotencyKeyInvalid
             | ErrorKind::InvalidMultipart => 400,
             ErrorKind::Unauthorized | ErrorKind::BadCredentials => 401,
-            ErrorKind::Forbidden => 403,
+            ErrorKind::Forbidden | ErrorKind::AccountDisabled => 403,
             ErrorKind::TicketNotFound | ErrorKind::NotFound => 404,
             ErrorKind::IdempotencyConflict
             | ErrorKind::IllegalTransition { .. }
-            | ErrorKind::RevisionConflict { .. } => 409,
+            | ErrorKind::RevisionConflict { .. }
+            | ErrorKind::UsernameTaken
+            | ErrorKind::OwnAccount => 409,
             ErrorKind::TooManyPhotos { .. } | ErrorKind::PhotoTooLarge { .. } | ErrorKind::BodyTooLarge { .. } => 413,
             ErrorKind::PhotoUnsupported | ErrorKind::UnsupportedMediaType | ErrorKind::VideoUnsupported => 415,
             ErrorKind::MethodNotAllowed => 405,
@@ -199,7 +213,8 @@ impl ErrorKind {
             | ErrorKind::NothingToChange
             | ErrorKind::UnknownStaff
             | ErrorKind::UsernameInvalid
-            | ErrorKind::PasswordTooShort { .. } => 422,
+            | ErrorKind::PasswordTooShort { .. }
+            | ErrorKind::TooManyAfterPhotos { .. } => 422,
         }
     }
 
@@ -356,6 +371,25 @@ impl ErrorKind {
             ErrorKind::PasswordTooShort { min } => (
                 format!("Kata sandi paling sedikit {min} karakter."),
                 format!("The password must have at least {min} characters."),
+            ),
+            ErrorKind::AccountDisabled => (
+                "Akun ini dinonaktifkan. Hubungi admin.".into(),
+                "This account is disabled. Ask an administrator.".into(),
+            ),
+            ErrorKind::UsernameTaken => (
+                "Nama pengguna ini sudah dipakai akun lain. Pilih nama lain.".into(),
+                "Another account already has this username. Choose another.".into(),
+            ),
+            ErrorKind::OwnAccount => (
+                "Anda tidak dapat menonaktifkan akun Anda sendiri atau mencabut peran admin Anda sendiri. Minta admin \
+                 lain melakukannya."
+                    .into(),
+                "You cannot disable your own account or take away your own admin role. Ask another administrator."
+                    .into(),
+            ),
+            ErrorKind::TooManyAfterPhotos { max } => (
+                format!("Tiket ini sudah memiliki {max} foto sesudah penanganan; tidak dapat menambah lagi."),
+                format!("This ticket already has {max} \"after\" photos; no more can be added."),
             ),
             ErrorKind::VideoUnsupported => (
                 "Video harus WebM atau MP4 dan teks harus WebVTT.".into(),

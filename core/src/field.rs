@@ -54,12 +54,17 @@ pub enum Field {
     Password,
     Role,
     Label,
+    /// Whether an account is disabled.
+    Disabled,
     // Queries and paths.
     Query,
     Page,
     PageSize,
     Since,
+    Until,
     Code,
+    /// An audit log action name.
+    Action,
     // The video catalogue.
     Video,
     Poster,
@@ -73,7 +78,7 @@ pub enum Field {
 }
 
 /// Wire names of the fields without data, in one table both ways.
-const NAMES: [(Field, &str); 42] = [
+const NAMES: [(Field, &str); 45] = [
     (Field::Category, "category"),
     (Field::Location, "location"),
     (Field::LocationAccuracy, "location.accuracy_m"),
@@ -108,11 +113,14 @@ const NAMES: [(Field, &str); 42] = [
     (Field::Password, "password"),
     (Field::Role, "role"),
     (Field::Label, "label"),
+    (Field::Disabled, "disabled"),
     (Field::Query, "query"),
     (Field::Page, "page"),
     (Field::PageSize, "page_size"),
     (Field::Since, "since"),
+    (Field::Until, "until"),
     (Field::Code, "code"),
+    (Field::Action, "action"),
     (Field::Video, "video"),
     (Field::Poster, "poster"),
     (Field::YoutubeId, "youtube_id"),

@@ -297,6 +297,26 @@ pub fn validate_update(update: &TicketUpdate, city: &CityConfig) -> Result<Valid
     })
 }
 
+/// Longest title of a reply template, in characters.
+pub const TEMPLATE_TITLE_MAX: usize = 80;
+
+/// Checks a reply template: a title of 1 to [`TEMPLATE_TITLE_MAX`] characters
+/// and a text of 1 to [`NOTE_MAX`] (it becomes a public note), both trimmed.
+/// The status is typed, so any it names is one the machine knows.
+pub fn validate_template(input: &crate::staff::TemplateInput) -> Result<crate::staff::TemplateInput, ApiError> {
+    let title = input.title.trim();
+    let text = input.text.trim();
+    for (value, max, field) in [(title, TEMPLATE_TITLE_MAX, Field::Title), (text, NOTE_MAX, Field::Text)] {
+        if value.is_empty() {
+            return Err(ApiError::field(ErrorKind::Required, field));
+        }
+        if value.chars().count() > max {
+            return Err(ApiError::field(ErrorKind::TooLong { max }, field));
+        }
+    }
+    Ok(crate::staff::TemplateInput { status: input.status, title: title.to_owned(), text: text.to_owned() })
+}
+
 /// A ticket as a staff change finds it, read inside the change's transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TicketState<'a> {
@@ -376,6 +396,30 @@ pub fn code_error_kind(e: crate::CodeError) -> ErrorKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_have_a_short_title_and_a_note_sized_text() {
+        use crate::staff::TemplateInput;
+        let t = |title: &str, text: &str| TemplateInput {
+            status: Status::Rejected,
+            title: title.into(),
+            text: text.into(),
+        };
+        let ok = super::validate_template(&t("  Bukan wewenang  ", " Laporan ini di luar wewenang Pemkot. ")).unwrap();
+        assert_eq!((ok.title.as_str(), ok.text.as_str()), ("Bukan wewenang", "Laporan ini di luar wewenang Pemkot."));
+        let refusal = |x: TemplateInput| {
+            let e = super::validate_template(&x).unwrap_err();
+            (e.kind, e.field)
+        };
+        assert_eq!(refusal(t(" ", "x")), (ErrorKind::Required, Some(Field::Title)));
+        assert_eq!(refusal(t("x", "")), (ErrorKind::Required, Some(Field::Text)));
+        assert_eq!(refusal(t(&"é".repeat(81), "x")), (ErrorKind::TooLong { max: 80 }, Some(Field::Title)));
+        assert!(super::validate_template(&t(&"é".repeat(80), "x")).is_ok());
+        assert_eq!(
+            refusal(t("x", &"a".repeat(NOTE_MAX + 1))),
+            (ErrorKind::TooLong { max: NOTE_MAX }, Some(Field::Text))
+        );
+    }
 
     #[test]
     fn phones_people_write() {

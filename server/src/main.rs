@@ -116,10 +116,12 @@ enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 enum StaffCommand {
-    /// Add an account (or reset its password and role); the password is read from stdin.
+    /// Add an account (or reset its password and role, enable it again and end
+    /// its sessions); the password is read from stdin.
     Add {
         #[arg(long)]
         username: String,
+        /// operator, agency, supervisor or admin.
         #[arg(long, value_parser = parse_role)]
         role: Role,
         /// Agency code, required for the agency role.
@@ -139,7 +141,7 @@ enum ApiKeyCommand {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::from_name(s).ok_or_else(|| format!("'{s}' is not a role: use operator, agency or admin"))
+    Role::from_name(s).ok_or_else(|| format!("'{s}' is not a role: use operator, agency, supervisor or admin"))
 }
 
 #[tokio::main]

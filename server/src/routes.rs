@@ -1,10 +1,13 @@
 //! The one route table of the server.
 
+pub mod accounts;
 pub mod app;
+pub mod audit;
 pub mod meta;
 pub mod open311;
 pub mod reports;
 pub mod staff;
+pub mod templates;
 pub mod tickets;
 pub mod videos;
 
@@ -47,6 +50,11 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
                 .layer::<_, Infallible>(timeout(Duration::from_mins(5))),
         )
         .routes(
+            routes!(staff::add_after_photo)
+                .layer::<_, Infallible>(DefaultBodyLimit::max(staff::AFTER_PHOTO_BODY_MAX))
+                .layer::<_, Infallible>(timeout(Duration::from_mins(5))),
+        )
+        .routes(
             routes!(videos::add_video)
                 .layer::<_, Infallible>(DefaultBodyLimit::max(videos::VIDEO_MAX_BYTES + 8 * 1024 * 1024))
                 .layer::<_, Infallible>(timeout(Duration::from_mins(30))),
@@ -64,6 +72,12 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(staff::get_ticket))
         .routes(routes!(staff::add_event))
         .routes(routes!(videos::remove_video))
+        .routes(routes!(accounts::list_accounts, accounts::create_account))
+        .routes(routes!(accounts::change_account))
+        .routes(routes!(accounts::agency_staff))
+        .routes(routes!(templates::list_templates, templates::add_template))
+        .routes(routes!(templates::change_template, templates::remove_template))
+        .routes(routes!(audit::audit_log))
         .routes(routes!(open311::top_level))
         .routes(routes!(open311::service_definition))
         .routes(routes!(open311::get_request))

@@ -4,7 +4,7 @@
 //! notice which one they talk to.
 //!
 //! The trait is split by role ([`TicketStore`], [`StaffStore`],
-//! [`MediaStore`], [`AuditStore`], [`Notices`]); a change that staff make is
+//! [`MediaStore`], [`TemplateStore`], [`AuditStore`], [`Notices`]); a change that staff make is
 //! written with its audit entry in the same transaction, so no change exists
 //! without its entry and no entry without its change.
 //!
@@ -121,6 +121,9 @@ pub struct TicketRecord {
     pub updated_at: Millis,
     #[sqlx(skip)]
     pub photo_ids: Vec<String>,
+    /// Photos staff added when handling it ("after"), in the order added.
+    #[sqlx(skip)]
+    pub after_photo_ids: Vec<String>,
     /// The newest public note (Open311 `status_notes`).
     #[sqlx(skip)]
     pub latest_public_note: Option<String>,
@@ -240,6 +243,55 @@ pub struct StaffRecord {
     #[sqlx(try_from = "String")]
     pub role: Role,
     pub agency: Option<String>,
+    pub created_at: Millis,
+    /// When the account was disabled; a disabled account cannot sign in.
+    pub disabled_at: Option<Millis>,
+}
+
+/// What an admin's change makes of an account: its whole new state (the use
+/// case works it out from the account as it was and checks it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffUpdate {
+    pub role: Role,
+    pub agency: Option<String>,
+    /// A new password's hash (a reset).
+    pub password_hash: Option<String>,
+    /// `Some(Some(at))` disables, `Some(None)` enables, `None` leaves it.
+    pub disabled_at: Option<Option<Millis>>,
+    /// When the change is made (sessions it ends end then).
+    pub at: Millis,
+}
+
+impl StaffUpdate {
+    /// Whether the account's sessions must end with this change: a password
+    /// reset or disabling.
+    #[must_use]
+    pub fn ends_sessions(&self) -> bool {
+        self.password_hash.is_some() || matches!(self.disabled_at, Some(Some(_)))
+    }
+}
+
+/// A reply template as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TemplateRecord {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
+    pub title: String,
+    pub text: String,
+}
+
+/// Filters of the audit log; all optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<AuditAction>,
+    /// Entries whose target contains this text.
+    pub target: Option<String>,
+    pub since: Option<Millis>,
+    pub until: Option<Millis>,
+    pub offset: u64,
+    pub limit: u64,
 }
 
 /// A staff account to add (or whose password and role to reset).
@@ -324,10 +376,21 @@ pub enum AuditAction {
     VideoRemove,
     StaffAdd,
     ApiKeyCreate,
+    /// An admin changed an account's role or agency.
+    StaffChange,
+    StaffPasswordReset,
+    StaffDisable,
+    StaffEnable,
+    TemplateAdd,
+    TemplateChange,
+    TemplateRemove,
+    /// Staff added an "after" photo to a ticket.
+    TicketPhotoAdd,
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 10] = [
+    /// Every action, in the order the audit filter lists them.
+    pub const ALL: [AuditAction; 18] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
@@ -338,6 +401,14 @@ impl AuditAction {
         AuditAction::VideoRemove,
         AuditAction::StaffAdd,
         AuditAction::ApiKeyCreate,
+        AuditAction::StaffChange,
+        AuditAction::StaffPasswordReset,
+        AuditAction::StaffDisable,
+        AuditAction::StaffEnable,
+        AuditAction::TemplateAdd,
+        AuditAction::TemplateChange,
+        AuditAction::TemplateRemove,
+        AuditAction::TicketPhotoAdd,
     ];
 
     /// The stored name.
@@ -354,7 +425,21 @@ impl AuditAction {
             AuditAction::VideoRemove => "video_remove",
             AuditAction::StaffAdd => "staff_add",
             AuditAction::ApiKeyCreate => "api_key_create",
+            AuditAction::StaffChange => "staff_change",
+            AuditAction::StaffPasswordReset => "staff_password_reset",
+            AuditAction::StaffDisable => "staff_disable",
+            AuditAction::StaffEnable => "staff_enable",
+            AuditAction::TemplateAdd => "template_add",
+            AuditAction::TemplateChange => "template_change",
+            AuditAction::TemplateRemove => "template_remove",
+            AuditAction::TicketPhotoAdd => "ticket_photo_add",
         }
+    }
+
+    /// Reads a stored (or asked-for) name back.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == name)
     }
 }
 
@@ -362,7 +447,7 @@ impl TryFrom<String> for AuditAction {
     type Error = String;
 
     fn try_from(name: String) -> Result<Self, String> {
-        AuditAction::ALL.into_iter().find(|a| a.as_str() == name).ok_or(name)
+        AuditAction::from_name(&name).ok_or(name)
     }
 }
 
@@ -464,6 +549,19 @@ pub trait TicketStore {
     /// A photo by id.
     async fn photo(&self, id: &str) -> StoreResult<Option<PhotoRecord>>;
 
+    /// Adds an "after" photo to a ticket in one transaction with its audit
+    /// entry; refused as `ticket_not_found` when the ticket does not exist or
+    /// (with `only_agency`) is another agency's, and when it already has
+    /// `max` after photos. Returns the ticket as it now stands.
+    async fn add_after_photo(
+        &self,
+        code: &TicketCode,
+        photo: &NewPhoto,
+        only_agency: Option<&str>,
+        max: usize,
+        audit: AuditEntry,
+    ) -> StoreResult<TicketRecord>;
+
     /// The ticket an Open311 token stands for.
     async fn open311_token(&self, token: &str) -> StoreResult<Option<TicketCode>>;
 }
@@ -473,8 +571,24 @@ pub trait TicketStore {
 #[async_trait]
 pub trait StaffStore {
     /// Adds an account, or resets the password, role and agency of an
-    /// existing one of the same username; returns its id.
+    /// existing one of the same username (enabling it again and ending its
+    /// sessions); returns its id.
     async fn add_staff(&self, staff: &NewStaff, audit: AuditEntry) -> StoreResult<i64>;
+    /// Adds a new account; refused (`username_taken`) when the username exists.
+    async fn create_staff(&self, staff: &NewStaff, audit: AuditEntry) -> StoreResult<StaffRecord>;
+    /// Applies an admin's change to the account `username` with its audit
+    /// entries, ending every session of the account when the change
+    /// [ends sessions](StaffUpdate::ends_sessions); `None` if no such account.
+    async fn update_staff(
+        &self,
+        username: &str,
+        update: &StaffUpdate,
+        audit: Vec<AuditEntry>,
+    ) -> StoreResult<Option<StaffRecord>>;
+    /// Every account, by username.
+    async fn staff_accounts(&self) -> StoreResult<Vec<StaffRecord>>;
+    /// Usernames of the enabled accounts of `agency`, sorted.
+    async fn agency_staff(&self, agency: &str) -> StoreResult<Vec<String>>;
     async fn staff_by_username(&self, username: &str) -> StoreResult<Option<StaffRecord>>;
     async fn create_session(
         &self,
@@ -483,7 +597,7 @@ pub trait StaffStore {
         expires_at: Millis,
         audit: AuditEntry,
     ) -> StoreResult<()>;
-    /// The account of a live (unexpired, unrevoked) session.
+    /// The account of a live (unexpired, unrevoked) session of an enabled account.
     async fn session(&self, token_hash: &str, now: Millis) -> StoreResult<Option<StaffRecord>>;
     /// Ends a session; false (and no audit entry) if it was not live.
     async fn revoke_session(&self, token_hash: &str, audit: AuditEntry) -> StoreResult<bool>;
@@ -507,6 +621,24 @@ pub trait MediaStore {
     async fn remove_video(&self, id: &str, audit: AuditEntry) -> StoreResult<Option<VideoRecord>>;
 }
 
+/// Reply templates of the console; each change with its audit entry.
+#[async_trait]
+pub trait TemplateStore {
+    /// Every template, by status then title.
+    async fn templates(&self) -> StoreResult<Vec<TemplateRecord>>;
+    /// Adds a template (its `id` is ignored) and returns it with its id.
+    async fn add_template(&self, template: &TemplateRecord, at: Millis, actor: &str) -> StoreResult<TemplateRecord>;
+    /// Replaces the template of `template.id`; `None` (and no audit entry) if there is none.
+    async fn update_template(
+        &self,
+        template: &TemplateRecord,
+        at: Millis,
+        actor: &str,
+    ) -> StoreResult<Option<TemplateRecord>>;
+    /// Removes a template; false (and no audit entry) if there was none.
+    async fn remove_template(&self, id: i64, audit: AuditEntry) -> StoreResult<bool>;
+}
+
 /// The audit trail of staff and administrative actions.
 #[async_trait]
 pub trait AuditStore {
@@ -515,6 +647,9 @@ pub trait AuditStore {
 
     /// The newest `limit` lines of the audit trail, newest first.
     async fn audit_entries(&self, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+
+    /// A page of the lines `filter` matches, newest first, and how many match in all.
+    async fn audit_page(&self, filter: &AuditFilter) -> StoreResult<(Vec<AuditEntry>, u64)>;
 }
 
 /// What tells trackers and caches that tickets changed.
@@ -535,7 +670,7 @@ pub trait Notices {
 /// Persistence for the whole portal.
 #[async_trait]
 pub trait Store:
-    TicketStore + StaffStore + MediaStore + AuditStore + Notices + Send + Sync + std::fmt::Debug + 'static
+    TicketStore + StaffStore + MediaStore + TemplateStore + AuditStore + Notices + Send + Sync + std::fmt::Debug + 'static
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

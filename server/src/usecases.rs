@@ -1,5 +1,6 @@
 //! What the portal does, one function each: file a report, sign in and out,
-//! change a ticket, add a staff account or an API key, add or remove a video.
+//! change a ticket or add its "after" photos, add or change a staff account,
+//! add an API key, keep reply templates, add or remove a video.
 //!
 //! A use case checks its input with `core`, writes the change together with
 //! its audit entry in one transaction (the store's methods take the entry),
@@ -10,5 +11,6 @@
 pub mod report;
 pub mod session;
 pub mod staff;
+pub mod templates;
 pub mod tickets;
 pub mod videos;

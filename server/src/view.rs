@@ -11,11 +11,11 @@ use portal112_core::dto::{
     Contact, NamedRef, PlaceRef, PublicTicket, StaffEvent, StaffTicket, StaffTicketSummary, TimelineEntry,
 };
 use portal112_core::geo::LatLng;
-use portal112_core::staff::{Channel, Priority};
+use portal112_core::staff::{AuditLine, Channel, Priority, ReplyTemplate, StaffAccount};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::store::{EventRecord, Millis, TicketRecord};
+use crate::store::{AuditEntry, EventRecord, Millis, StaffRecord, TemplateRecord, TicketRecord};
 
 /// Now, in storage form.
 #[must_use]
@@ -125,6 +125,7 @@ pub fn public_ticket(city: &CityConfig, t: &TicketRecord) -> PublicTicket {
         address: if c { None } else { t.address.clone() },
         description: (!c).then(|| t.description.clone()),
         photos: if c { Vec::new() } else { t.photo_ids.iter().map(|id| photo_url(id)).collect() },
+        after_photos: if c { Vec::new() } else { t.after_photo_ids.iter().map(|id| photo_url(id)).collect() },
         timeline: t.events.iter().filter_map(|e| timeline_entry(city, c, e)).collect(),
     }
 }
@@ -157,7 +158,7 @@ pub fn staff_ticket(city: &CityConfig, t: &TicketRecord, with_contact: bool) -> 
         assignee: None,
         revision: t.events.last().map_or(0, |e| e.seq),
         photos: t.photo_ids.iter().map(|id| photo_url(id)).collect(),
-        after_photos: Vec::new(),
+        after_photos: t.after_photo_ids.iter().map(|id| photo_url(id)).collect(),
         events: t
             .events
             .iter()
@@ -195,6 +196,35 @@ pub fn staff_summary(city: &CityConfig, t: &TicketRecord) -> StaffTicketSummary 
         priority: Priority::Normal,
         assignee: None,
         revision: t.events.last().map_or(0, |e| e.seq),
+    }
+}
+
+/// An account as admins see it (never its password hash).
+#[must_use]
+pub fn staff_account(city: &CityConfig, a: &StaffRecord) -> StaffAccount {
+    StaffAccount {
+        username: a.username.clone(),
+        role: a.role,
+        agency: a.agency.clone(),
+        disabled: a.disabled_at.is_some(),
+        created_at: format_time(city, a.created_at),
+    }
+}
+
+/// A reply template as the console reads it.
+#[must_use]
+pub fn reply_template(t: &TemplateRecord) -> ReplyTemplate {
+    ReplyTemplate { id: t.id, status: t.status, title: t.title.clone(), text: t.text.clone() }
+}
+
+/// One line of the audit log.
+#[must_use]
+pub fn audit_line(city: &CityConfig, e: &AuditEntry) -> AuditLine {
+    AuditLine {
+        at: format_time(city, e.at),
+        actor: e.actor.clone(),
+        action: e.action.as_str().to_owned(),
+        target: e.target.clone(),
     }
 }
 

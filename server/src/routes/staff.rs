@@ -1,11 +1,12 @@
-//! The staff side: sign-in, the ticket list, a ticket's full record, and
-//! moving tickets along the status machine.
+//! The staff side: sign-in, the ticket list, a ticket's full record,
+//! moving tickets along the status machine, and their "after" photos.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portal112_core::dto::{Credentials, Role, StaffSession, StaffTicket, StaffTicketPage, TicketUpdate};
+use portal112_core::validate::PHOTO_MAX_BYTES;
 use portal112_core::{ErrorKind, Field, Status};
 use serde::Deserialize;
 
@@ -215,4 +216,100 @@ pub async fn add_event(
     .await?;
     let body = staff_ticket(&state.city, &changed.ticket, staff.account.role.sees_contact());
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// Largest request of an "after" photo upload: one full-size photo and the
+/// multipart framing.
+pub const AFTER_PHOTO_BODY_MAX: usize = PHOTO_MAX_BYTES + 1024 * 1024;
+
+/// The multipart form of an "after" photo, for the OpenAPI document.
+#[derive(Debug, utoipa::ToSchema)]
+#[expect(dead_code, reason = "describes the multipart body for OpenAPI only")]
+pub struct AfterPhotoUpload {
+    /// One JPEG, PNG or WebP photo, at most 5 MB.
+    #[schema(value_type = String, format = Binary)]
+    photo: Vec<u8>,
+}
+
+/// Adds a photo showing the ticket handled ("after"); at most 3 per ticket.
+/// Cleaned like citizens' photos; shown publicly unless the category is
+/// confidential.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/tickets/{code}/photos",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Ticket code")),
+    request_body(content = AfterPhotoUpload, content_type = "multipart/form-data",
+        description = "One `photo` part: JPEG, PNG or WebP, at most 5 MB."),
+    responses(
+        (status = 201, description = "Added; the updated record", body = StaffTicket),
+        (status = 400, description = "Malformed code or multipart body", body = portal112_core::ErrorEnvelope),
+        (status = 401, description = "No valid token", body = portal112_core::ErrorEnvelope),
+        (status = 404, description = "No ticket has this code (or, for agency staff, another agency's)", body = portal112_core::ErrorEnvelope),
+        (status = 413, description = "Photo or body too large, or more than one photo", body = portal112_core::ErrorEnvelope),
+        (status = 415, description = "Not multipart, or a file that is not a photo", body = portal112_core::ErrorEnvelope),
+        (status = 422, description = "No photo, an unreadable photo, or the ticket has 3 already (`too_many_after_photos`)", body = portal112_core::ErrorEnvelope),
+    )
+)]
+pub async fn add_after_photo(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    request: Request,
+) -> Result<Response, AppError> {
+    let code = parse_code(&code)?;
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| m.type_() == mime::MULTIPART && m.subtype() == mime::FORM_DATA);
+    if !is_multipart {
+        return Err(ErrorKind::UnsupportedMediaType.into());
+    }
+    let multipart =
+        Multipart::from_request(request, &state).await.map_err(|_| AppError::from(ErrorKind::InvalidMultipart))?;
+    let photo = read_one_photo(multipart).await?;
+    let ticket = usecases::tickets::add_after_photo(&state, &staff.account, &code, photo, now_millis()).await?;
+    let body = staff_ticket(&state.city, &ticket, staff.account.role.sees_contact());
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// Reads the one `photo` part, refusing a second one and stopping at the
+/// size limit; other parts are read past.
+async fn read_one_photo(mut multipart: Multipart) -> Result<Vec<u8>, AppError> {
+    let mut photo: Option<Vec<u8>> = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        if field.name() != Some("photo") {
+            while field.chunk().await.map_err(multipart_error)?.is_some() {}
+            continue;
+        }
+        if photo.is_some() {
+            return Err(AppError::field(ErrorKind::TooManyPhotos { max: 1 }, Field::Photo(None)));
+        }
+        let mut data = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if data.len() + chunk.len() > PHOTO_MAX_BYTES {
+                return Err(AppError::field(
+                    ErrorKind::PhotoTooLarge { max_mb: PHOTO_MAX_BYTES / (1024 * 1024) },
+                    Field::Photo(None),
+                ));
+            }
+            data.extend_from_slice(&chunk);
+        }
+        if crate::photos::sniff(&data).is_none() {
+            return Err(AppError::field(ErrorKind::PhotoUnsupported, Field::Photo(None)));
+        }
+        photo = Some(data);
+    }
+    photo.ok_or_else(|| AppError::field(ErrorKind::Required, Field::Photo(None)))
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ErrorKind::BodyTooLarge { max_mb: AFTER_PHOTO_BODY_MAX.div_ceil(1024 * 1024) }.into()
+    } else {
+        ErrorKind::InvalidMultipart.into()
+    }
 }

@@ -33,6 +33,14 @@ macro_rules! video_columns {
 }
 pub(super) use video_columns;
 
+/// The columns of a staff account, as [`super::StaffRecord`] names them.
+macro_rules! staff_columns {
+    () => {
+        "id, username, password_hash, role, agency, created_at, disabled_at"
+    };
+}
+pub(super) use staff_columns;
+
 /// A row of the ticket list: the ticket, its photos' ids joined by commas,
 /// and its newest public note.
 #[derive(Debug, sqlx::FromRow)]
@@ -92,6 +100,7 @@ pub(super) fn record_of(t: &NewTicket) -> TicketRecord {
         created_at: t.created_at,
         updated_at: t.created_at,
         photo_ids: t.photos.iter().map(|p| p.id.clone()).collect(),
+        after_photo_ids: Vec::new(),
         latest_public_note: None,
         events: vec![first_event(t)],
     }
@@ -119,13 +128,14 @@ macro_rules! shared_store {
         use portal112_core::validate::TicketState;
         use portal112_core::{ApiError, ErrorKind, Field, Status, TicketCode};
         use $crate::store::common::{
-            ListedTicket, first_event, parse_stored_code, record_of, ticket_columns, video_columns,
+            ListedTicket, first_event, parse_stored_code, record_of, staff_columns, ticket_columns, video_columns,
         };
         use $crate::store::sql::{self, Builder};
         use $crate::store::{
-            AuditAction, AuditEntry, AuditStore, Changed, Created, EventRecord, Idempotency, MediaStore, NewStaff,
-            NewTicket, PhotoRecord, StaffRecord, StaffStore, StoreError, StoreResult, TicketChange, TicketFilter,
-            TicketRecord, TicketStore, VideoRecord,
+            AuditAction, AuditEntry, AuditFilter, AuditStore, Changed, Created, EventRecord, Idempotency, MediaStore,
+            NewPhoto, NewStaff, NewTicket, PhotoRecord, StaffRecord, StaffStore, StaffUpdate, StoreError,
+            StoreResult, TemplateRecord, TemplateStore, TicketChange, TicketFilter, TicketRecord, TicketStore,
+            VideoRecord,
         };
 
         /// A ticket with its photo ids and full history, read on `conn`.
@@ -136,10 +146,17 @@ macro_rules! shared_store {
                     .fetch_optional(&mut *conn)
                     .await?;
             let Some(mut ticket) = ticket else { return Ok(None) };
-            ticket.photo_ids = sql::query_scalar("SELECT id FROM photos WHERE ticket_code = $1 ORDER BY position")
-                .bind(code)
-                .fetch_all(&mut *conn)
-                .await?;
+            ticket.photo_ids = sql::query_scalar(
+                "SELECT id FROM photos WHERE ticket_code = $1 AND kind = 'report' ORDER BY position",
+            )
+            .bind(code)
+            .fetch_all(&mut *conn)
+            .await?;
+            ticket.after_photo_ids =
+                sql::query_scalar("SELECT id FROM photos WHERE ticket_code = $1 AND kind = 'after' ORDER BY position")
+                    .bind(code)
+                    .fetch_all(&mut *conn)
+                    .await?;
             ticket.events = sql::query_as(
                 "SELECT seq, at, actor, from_status, to_status, agency, public_note, internal_note, duplicate_of \
                  FROM ticket_events WHERE ticket_code = $1 ORDER BY seq",
@@ -261,6 +278,16 @@ macro_rules! shared_store {
             .bind(&e.duplicate_of)
             .execute(&mut *conn)
             .await?;
+            Ok(())
+        }
+
+        /// Ends every live session of the account `staff_id`.
+        async fn end_sessions(conn: &mut $conn, staff_id: i64, at: i64) -> StoreResult<()> {
+            sql::query("UPDATE staff_sessions SET revoked_at = $1 WHERE staff_id = $2 AND revoked_at IS NULL")
+                .bind(at)
+                .bind(staff_id)
+                .execute(&mut *conn)
+                .await?;
             Ok(())
         }
 
@@ -392,7 +419,8 @@ macro_rules! shared_store {
                 let mut q = Builder::<$db>::new(concat!(
                     "SELECT ",
                     ticket_columns!(),
-                    ", (SELECT string_agg(p.id, ',' ORDER BY p.position) FROM photos p WHERE p.ticket_code = t.code) \
+                    ", (SELECT string_agg(p.id, ',' ORDER BY p.position) FROM photos p WHERE p.ticket_code = t.code \
+                     AND p.kind = 'report') \
                      AS photo_ids, \
                      (SELECT public_note FROM ticket_events e WHERE e.ticket_code = t.code AND e.public_note IS NOT NULL \
                       ORDER BY seq DESC LIMIT 1) AS last_note \
@@ -417,6 +445,80 @@ macro_rules! shared_store {
                 .await?)
             }
 
+            async fn add_after_photo(
+                &self,
+                code: &TicketCode,
+                photo: &NewPhoto,
+                only_agency: Option<&str>,
+                max: usize,
+                audit: AuditEntry,
+            ) -> StoreResult<TicketRecord> {
+                let compact = code.compact();
+                let mut tx = self.write().await?;
+                let current: Option<(String, String)> =
+                    sql::query_as(concat!("SELECT status, agency FROM tickets WHERE code = $1", $lock))
+                        .bind(compact)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some((status, _)) = current.filter(|(_, a)| only_agency.is_none_or(|own| own == a)) else {
+                    return Err(StoreError::Rejected(ErrorKind::TicketNotFound.into()));
+                };
+                let status = Status::try_from(status).map_err(|s| StoreError::Corrupt(format!("status {s:?}")))?;
+                let (after, next_position): (i64, i64) = sql::query_as(
+                    "SELECT COUNT(*) FILTER (WHERE kind = 'after'), COALESCE(MAX(position), -1) + 1 \
+                     FROM photos WHERE ticket_code = $1",
+                )
+                .bind(compact)
+                .fetch_one(&mut *tx)
+                .await?;
+                if usize::try_from(after).unwrap_or(usize::MAX) >= max {
+                    return Err(StoreError::Rejected(ApiError::field(
+                        ErrorKind::TooManyAfterPhotos { max },
+                        Field::Photo(None),
+                    )));
+                }
+                sql::query(
+                    "INSERT INTO photos (id, ticket_code, position, mime, width, height, bytes, kind) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'after')",
+                )
+                .bind(&photo.id)
+                .bind(compact)
+                .bind(next_position)
+                .bind(photo.mime)
+                .bind(i64::from(photo.width))
+                .bind(i64::from(photo.height))
+                .bind(&photo.bytes)
+                .execute(&mut *tx)
+                .await?;
+                sql::query("UPDATE tickets SET updated_at = $1 WHERE code = $2")
+                    .bind(audit.at)
+                    .bind(compact)
+                    .execute(&mut *tx)
+                    .await?;
+                insert_audit(&mut tx, &audit).await?;
+                let ticket = load_ticket(&mut tx, compact)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt(format!("ticket {compact} gone inside its change")))?;
+                // No new history step: the notice only moves the ticket's
+                // revision, so cached public views show the photo.
+                let seq = ticket.events.last().map_or(0, |e| e.seq);
+                let notice = EventRecord {
+                    seq,
+                    at: audit.at,
+                    actor: audit.actor.clone(),
+                    from_status: Some(status),
+                    to_status: status,
+                    agency: None,
+                    public_note: None,
+                    internal_note: None,
+                    duplicate_of: None,
+                };
+                self.announce(&mut tx, code, &notice).await?;
+                tx.commit().await?;
+                self.changed(*code, &notice);
+                Ok(ticket)
+            }
+
             async fn open311_token(&self, token: &str) -> StoreResult<Option<TicketCode>> {
                 let code: Option<String> = sql::query_scalar("SELECT ticket_code FROM open311_tokens WHERE token = $1")
                     .bind(token)
@@ -433,7 +535,7 @@ macro_rules! shared_store {
                 let id = sql::query_scalar(
                     "INSERT INTO staff (username, password_hash, role, agency, created_at) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, \
-                     role = excluded.role, agency = excluded.agency RETURNING id",
+                     role = excluded.role, agency = excluded.agency, disabled_at = NULL RETURNING id",
                 )
                 .bind(&staff.username)
                 .bind(&staff.password_hash)
@@ -442,13 +544,88 @@ macro_rules! shared_store {
                 .bind(audit.at)
                 .fetch_one(&mut *tx)
                 .await?;
+                // A reset password ends whatever the old one opened.
+                end_sessions(&mut tx, id, audit.at).await?;
                 insert_audit(&mut tx, &audit).await?;
                 tx.commit().await?;
                 Ok(id)
             }
 
+            async fn create_staff(&self, staff: &NewStaff, audit: AuditEntry) -> StoreResult<StaffRecord> {
+                let mut tx = self.write().await?;
+                let added: Option<StaffRecord> = sql::query_as(concat!(
+                    "INSERT INTO staff (username, password_hash, role, agency, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (username) DO NOTHING RETURNING ",
+                    staff_columns!()
+                ))
+                .bind(&staff.username)
+                .bind(&staff.password_hash)
+                .bind(staff.role.as_str())
+                .bind(&staff.agency)
+                .bind(audit.at)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(added) = added else {
+                    return Err(StoreError::Rejected(ApiError::field(ErrorKind::UsernameTaken, Field::Username)));
+                };
+                insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(added)
+            }
+
+            async fn update_staff(
+                &self,
+                username: &str,
+                update: &StaffUpdate,
+                audit: Vec<AuditEntry>,
+            ) -> StoreResult<Option<StaffRecord>> {
+                let mut tx = self.write().await?;
+                let (disable_changes, disabled_at) = match update.disabled_at {
+                    Some(at) => (true, at),
+                    None => (false, None),
+                };
+                let updated: Option<StaffRecord> = sql::query_as(concat!(
+                    "UPDATE staff SET role = $1, agency = $2, password_hash = COALESCE($3, password_hash), \
+                     disabled_at = CASE WHEN $4 THEN $5 ELSE disabled_at END WHERE username = $6 RETURNING ",
+                    staff_columns!()
+                ))
+                .bind(update.role.as_str())
+                .bind(&update.agency)
+                .bind(&update.password_hash)
+                .bind(disable_changes)
+                .bind(disabled_at)
+                .bind(username)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(updated) = updated else { return Ok(None) };
+                if update.ends_sessions() {
+                    end_sessions(&mut tx, updated.id, update.at).await?;
+                }
+                for entry in &audit {
+                    insert_audit(&mut tx, entry).await?;
+                }
+                tx.commit().await?;
+                Ok(Some(updated))
+            }
+
+            async fn staff_accounts(&self) -> StoreResult<Vec<StaffRecord>> {
+                Ok(sql::query_as(concat!("SELECT ", staff_columns!(), " FROM staff ORDER BY username"))
+                    .fetch_all(&mut *self.read().await?)
+                    .await?)
+            }
+
+            async fn agency_staff(&self, agency: &str) -> StoreResult<Vec<String>> {
+                Ok(sql::query_scalar(
+                    "SELECT username FROM staff WHERE role = 'agency' AND agency = $1 AND disabled_at IS NULL \
+                     ORDER BY username",
+                )
+                .bind(agency)
+                .fetch_all(&mut *self.read().await?)
+                .await?)
+            }
+
             async fn staff_by_username(&self, username: &str) -> StoreResult<Option<StaffRecord>> {
-                Ok(sql::query_as("SELECT id, username, password_hash, role, agency FROM staff WHERE username = $1")
+                Ok(sql::query_as(concat!("SELECT ", staff_columns!(), " FROM staff WHERE username = $1"))
                     .bind(username)
                     .fetch_optional(&mut *self.read().await?)
                     .await?)
@@ -478,9 +655,9 @@ macro_rules! shared_store {
 
             async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<StaffRecord>> {
                 Ok(sql::query_as(
-                    "SELECT s.id, s.username, s.password_hash, s.role, s.agency FROM staff_sessions x \
-                     JOIN staff s ON s.id = x.staff_id \
-                     WHERE x.token_hash = $1 AND x.revoked_at IS NULL AND x.expires_at > $2",
+                    "SELECT s.id, s.username, s.password_hash, s.role, s.agency, s.created_at, s.disabled_at \
+                     FROM staff_sessions x JOIN staff s ON s.id = x.staff_id \
+                     WHERE x.token_hash = $1 AND x.revoked_at IS NULL AND x.expires_at > $2 AND s.disabled_at IS NULL",
                 )
                 .bind(token_hash)
                 .bind(now)
@@ -604,6 +781,93 @@ macro_rules! shared_store {
         }
 
         #[async_trait::async_trait]
+        impl TemplateStore for $store {
+            async fn templates(&self) -> StoreResult<Vec<TemplateRecord>> {
+                Ok(sql::query_as("SELECT id, status, title, text FROM reply_templates ORDER BY status, title, id")
+                    .fetch_all(&mut *self.read().await?)
+                    .await?)
+            }
+
+            async fn add_template(&self, t: &TemplateRecord, at: i64, actor: &str) -> StoreResult<TemplateRecord> {
+                let mut tx = self.write().await?;
+                let id: i64 = sql::query_scalar(
+                    "INSERT INTO reply_templates (status, title, text, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                )
+                .bind(t.status.as_str())
+                .bind(&t.title)
+                .bind(&t.text)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let target = format!("{id} {}", t.title);
+                insert_audit(&mut tx, &AuditEntry::new(at, actor, AuditAction::TemplateAdd, target)).await?;
+                tx.commit().await?;
+                Ok(TemplateRecord { id, ..t.clone() })
+            }
+
+            async fn update_template(
+                &self,
+                t: &TemplateRecord,
+                at: i64,
+                actor: &str,
+            ) -> StoreResult<Option<TemplateRecord>> {
+                let mut tx = self.write().await?;
+                let done = sql::query(
+                    "UPDATE reply_templates SET status = $1, title = $2, text = $3, updated_at = $4 WHERE id = $5",
+                )
+                .bind(t.status.as_str())
+                .bind(&t.title)
+                .bind(&t.text)
+                .bind(at)
+                .bind(t.id)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                let target = format!("{} {}", t.id, t.title);
+                insert_audit(&mut tx, &AuditEntry::new(at, actor, AuditAction::TemplateChange, target)).await?;
+                tx.commit().await?;
+                Ok(Some(t.clone()))
+            }
+
+            async fn remove_template(&self, id: i64, audit: AuditEntry) -> StoreResult<bool> {
+                let mut tx = self.write().await?;
+                let done = sql::query("DELETE FROM reply_templates WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                let removed = done.rows_affected() > 0;
+                if removed {
+                    insert_audit(&mut tx, &audit).await?;
+                }
+                tx.commit().await?;
+                Ok(removed)
+            }
+        }
+
+        /// Appends the audit filters as bound parameters.
+        fn push_audit_filters<'a>(q: &mut Builder<'a, $db>, f: &'a AuditFilter) {
+            q.push(" WHERE 1 = 1");
+            if let Some(actor) = &f.actor {
+                q.push(" AND actor = ").push_bind(actor.as_str());
+            }
+            if let Some(action) = f.action {
+                q.push(" AND action = ").push_bind(action.as_str());
+            }
+            if let Some(target) = &f.target {
+                q.push(" AND substr(target, 1, length(")
+                    .push_bind(target.as_str())
+                    .push(")) = ")
+                    .push_bind(target.as_str());
+            }
+            if let Some(since) = f.since {
+                q.push(" AND at >= ").push_bind(since);
+            }
+            if let Some(until) = f.until {
+                q.push(" AND at <= ").push_bind(until);
+            }
+        }
+
+        #[async_trait::async_trait]
         impl AuditStore for $store {
             async fn audit(&self, entry: AuditEntry) -> StoreResult<()> {
                 let mut tx = self.write().await?;
@@ -617,6 +881,21 @@ macro_rules! shared_store {
                     .bind(i64::from(limit))
                     .fetch_all(&mut *self.read().await?)
                     .await?)
+            }
+
+            async fn audit_page(&self, f: &AuditFilter) -> StoreResult<(Vec<AuditEntry>, u64)> {
+                let mut conn = self.read().await?;
+                let mut count = Builder::<$db>::new("SELECT COUNT(*) FROM audit_log");
+                push_audit_filters(&mut count, f);
+                let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+                let mut q = Builder::<$db>::new("SELECT at, actor, action, target FROM audit_log");
+                push_audit_filters(&mut q, f);
+                q.push(" ORDER BY id DESC LIMIT ")
+                    .push_bind(i64::try_from(f.limit).unwrap_or(i64::MAX))
+                    .push(" OFFSET ")
+                    .push_bind(i64::try_from(f.offset).unwrap_or(i64::MAX));
+                let rows: Vec<AuditEntry> = q.build_query_as().fetch_all(&mut *conn).await?;
+                Ok((rows, total as u64))
             }
         }
     };

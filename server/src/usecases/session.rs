@@ -16,7 +16,8 @@ use crate::view::format_time;
 const USERNAME_MAX: usize = 64;
 
 /// Exchanges a username and password for a session: rate-limited per client
-/// address, locked per account after failed attempts, every outcome audited.
+/// address, locked per account after failed attempts, refused for a disabled
+/// account (once the password is right), every outcome audited.
 /// The session and its `login` entry are written in one transaction.
 pub async fn sign_in(
     state: &AppState,
@@ -46,6 +47,14 @@ pub async fn sign_in(
         }
         return Err(ErrorKind::BadCredentials.into());
     };
+    if account.disabled_at.is_some() {
+        // The password was right, so saying why is no help to a guesser.
+        state
+            .store
+            .audit(AuditEntry::new(at, &account.username, AuditAction::LoginRefused, "account disabled"))
+            .await?;
+        return Err(ErrorKind::AccountDisabled.into());
+    }
     state.login_backoff.succeeded(&username).await?;
     let token = random_token();
     let expires_at = at + i64::try_from(state.settings.session_ttl.as_millis()).unwrap_or(i64::MAX / 2);

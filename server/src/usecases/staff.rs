@@ -1,14 +1,15 @@
 //! Staff accounts and Open311 API keys: who may use the staff side, and how
-//! they are added (today from the command line; the console will call the
-//! same functions).
+//! they are added and changed — from the command line and by admins in the
+//! console, by the same rules.
 
 use portal112_core::city::CityConfig;
 use portal112_core::dto::Role;
+use portal112_core::staff::AccountChange;
 use portal112_core::{ApiError, ErrorKind, Field};
 
 use crate::auth::{hash_password, random_token, secret_hash};
 use crate::error::AppError;
-use crate::store::{AuditAction, AuditEntry, Millis, NewStaff, Store};
+use crate::store::{AuditAction, AuditEntry, Millis, NewStaff, StaffRecord, StaffUpdate, Store};
 
 /// The shortest password an account may have.
 pub const PASSWORD_MIN: usize = 10;
@@ -27,8 +28,9 @@ pub struct NewAccount {
 }
 
 /// The rules of an account, independent of the database: a username of 3-64
-/// letters, digits, `.`, `_` or `-`; an agency exactly for the agency role,
-/// and one the city has; a password of at least [`PASSWORD_MIN`] characters.
+/// letters, digits, `.`, `_` or `-`; an agency exactly for the agency role
+/// (supervisors, like operators and admins, work for the whole city), and one
+/// the city has; a password of at least [`PASSWORD_MIN`] characters.
 pub fn check_account(account: &NewAccount, city: &CityConfig) -> Result<(), ApiError> {
     let username = account.username.trim();
     let username_ok = (3..=64).contains(&username.len())
@@ -36,18 +38,37 @@ pub fn check_account(account: &NewAccount, city: &CityConfig) -> Result<(), ApiE
     if !username_ok {
         return Err(ApiError::field(ErrorKind::UsernameInvalid, Field::Username));
     }
-    match (account.role, account.agency.as_deref()) {
-        (Role::Agency, None) => return Err(ApiError::field(ErrorKind::Required, Field::Agency)),
+    check_role(account.role, account.agency.as_deref(), city)?;
+    check_password(&account.password)
+}
+
+/// An agency exactly for the agency role, and one the city has.
+fn check_role(role: Role, agency: Option<&str>, city: &CityConfig) -> Result<(), ApiError> {
+    match (role, agency) {
+        (Role::Agency, None) => Err(ApiError::field(ErrorKind::Required, Field::Agency)),
         (Role::Agency, Some(a)) if city.agency(a).is_none() => {
-            return Err(ApiError::field(ErrorKind::UnknownAgency, Field::Agency));
+            Err(ApiError::field(ErrorKind::UnknownAgency, Field::Agency))
         }
-        (Role::Operator | Role::Admin, Some(_)) => return Err(ApiError::field(ErrorKind::InvalidValue, Field::Agency)),
-        _ => {}
+        (Role::Operator | Role::Supervisor | Role::Admin, Some(_)) => {
+            Err(ApiError::field(ErrorKind::InvalidValue, Field::Agency))
+        }
+        _ => Ok(()),
     }
-    if account.password.chars().count() < PASSWORD_MIN {
+}
+
+/// A password of at least [`PASSWORD_MIN`] characters (not bytes).
+fn check_password(password: &str) -> Result<(), ApiError> {
+    if password.chars().count() < PASSWORD_MIN {
         return Err(ApiError::field(ErrorKind::PasswordTooShort { min: PASSWORD_MIN }, Field::Password));
     }
     Ok(())
+}
+
+/// argon2 takes tens of milliseconds of CPU: kept off the async workers.
+async fn hash_off_thread(password: String) -> Result<String, AppError> {
+    Ok(tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| anyhow::anyhow!("password hashing: {e}"))??)
 }
 
 /// Adds an account, or resets the password, role and agency of the account
@@ -61,14 +82,110 @@ pub async fn add_staff(
 ) -> Result<i64, AppError> {
     check_account(&account, city)?;
     let username = account.username.trim().to_owned();
-    let password = account.password;
-    // argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| anyhow::anyhow!("password hashing: {e}"))??;
+    let password_hash = hash_off_thread(account.password).await?;
     let target = format!("{username} ({})", account.role.as_str());
     let staff = NewStaff { username, password_hash, role: account.role, agency: account.agency };
     Ok(store.add_staff(&staff, AuditEntry::new(at, actor, AuditAction::StaffAdd, target)).await?)
+}
+
+/// Adds a new account for an admin in the console; unlike [`add_staff`], a
+/// username that exists is refused (`username_taken`), never reset.
+pub async fn create_account(
+    store: &dyn Store,
+    city: &CityConfig,
+    account: NewAccount,
+    actor: &str,
+    at: Millis,
+) -> Result<StaffRecord, AppError> {
+    check_account(&account, city)?;
+    let username = account.username.trim().to_owned();
+    let password_hash = hash_off_thread(account.password).await?;
+    let target = format!("{username} ({})", account.role.as_str());
+    let staff = NewStaff { username, password_hash, role: account.role, agency: account.agency };
+    Ok(store.create_staff(&staff, AuditEntry::new(at, actor, AuditAction::StaffAdd, target)).await?)
+}
+
+/// An admin's change to the account `username`: a new role (and agency) by
+/// the rules of [`check_account`], a password reset by the password rule,
+/// disabling or enabling. Admins never disable themselves nor take away their
+/// own admin role (someone must be left to undo it). A reset or disabling
+/// ends every session of the account. Each kind of change has its audit
+/// entry, written with the change; a change that changes nothing writes nothing.
+pub async fn change_account(
+    store: &dyn Store,
+    city: &CityConfig,
+    admin: &StaffRecord,
+    username: &str,
+    change: &AccountChange,
+    at: Millis,
+) -> Result<StaffRecord, AppError> {
+    let current = store
+        .staff_by_username(username)
+        .await?
+        .ok_or_else(|| AppError::field(ErrorKind::NotFound, Field::Username))?;
+    let role = change.role.unwrap_or(current.role);
+    let agency = match role {
+        Role::Agency => change.agency.clone().filter(|a| !a.is_empty()).or_else(|| current.agency.clone()),
+        Role::Operator | Role::Supervisor | Role::Admin => None,
+    };
+    check_role(role, agency.as_deref(), city)?;
+    if let Some(password) = &change.password {
+        check_password(password)?;
+    }
+    if current.id == admin.id {
+        if change.disabled == Some(true) {
+            return Err(AppError::field(ErrorKind::OwnAccount, Field::Disabled));
+        }
+        if role != Role::Admin {
+            return Err(AppError::field(ErrorKind::OwnAccount, Field::Role));
+        }
+    }
+    let disabled_at = match (change.disabled, current.disabled_at) {
+        (Some(true), None) => Some(Some(at)),
+        (Some(false), Some(_)) => Some(None),
+        _ => None,
+    };
+    let mut audit = Vec::new();
+    if (role, &agency) != (current.role, &current.agency) {
+        let to = agency.as_deref().map_or_else(|| role.as_str().to_owned(), |a| format!("{} {a}", role.as_str()));
+        audit.push(AuditEntry::new(at, &admin.username, AuditAction::StaffChange, format!("{username} -> {to}")));
+    }
+    if change.password.is_some() {
+        audit.push(AuditEntry::new(at, &admin.username, AuditAction::StaffPasswordReset, username));
+    }
+    match disabled_at {
+        Some(Some(_)) => audit.push(AuditEntry::new(at, &admin.username, AuditAction::StaffDisable, username)),
+        Some(None) => audit.push(AuditEntry::new(at, &admin.username, AuditAction::StaffEnable, username)),
+        None => {}
+    }
+    if audit.is_empty() {
+        return Ok(current);
+    }
+    let password_hash = match &change.password {
+        Some(p) => Some(hash_off_thread(p.clone()).await?),
+        None => None,
+    };
+    let update = StaffUpdate { role, agency, password_hash, disabled_at, at };
+    store
+        .update_staff(username, &update, audit)
+        .await?
+        .ok_or_else(|| AppError::field(ErrorKind::NotFound, Field::Username))
+}
+
+/// Usernames of the enabled accounts of `agency`, for assigning its tickets
+/// and its standby roster. An unknown agency, or another agency than an
+/// agency account's own, is not found.
+pub async fn agency_staff(
+    store: &dyn Store,
+    city: &CityConfig,
+    staff: &StaffRecord,
+    agency: &str,
+) -> Result<Vec<String>, AppError> {
+    let own = staff.role != Role::Agency || staff.agency.as_deref() == Some(agency);
+    if city.agency(agency).is_none() || !own {
+        return Err(AppError::field(ErrorKind::NotFound, Field::Agency));
+    }
+    Ok(store.agency_staff(agency).await?)
 }
 
 /// Creates an Open311 API key for `label` and returns it; only its hash is
@@ -126,6 +243,9 @@ mod tests {
         assert_eq!(refusal(&unknown), (ErrorKind::UnknownAgency, Some(Field::Agency)));
         let operator = account("operator1", Role::Operator, Some("dlh"), "rahasia-112-bitung");
         assert_eq!(refusal(&operator), (ErrorKind::InvalidValue, Some(Field::Agency)));
+        let supervisor = account("supervisor1", Role::Supervisor, Some("dlh"), "rahasia-112-bitung");
+        assert_eq!(refusal(&supervisor), (ErrorKind::InvalidValue, Some(Field::Agency)));
+        assert!(check_account(&account("supervisor1", Role::Supervisor, None, "rahasia-112-bitung"), &city()).is_ok());
     }
 
     #[test]

@@ -237,6 +237,14 @@ async fn staff_add_reads_the_password_from_stdin() {
     assert!(!account.password_hash.contains("kata-sandi"));
     drop(store);
 
+    let supervisor =
+        staff_add(dir.path(), &["--username", "spv.malam", "--role", "supervisor"], "kata-sandi-panjang\n");
+    assert!(supervisor.status.success(), "{}", String::from_utf8_lossy(&supervisor.stderr));
+    let store = portal112_server::store::open(&database_url(dir.path())).await.expect("database");
+    let account = store.staff_by_username("spv.malam").await.expect("query").expect("the account");
+    assert_eq!((account.role, account.agency), (Role::Supervisor, None));
+    drop(store);
+
     for (args, password, complaint) in [
         (vec!["--username", "pendek", "--role", "operator"], "pendek\n", "at least 10"),
         (vec!["--username", "dlh.andi", "--role", "agency"], "kata-sandi-panjang\n", "--agency"),
@@ -247,6 +255,7 @@ async fn staff_add_reads_the_password_from_stdin() {
         ),
         (vec!["--username", "a b", "--role", "operator"], "kata-sandi-panjang\n", "username"),
         (vec!["--username", "boss", "--role", "raja"], "kata-sandi-panjang\n", "not a role"),
+        (vec!["--username", "spv.x", "--role", "supervisor", "--agency", "dlh"], "kata-sandi-panjang\n", "agency"),
     ] {
         let out = staff_add(dir.path(), &args, password);
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -14,8 +14,8 @@ use portal112_core::validate::{ValidReport, ValidUpdate, validate_report, valida
 use portal112_core::{ErrorKind, Status, TicketCode};
 use portal112_server::config::load_city;
 use portal112_server::store::{
-    AuditAction, AuditEntry, Created, Idempotency, NewPhoto, NewStaff, NewTicket, SharedStore, StoreError,
-    TicketChange, TicketFilter, TicketRecord, VideoKind, VideoRecord,
+    AuditAction, AuditEntry, AuditFilter, Created, Idempotency, NewPhoto, NewStaff, NewTicket, SharedStore,
+    StaffUpdate, StoreError, TemplateRecord, TicketChange, TicketFilter, TicketRecord, VideoKind, VideoRecord,
 };
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -100,6 +100,10 @@ conformance!(
     the_audit_trail_is_newest_first,
     filters_and_paging,
     open311_tokens_and_ping,
+    accounts_are_created_changed_and_disabled,
+    reply_templates_in_order,
+    audit_pages_filter_and_count,
+    after_photos_follow_the_report_photos,
 );
 
 fn city() -> portal112_core::city::CityConfig {
@@ -658,4 +662,233 @@ async fn open311_tokens_and_ping(b: Backend) {
     assert_eq!(b.store.open311_token("token-abc-123").await.expect("reads"), Some(stored.code));
     assert_eq!(b.store.open311_token("token-unknown").await.expect("reads"), None);
     b.store.ping().await.expect("the database answers");
+}
+
+async fn accounts_are_created_changed_and_disabled(b: Backend) {
+    let s = &b.store;
+    let added = s.create_staff(&staff("dlh.andi", "h1", Role::Agency, Some("dlh")), audit(T0)).await.expect("added");
+    assert_eq!((added.username.as_str(), added.created_at, added.disabled_at), ("dlh.andi", T0, None));
+    let taken = s.create_staff(&staff("dlh.andi", "h2", Role::Operator, None), audit(T0 + 1)).await;
+    assert_eq!(rejected_kind(taken), ErrorKind::UsernameTaken);
+    assert_eq!(s.staff_by_username("dlh.andi").await.expect("reads").expect("exists").password_hash, "h1", "untouched");
+    s.create_staff(&staff("dlh.sari", "h", Role::Agency, Some("dlh")), audit(T0)).await.expect("added");
+    s.create_staff(&staff("spv", "h", Role::Supervisor, None), audit(T0)).await.expect("a supervisor");
+    assert_eq!(s.agency_staff("dlh").await.expect("reads"), ["dlh.andi", "dlh.sari"]);
+    assert!(s.agency_staff("bpbd").await.expect("reads").is_empty());
+
+    s.create_session("t1", added.id, T0 + 1000, login(T0)).await.expect("session");
+    s.create_session("t2", added.id, T0 + 1000, login(T0)).await.expect("session");
+    let disable = StaffUpdate {
+        role: Role::Agency,
+        agency: Some("dlh".into()),
+        password_hash: None,
+        disabled_at: Some(Some(T0 + 5)),
+        at: T0 + 5,
+    };
+    let entry = AuditEntry::new(T0 + 5, "admin", AuditAction::StaffDisable, "dlh.andi");
+    let disabled = s.update_staff("dlh.andi", &disable, vec![entry]).await.expect("updated").expect("exists");
+    assert_eq!(disabled.disabled_at, Some(T0 + 5));
+    assert!(
+        s.session("t1", T0 + 6).await.expect("reads").is_none()
+            && s.session("t2", T0 + 6).await.expect("reads").is_none()
+    );
+    assert_eq!(s.agency_staff("dlh").await.expect("reads"), ["dlh.sari"], "disabled accounts are not offered");
+
+    // Enabling and a role change keep sessions; a reset ends them.
+    let enable =
+        StaffUpdate { role: Role::Operator, agency: None, password_hash: None, disabled_at: Some(None), at: T0 + 5 };
+    let enabled = s.update_staff("dlh.andi", &enable, vec![]).await.expect("updated").expect("exists");
+    assert_eq!((enabled.role, enabled.agency, enabled.disabled_at), (Role::Operator, None, None));
+    s.create_session("t3", added.id, T0 + 1000, login(T0 + 7)).await.expect("session");
+    let keep = StaffUpdate { role: Role::Supervisor, agency: None, password_hash: None, disabled_at: None, at: T0 + 5 };
+    s.update_staff("dlh.andi", &keep, vec![]).await.expect("updated");
+    assert_eq!(s.session("t3", T0 + 8).await.expect("reads").map(|a| a.role), Some(Role::Supervisor));
+    let reset = StaffUpdate {
+        role: Role::Supervisor,
+        agency: None,
+        password_hash: Some("h9".into()),
+        disabled_at: None,
+        at: T0 + 5,
+    };
+    let reset = s.update_staff("dlh.andi", &reset, vec![]).await.expect("updated").expect("exists");
+    assert_eq!(reset.password_hash, "h9");
+    assert!(s.session("t3", T0 + 9).await.expect("reads").is_none(), "a reset ends sessions");
+    assert!(s.update_staff("nobody", &keep, vec![]).await.expect("runs").is_none());
+    let broken = StaffUpdate { role: Role::Agency, agency: None, password_hash: None, disabled_at: None, at: T0 + 5 };
+    assert!(s.update_staff("spv", &broken, vec![]).await.is_err(), "the database keeps agency and role together");
+
+    // The command line's reset enables the account again and ends its sessions.
+    s.update_staff("dlh.sari", &disable_update(), vec![]).await.expect("disabled");
+    let sari = s.staff_by_username("dlh.sari").await.expect("reads").expect("exists");
+    s.create_session("t4", sari.id, T0 + 1000, login(T0)).await.expect("session");
+    s.add_staff(&staff("dlh.sari", "h5", Role::Agency, Some("dlh")), audit(T0 + 10)).await.expect("reset");
+    assert_eq!(s.staff_by_username("dlh.sari").await.expect("reads").expect("exists").disabled_at, None);
+    assert!(s.session("t4", T0 + 11).await.expect("reads").is_none());
+
+    let names: Vec<String> = s.staff_accounts().await.expect("lists").into_iter().map(|a| a.username).collect();
+    assert_eq!(names, ["dlh.andi", "dlh.sari", "spv"]);
+    let actions: Vec<AuditAction> = s.audit_entries(100).await.expect("reads").iter().map(|e| e.action).collect();
+    assert_eq!(actions.iter().filter(|a| **a == AuditAction::StaffDisable).count(), 1);
+    assert_eq!(actions.iter().filter(|a| **a == AuditAction::StaffAdd).count(), 4, "3 added, 1 reset; none refused");
+}
+
+fn disable_update() -> StaffUpdate {
+    StaffUpdate {
+        role: Role::Agency,
+        agency: Some("dlh".into()),
+        password_hash: None,
+        disabled_at: Some(Some(T0)),
+        at: T0 + 5,
+    }
+}
+
+async fn reply_templates_in_order(b: Backend) {
+    let s = &b.store;
+    let seeds = s.templates().await.expect("reads");
+    assert!(seeds.len() >= 6, "seeded by the migration");
+    let keys: Vec<(&str, &str)> = seeds.iter().map(|t| (t.status.as_str(), t.title.as_str())).collect();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    assert_eq!(keys, sorted, "by status, then title");
+    let new = TemplateRecord { id: 0, status: Status::Resolved, title: "A selesai".into(), text: "Sudah.".into() };
+    let added = s.add_template(&new, T0, "admin").await.expect("added");
+    assert!(added.id > 0 && seeds.iter().all(|t| t.id != added.id));
+    let changed = TemplateRecord { title: "B selesai".into(), ..added.clone() };
+    assert_eq!(s.update_template(&changed, T0 + 1, "admin").await.expect("updated"), Some(changed.clone()));
+    assert!(s.templates().await.expect("reads").contains(&changed));
+    let missing = TemplateRecord { id: added.id + 1000, ..changed.clone() };
+    assert_eq!(s.update_template(&missing, T0 + 2, "admin").await.expect("runs"), None);
+    let removal = AuditEntry::new(T0 + 3, "admin", AuditAction::TemplateRemove, added.id.to_string());
+    assert!(s.remove_template(added.id, removal.clone()).await.expect("removed"));
+    assert!(!s.remove_template(added.id, removal).await.expect("runs"), "only once");
+    assert_eq!(s.templates().await.expect("reads"), seeds);
+    let actions: Vec<AuditAction> = s.audit_entries(10).await.expect("reads").iter().map(|e| e.action).collect();
+    assert_eq!(actions, [AuditAction::TemplateRemove, AuditAction::TemplateChange, AuditAction::TemplateAdd]);
+}
+
+async fn audit_pages_filter_and_count(b: Backend) {
+    let lines = [
+        (T0, "sari", AuditAction::Login, ""),
+        (T0 + 1, "sari", AuditAction::TicketEvent, "ABC123XYZ#2"),
+        (T0 + 2, "budi", AuditAction::TicketEvent, "ABC123XYZ#3"),
+        (T0 + 3, "budi", AuditAction::TicketEvent, "QQQ123XYZ#2"),
+        (T0 + 4, "admin", AuditAction::StaffDisable, "budi"),
+    ];
+    for (at, actor, action, target) in lines {
+        b.store.audit(AuditEntry::new(at, actor, action, target)).await.expect("written");
+    }
+    let page = |f: AuditFilter| {
+        let store = b.store.clone();
+        async move {
+            let (entries, total) = store.audit_page(&AuditFilter { limit: 50, ..f }).await.expect("reads");
+            (entries.into_iter().map(|e| e.at - T0).collect::<Vec<_>>(), total)
+        }
+    };
+    assert_eq!(page(AuditFilter::default()).await, (vec![4, 3, 2, 1, 0], 5));
+    assert_eq!(page(AuditFilter { actor: Some("budi".into()), ..AuditFilter::default() }).await, (vec![3, 2], 2));
+    let events = AuditFilter { action: Some(AuditAction::TicketEvent), ..AuditFilter::default() };
+    assert_eq!(page(events.clone()).await, (vec![3, 2, 1], 3));
+    let of_ticket = AuditFilter { target: Some("ABC123XYZ".into()), ..AuditFilter::default() };
+    assert_eq!(page(of_ticket).await, (vec![2, 1], 2), "a target prefix: every step of one ticket");
+    let pattern = AuditFilter { target: Some("ABC%".into()), ..AuditFilter::default() };
+    assert_eq!(page(pattern).await, (vec![], 0), "no pattern characters");
+    let window = AuditFilter { since: Some(T0 + 1), until: Some(T0 + 3), ..events };
+    assert_eq!(page(window).await, (vec![3, 2, 1], 3));
+    let second = AuditFilter { offset: 2, limit: 2, ..AuditFilter::default() };
+    let (entries, total) = b.store.audit_page(&second).await.expect("reads");
+    assert_eq!((entries.iter().map(|e| e.at - T0).collect::<Vec<_>>(), total), (vec![2, 1], 5));
+    assert_eq!(entries[0].actor, "budi");
+}
+
+async fn after_photos_follow_the_report_photos(b: Backend) {
+    let mut ticket = new_ticket(&crate::common::valid_report(), T0);
+    ticket.photos = vec![photo("report-photo")];
+    let code = create(&b, ticket).await.code;
+    let before = b.store.revision(&code);
+    let add = |id: &str, only: Option<&'static str>| {
+        let store = b.store.clone();
+        let p = photo(id);
+        async move {
+            let entry = AuditEntry::new(
+                T0 + 1,
+                "dlh.andi",
+                AuditAction::TicketPhotoAdd,
+                format!("{}/{}", code.compact(), p.id),
+            );
+            store.add_after_photo(&code, &p, only, 3, entry).await
+        }
+    };
+    let first = add("after-1", Some("dlh")).await.expect("added");
+    assert_eq!(
+        (first.photo_ids.as_slice(), first.after_photo_ids.as_slice()),
+        (["report-photo".to_owned()].as_slice(), ["after-1".to_owned()].as_slice())
+    );
+    assert_eq!(first.updated_at, T0 + 1);
+    assert!(b.store.revision(&code) > before, "cached views go stale");
+    assert_eq!(rejected_kind(add("after-x", Some("bpbd")).await), ErrorKind::TicketNotFound, "another agency's");
+    add("after-2", None).await.expect("added");
+    add("after-3", None).await.expect("added");
+    assert_eq!(rejected_kind(add("after-4", None).await), ErrorKind::TooManyAfterPhotos { max: 3 });
+    let unknown = AuditEntry::new(T0, "x", AuditAction::TicketPhotoAdd, "");
+    assert_eq!(
+        rejected_kind(b.store.add_after_photo(&random_code(), &photo("after-5"), None, 3, unknown).await),
+        ErrorKind::TicketNotFound
+    );
+    let read = b.store.ticket(&code).await.expect("reads").expect("exists");
+    assert_eq!(read.after_photo_ids, ["after-1", "after-2", "after-3"]);
+    assert_eq!(read.photo_ids, ["report-photo"]);
+    assert_eq!(read.events.len(), 1, "no history step");
+    assert_eq!(b.store.photo("after-2").await.expect("reads").expect("served").bytes, photo("after-2").bytes);
+    assert!(b.store.photo("after-4").await.expect("reads").is_none(), "the refused was not stored");
+    let (list, _) = b.store.list_tickets(&TicketFilter { limit: 10, ..TicketFilter::default() }).await.expect("lists");
+    assert_eq!(list[0].photo_ids, ["report-photo"], "lists carry the report's photos");
+    let entries = b.store.audit_entries(10).await.expect("reads");
+    assert_eq!(entries.len(), 3, "one per photo added");
+}
+
+fn photo(id: &str) -> NewPhoto {
+    NewPhoto { id: id.into(), mime: "image/jpeg", width: 4, height: 4, bytes: id.as_bytes().to_vec() }
+}
+
+/// The 0003 migration rebuilds SQLite's staff table (its CHECK lists the
+/// roles): a database made before it keeps its accounts, their ids and their
+/// live sessions, and its foreign keys stay whole and enforced.
+#[tokio::test]
+async fn sqlite_upgrade_keeps_accounts_and_their_sessions() {
+    use sqlx::Connection as _;
+    use std::str::FromStr as _;
+
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let first = dir.path().join("first-migration");
+    std::fs::create_dir(&first).expect("folder");
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    std::fs::copy(migrations.join("0001_init.sql"), first.join("0001_init.sql")).expect("copied");
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    let options =
+        sqlx::sqlite::SqliteConnectOptions::from_str(&url).expect("url").create_if_missing(true).foreign_keys(true);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options).await.expect("connects");
+    sqlx::migrate::Migrator::new(first.as_path()).await.expect("reads").run(&mut conn).await.expect("0001 applied");
+    sqlx::raw_sql(
+        "INSERT INTO staff (id, username, password_hash, role, agency, created_at) VALUES \
+         (7, 'dlh.andi', 'h', 'agency', 'dlh', 1), (9, 'admin', 'h', 'admin', NULL, 2); \
+         INSERT INTO staff_sessions (token_hash, staff_id, created_at, expires_at) VALUES ('live', 7, 1, 9000000000000);",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("old rows");
+    conn.close().await.expect("closed");
+
+    let store = portal112_server::store::open(&url).await.expect("upgraded");
+    let andi = store.session("live", T0).await.expect("reads").expect("the session survived");
+    assert_eq!((andi.id, andi.role, andi.agency.as_deref(), andi.disabled_at), (7, Role::Agency, Some("dlh"), None));
+    let spv = store.create_staff(&staff("spv", "h", Role::Supervisor, None), audit(T0)).await.expect("a supervisor");
+    assert!(spv.id > 9);
+    assert!(!store.templates().await.expect("reads").is_empty(), "templates seeded");
+    drop(store);
+
+    let mut conn = sqlx::SqliteConnection::connect_with(&options).await.expect("connects");
+    let broken: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check").fetch_all(&mut conn).await.expect("checks");
+    assert!(broken.is_empty(), "{broken:?}");
+    let orphan = sqlx::raw_sql("DELETE FROM staff WHERE id = 7").execute(&mut conn).await;
+    assert!(orphan.is_err(), "sessions still hold their account");
 }
