@@ -10,5 +10,6 @@
 pub mod report;
 pub mod session;
 pub mod staff;
+pub mod standby;
 pub mod tickets;
 pub mod videos;

@@ -9,6 +9,7 @@ mod common;
 mod abuse;
 mod backup;
 mod binary;
+mod console;
 mod crash;
 mod errors;
 mod instances;

@@ -10,8 +10,9 @@ use std::time::Duration;
 use crate::common::pg::PgDatabase;
 use crate::common::random_code;
 use portal112_core::dto::{NewReport, Role, TicketUpdate};
+use portal112_core::staff::{Channel, Priority, Shift};
 use portal112_core::validate::{ValidReport, ValidUpdate, validate_report, validate_update};
-use portal112_core::{ErrorKind, Status, TicketCode};
+use portal112_core::{ErrorKind, Field, Status, TicketCode};
 use portal112_server::config::load_city;
 use portal112_server::store::{
     AuditAction, AuditEntry, Created, Idempotency, NewPhoto, NewStaff, NewTicket, SharedStore, StoreError,
@@ -117,6 +118,10 @@ fn new_ticket(report: &Value, created_at: i64) -> NewTicket {
         report: valid(report),
         photos: Vec::new(),
         source: "web".into(),
+        channel: Channel::Web,
+        priority: Priority::default(),
+        actor: "web".into(),
+        audit: None,
         created_at,
         idempotency: None,
         open311_token: None,
@@ -129,7 +134,13 @@ fn update(update: &Value) -> ValidUpdate {
 }
 
 fn change(u: &Value, at: i64) -> TicketChange {
-    TicketChange { update: update(u), actor: "operator.sari".into(), only_agency: None, at }
+    TicketChange {
+        update: update(u),
+        actor: "operator.sari".into(),
+        only_agency: None,
+        at,
+        on_duty: ("2026-12-01".into(), Shift::Pagi),
+    }
 }
 
 async fn create(b: &Backend, ticket: NewTicket) -> TicketRecord {
@@ -283,48 +294,62 @@ async fn changes_follow_the_status_machine(b: Backend) {
     let other = create(&b, new_ticket(&crate::common::valid_report(), T0 + 1)).await;
     let code = t.code;
 
-    let wrong = b.store.change_ticket(&code, change(&json!({"status": "resolved"}), T0 + 10)).await;
+    let wrong = b.store.change_ticket(&code, change(&json!({"revision": 1, "status": "resolved"}), T0 + 10)).await;
     assert!(matches!(
         rejected_kind(wrong),
         ErrorKind::IllegalTransition { from: Status::Received, to: Status::Resolved }
     ));
-    let missing = b.store.change_ticket(&random_code(), change(&json!({"status": "verified"}), T0 + 10)).await;
+    let missing =
+        b.store.change_ticket(&random_code(), change(&json!({"revision": 1, "status": "verified"}), T0 + 10)).await;
     assert_eq!(rejected_kind(missing), ErrorKind::TicketNotFound);
-    let mut foreign = change(&json!({"status": "verified"}), T0 + 10);
+    let mut foreign = change(&json!({"revision": 1, "status": "verified"}), T0 + 10);
     foreign.only_agency = Some("dishub".into());
-    assert_eq!(rejected_kind(b.store.change_ticket(&code, foreign).await), ErrorKind::Forbidden);
-    let same_agency = b.store.change_ticket(&code, change(&json!({"agency": t.agency}), T0 + 10)).await;
+    // Another agency's ticket does not exist for agency staff.
+    assert_eq!(rejected_kind(b.store.change_ticket(&code, foreign).await), ErrorKind::TicketNotFound);
+    let same_agency = b.store.change_ticket(&code, change(&json!({"revision": 1, "agency": t.agency}), T0 + 10)).await;
     assert_eq!(rejected_kind(same_agency), ErrorKind::NothingToChange);
     let self_dup = b
         .store
-        .change_ticket(&code, change(&json!({"status": "duplicate", "duplicate_of": code.to_string()}), T0))
+        .change_ticket(
+            &code,
+            change(&json!({"revision": 1, "status": "duplicate", "duplicate_of": code.to_string()}), T0),
+        )
         .await;
     assert_eq!(rejected_kind(self_dup), ErrorKind::DuplicateOfSelf);
     let dup_of_nothing = b
         .store
-        .change_ticket(&code, change(&json!({"status": "duplicate", "duplicate_of": random_code().to_string()}), T0))
+        .change_ticket(
+            &code,
+            change(&json!({"revision": 1, "status": "duplicate", "duplicate_of": random_code().to_string()}), T0),
+        )
         .await;
     assert_eq!(rejected_kind(dup_of_nothing), ErrorKind::TicketNotFound);
     assert_eq!(b.store.ticket(&code).await.expect("reads").expect("exists").events.len(), 1, "refusals leave no trace");
 
     let verified = b
         .store
-        .change_ticket(&code, change(&json!({"status": "verified", "public_note": "Petugas menuju lokasi."}), T0 + 20))
+        .change_ticket(
+            &code,
+            change(&json!({"revision": 1, "status": "verified", "public_note": "Petugas menuju lokasi."}), T0 + 20),
+        )
         .await
         .expect("received -> verified");
     let verified = verified.event;
     assert_eq!((verified.seq, verified.from_status, verified.to_status), (2, Some(Status::Received), Status::Verified));
-    let mut agency_hands_on = change(&json!({"agency": "bpbd"}), T0 + 25);
+    let mut agency_hands_on = change(&json!({"revision": 2, "agency": "bpbd"}), T0 + 25);
     agency_hands_on.only_agency = Some(t.agency.clone());
     assert_eq!(rejected_kind(b.store.change_ticket(&code, agency_hands_on).await), ErrorKind::Forbidden);
-    let agency_move = change(&json!({"agency": "bpbd", "internal_note": "BPBD punya truk"}), T0 + 30);
+    let agency_move = change(&json!({"revision": 2, "agency": "bpbd", "internal_note": "BPBD punya truk"}), T0 + 30);
     let moved = b.store.change_ticket(&code, agency_move).await.expect("handed over");
     assert_eq!((moved.ticket.agency.as_str(), moved.ticket.status), ("bpbd", Status::Verified), "the new state");
     let moved = moved.event;
     assert_eq!((moved.seq, moved.to_status, moved.agency.as_deref()), (3, Status::Verified, Some("bpbd")));
     let dup = b
         .store
-        .change_ticket(&code, change(&json!({"status": "duplicate", "duplicate_of": other.code.to_string()}), T0 + 40))
+        .change_ticket(
+            &code,
+            change(&json!({"revision": 3, "status": "duplicate", "duplicate_of": other.code.to_string()}), T0 + 40),
+        )
         .await
         .expect("a duplicate of an existing ticket")
         .event;
@@ -339,20 +364,21 @@ async fn changes_follow_the_status_machine(b: Backend) {
     assert_eq!(read.events[2].internal_note.as_deref(), Some("BPBD punya truk"));
     assert_eq!(read.latest_public_note.as_deref(), Some("Petugas menuju lokasi."));
     assert_eq!(read.events[3], dup);
-    let after_end = b.store.change_ticket(&code, change(&json!({"status": "verified"}), T0 + 50)).await;
+    let after_end = b.store.change_ticket(&code, change(&json!({"revision": 4, "status": "verified"}), T0 + 50)).await;
     assert!(matches!(rejected_kind(after_end), ErrorKind::IllegalTransition { from: Status::Duplicate, .. }));
 }
 
 async fn concurrent_changes_of_one_ticket_are_serialised(b: Backend) {
     let t = create(&b, new_ticket(&crate::common::valid_report(), T0)).await;
-    // Two operators verify the same ticket at the same moment: one wins, the
-    // other is told the ticket is no longer where they saw it.
+    // Two operators verify the same ticket, seen at the same revision, at the
+    // same moment: one wins, the others are told the ticket changed since and
+    // write nothing.
     let attempts: Vec<_> = (0..6)
         .map(|i| {
             let store = b.store.clone();
-            tokio::spawn(
-                async move { store.change_ticket(&t.code, change(&json!({"status": "verified"}), T0 + i)).await },
-            )
+            tokio::spawn(async move {
+                store.change_ticket(&t.code, change(&json!({"revision": 1, "status": "verified"}), T0 + i)).await
+            })
         })
         .collect();
     let mut won = 0;
@@ -363,23 +389,35 @@ async fn concurrent_changes_of_one_ticket_are_serialised(b: Backend) {
                 assert_eq!(changed.event.seq, 2);
             }
             Err(StoreError::Rejected(e)) => {
-                assert!(matches!(e.kind, ErrorKind::IllegalTransition { from: Status::Verified, .. }), "{e:?}");
+                assert_eq!((e.kind, e.field), (ErrorKind::RevisionConflict { current: 2 }, Some(Field::Revision)));
             }
             Err(e) => panic!("{e}"),
         }
     }
     assert_eq!(won, 1);
-    // Notes pile up without losing any: every one gets its own seq.
+    let read = b.store.ticket(&t.code).await.expect("reads").expect("exists");
+    assert_eq!((read.events.len(), read.revision), (2, 2), "the refused changes wrote nothing");
+    assert_eq!(b.store.audit_entries(100).await.expect("reads").len(), 1, "nor any audit entry");
+    // Notes pile up without losing any: a note refused for a stale revision
+    // is sent again on the new one, and every one gets its own seq.
     let notes: Vec<_> = (0..8)
         .map(|i| {
             let store = b.store.clone();
             tokio::spawn(async move {
-                store.change_ticket(&t.code, change(&json!({"internal_note": format!("catatan {i}")}), T0 + 100)).await
+                loop {
+                    let revision = store.ticket(&t.code).await.expect("reads").expect("exists").revision;
+                    let note = json!({"revision": revision, "internal_note": format!("catatan {i}")});
+                    match store.change_ticket(&t.code, change(&note, T0 + 100)).await {
+                        Ok(changed) => return changed,
+                        Err(StoreError::Rejected(e)) if matches!(e.kind, ErrorKind::RevisionConflict { .. }) => {}
+                        Err(e) => panic!("{e}"),
+                    }
+                }
             })
         })
         .collect();
     for n in notes {
-        n.await.expect("task").expect("a note is always accepted");
+        n.await.expect("task");
     }
     let read = b.store.ticket(&t.code).await.expect("reads").expect("exists");
     assert_eq!(read.events.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=10).collect::<Vec<i64>>());
@@ -390,23 +428,39 @@ async fn changes_move_the_revision_and_notify_trackers(b: Backend) {
     let mut notices = b.store.subscribe();
     let before = b.store.revision(&t.code);
     assert_eq!(b.store.revision(&t.code), before, "nothing changed, nothing moves");
-    b.store.change_ticket(&t.code, change(&json!({"status": "verified"}), T0 + 1)).await.expect("changed");
+    b.store
+        .change_ticket(&t.code, change(&json!({"revision": 1, "status": "verified"}), T0 + 1))
+        .await
+        .expect("changed");
     let after = b.store.revision(&t.code);
     assert!(after > before, "the revision moved before change_ticket returned");
     let notice = tokio::time::timeout(Duration::from_secs(5), notices.recv()).await.expect("in time").expect("notice");
-    assert_eq!((notice.code, notice.seq), (t.code, 2));
-    // An internal note is no public step: the revision moves, trackers hear nothing.
-    b.store.change_ticket(&t.code, change(&json!({"internal_note": "hanya staf"}), T0 + 2)).await.expect("changed");
+    assert_eq!((notice.code, notice.seq, notice.public), (t.code, 2, true));
+    // An internal note is no public step: the revision moves, and its notice
+    // says it is not public (staff streams want it, trackers do not).
+    b.store
+        .change_ticket(&t.code, change(&json!({"revision": 2, "internal_note": "hanya staf"}), T0 + 2))
+        .await
+        .expect("changed");
     assert!(b.store.revision(&t.code) > after);
-    b.store.change_ticket(&t.code, change(&json!({"public_note": "untuk publik"}), T0 + 3)).await.expect("changed");
+    b.store
+        .change_ticket(&t.code, change(&json!({"revision": 3, "public_note": "untuk publik"}), T0 + 3))
+        .await
+        .expect("changed");
+    let internal =
+        tokio::time::timeout(Duration::from_secs(5), notices.recv()).await.expect("in time").expect("notice");
+    assert_eq!((internal.seq, internal.public), (3, false));
     let next = tokio::time::timeout(Duration::from_secs(5), notices.recv()).await.expect("in time").expect("notice");
-    assert_eq!(next.seq, 4, "the internal step was not announced");
+    assert_eq!((next.seq, next.public), (4, true));
 }
 
 async fn a_change_and_its_audit_entry_are_one(b: Backend) {
     let t = create(&b, new_ticket(&crate::common::valid_report(), T0)).await;
-    let changed =
-        b.store.change_ticket(&t.code, change(&json!({"status": "verified"}), T0 + 1)).await.expect("changed");
+    let changed = b
+        .store
+        .change_ticket(&t.code, change(&json!({"revision": 1, "status": "verified"}), T0 + 1))
+        .await
+        .expect("changed");
     let entries = b.store.audit_entries(10).await.expect("reads");
     let expected =
         AuditEntry::new(T0 + 1, "operator.sari", AuditAction::TicketEvent, format!("{}#2", t.code.compact()));
@@ -416,7 +470,7 @@ async fn a_change_and_its_audit_entry_are_one(b: Backend) {
     // When the entry cannot be written, the change is not made either: no
     // 500 for a change that happened, no change nobody can account for.
     refuse_audit_entries(&b).await;
-    let refused = b.store.change_ticket(&t.code, change(&json!({"status": "assigned"}), T0 + 2)).await;
+    let refused = b.store.change_ticket(&t.code, change(&json!({"revision": 2, "status": "assigned"}), T0 + 2)).await;
     assert!(matches!(refused, Err(StoreError::Database(_))), "the write failed: {refused:?}");
     let read = b.store.ticket(&t.code).await.expect("reads").expect("exists");
     assert_eq!((read.status, read.events.len(), read.updated_at), (Status::Verified, 2, T0 + 1), "nothing changed");
@@ -573,11 +627,20 @@ async fn filters_and_paging(b: Backend) {
         codes.push(t.code);
     }
     b.store
-        .change_ticket(&codes[0], change(&json!({"status": "verified", "public_note": "dicek"}), T0 + 9000))
+        .change_ticket(
+            &codes[0],
+            change(&json!({"revision": 1, "status": "verified", "public_note": "dicek"}), T0 + 9000),
+        )
         .await
         .expect("ok");
-    b.store.change_ticket(&codes[4], change(&json!({"status": "verified"}), T0 + 9000)).await.expect("ok");
-    b.store.change_ticket(&codes[4], change(&json!({"status": "assigned"}), T0 + 9001)).await.expect("ok");
+    b.store
+        .change_ticket(&codes[4], change(&json!({"revision": 1, "status": "verified"}), T0 + 9000))
+        .await
+        .expect("ok");
+    b.store
+        .change_ticket(&codes[4], change(&json!({"revision": 2, "status": "assigned"}), T0 + 9001))
+        .await
+        .expect("ok");
 
     let list = |f: TicketFilter| {
         let store = b.store.clone();
