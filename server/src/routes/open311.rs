@@ -474,8 +474,10 @@ struct ServiceRequest {
     long: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     media_url: Option<String>,
-    /// Extension: how the request reached the call centre (`web`, `telepon`, `open311`).
-    channel: &'static str,
+    /// Extension: how the request reached the call centre (`web`, `telepon`,
+    /// `open311`); left out for confidential cases, which show their status only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel: Option<&'static str>,
 }
 
 fn service_request(state: &AppState, t: &TicketRecord, lang: Lang) -> ServiceRequest {
@@ -498,7 +500,7 @@ fn service_request(state: &AppState, t: &TicketRecord, lang: Lang) -> ServiceReq
             lat: None,
             long: None,
             media_url: None,
-            channel: t.channel.as_str(),
+            channel: None,
         };
     }
     let address = match (&t.address, t.district.as_deref().and_then(|d| state.city.district(d))) {
@@ -522,7 +524,7 @@ fn service_request(state: &AppState, t: &TicketRecord, lang: Lang) -> ServiceReq
         lat: t.lat,
         long: t.lng,
         media_url: t.photo_ids.first().map(|id| photo_url(id)),
-        channel: t.channel.as_str(),
+        channel: Some(t.channel.as_str()),
     }
 }
 

@@ -34,15 +34,6 @@ macro_rules! video_columns {
 }
 pub(super) use video_columns;
 
-/// A ticket's rank in the queue, most urgent 0; the same expression as the
-/// `tickets_queue` index, so the index serves the order.
-macro_rules! priority_rank {
-    () => {
-        "(CASE priority WHEN 'darurat' THEN 0 WHEN 'tinggi' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END)"
-    };
-}
-pub(super) use priority_rank;
-
 /// A LIKE pattern matching `word` anywhere, its wildcards escaped with `\`.
 pub(super) fn contains_pattern(word: &str) -> String {
     let mut p = String::with_capacity(word.len() + 2);
@@ -150,7 +141,7 @@ macro_rules! shared_store {
         use portal112_core::validate::TicketState;
         use portal112_core::{ApiError, ErrorKind, Field, Status, TicketCode};
         use $crate::store::common::{
-            ListedTicket, contains_pattern, first_event, parse_stored_code, priority_rank, record_of, ticket_columns,
+            ListedTicket, contains_pattern, first_event, parse_stored_code, record_of, ticket_columns,
             video_columns,
         };
         use $crate::store::sql::{self, Builder};
@@ -524,7 +515,11 @@ macro_rules! shared_store {
                 ));
                 push_filters(&mut q, f);
                 if f.queue_order {
-                    q.push(concat!(" ORDER BY ", priority_rank!(), ", t.created_at, t.code LIMIT "));
+                    // The `tickets_queue` index's expression, word for word.
+                    q.push(
+                        " ORDER BY (CASE priority WHEN 'darurat' THEN 0 WHEN 'tinggi' THEN 1 WHEN 'normal' THEN 2 \
+                         ELSE 3 END), t.created_at, t.code LIMIT ",
+                    );
                 } else {
                     q.push(" ORDER BY t.created_at DESC, t.code LIMIT ");
                 }

@@ -347,7 +347,7 @@ async fn nearby_open_tickets_of_the_same_category() {
     let d = found[1]["distance_m"].as_f64().expect("distance");
     assert!((100.0..120.0).contains(&d), "{d}");
     assert_eq!(found[0]["summary"], "Sampah sedikit ke timur");
-    app.get_as(&op, "/api/v1/staff/tickets/K7M-2QX-94R/nearby").await.assert_error(
+    app.get_as(&op, &format!("/api/v1/staff/tickets/{}/nearby", crate::common::random_code())).await.assert_error(
         StatusCode::NOT_FOUND,
         "ticket_not_found",
         None,

@@ -171,6 +171,8 @@ async fn a_report_reads_back_as_written(b: Backend) {
     });
     let mut ticket = new_ticket(&report, T0);
     ticket.source = "open311:dashboard".into();
+    ticket.actor = "open311:dashboard".into();
+    ticket.channel = Channel::Open311;
     let written = create(&b, ticket.clone()).await;
     assert_eq!(written.code, ticket.code);
     let read = b.store.ticket(&ticket.code).await.expect("reads").expect("exists");
@@ -182,7 +184,7 @@ async fn a_report_reads_back_as_written(b: Backend) {
     assert_eq!(read.address.as_deref(), Some("Jl. Sam Ratulangi, depan pasar"));
     assert_eq!(read.contact_phone.as_deref(), Some("+6281234567890"));
     assert_eq!(read.contact_name.as_deref(), Some("Budi Santoso"));
-    assert_eq!(read.source, "open311:dashboard");
+    assert_eq!((read.source.as_str(), read.channel, read.revision), ("open311:dashboard", Channel::Open311, 1));
     assert_eq!((read.created_at, read.updated_at), (T0, T0));
     assert!(!read.anonymous && !read.confidential);
     assert_eq!(read.events.len(), 1, "the first event is written with the report");

@@ -66,7 +66,7 @@ async fn illegal_moves_name_the_legal_ones() {
         "illegal_transition",
         Some("status"),
     );
-    assert_eq!(body["error"]["allowed"], json!(["verified", "rejected", "duplicate"]));
+    assert_eq!(body["error"]["allowed"], json!(["verified", "rejected", "duplicate", "on_hold"]));
     assert_eq!(body["error"]["message"], "Status tidak dapat diubah dari \"Diterima\" menjadi \"Ditutup\".");
     app.post_json_as(&op, &events_uri(&code), &json!({"status": "received"})).await.assert_error(
         StatusCode::CONFLICT,
@@ -82,7 +82,7 @@ async fn illegal_moves_name_the_legal_ones() {
         .post_json_as(&op, &events_uri(&code), &json!({"status": "rejected", "public_note": "Bukan kewenangan kami."}))
         .await
         .assert_error(StatusCode::CONFLICT, "illegal_transition", Some("status"));
-    assert_eq!(body["error"]["allowed"], json!(["resolved", "duplicate"]));
+    assert_eq!(body["error"]["allowed"], json!(["resolved", "duplicate", "on_hold"]));
     assert_eq!(public(&app, &code).await["status"], "in_progress", "a refused move changes nothing");
 
     // A citizen says it is not fixed: resolved goes back to in progress.
