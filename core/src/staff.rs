@@ -55,8 +55,7 @@ impl Priority {
             (Priority::Darurat, Lang::En) => "Emergency",
             (Priority::Tinggi, Lang::Id) => "Tinggi",
             (Priority::Tinggi, Lang::En) => "High",
-            (Priority::Normal, Lang::Id) => "Normal",
-            (Priority::Normal, Lang::En) => "Normal",
+            (Priority::Normal, _) => "Normal",
             (Priority::Rendah, Lang::Id) => "Rendah",
             (Priority::Rendah, Lang::En) => "Low",
         }
