@@ -15,8 +15,8 @@ use portal112_core::validate::{ValidReport, ValidUpdate, validate_report, valida
 use portal112_core::{ErrorKind, Field, Status, TicketCode};
 use portal112_server::config::load_city;
 use portal112_server::store::{
-    AuditAction, AuditEntry, Created, Idempotency, NewPhoto, NewStaff, NewTicket, SharedStore, StoreError,
-    TicketChange, TicketFilter, TicketRecord, VideoKind, VideoRecord,
+    AuditAction, AuditEntry, Created, Idempotency, NewPhoto, NewStaff, NewTicket, SharedStore, StandbyRecord,
+    StoreError, TextSearch, TicketChange, TicketFilter, TicketRecord, VideoKind, VideoRecord,
 };
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -101,6 +101,9 @@ conformance!(
     the_audit_trail_is_newest_first,
     filters_and_paging,
     open311_tokens_and_ping,
+    a_change_on_a_stale_revision_writes_nothing,
+    the_queue_search_and_nearby_queries,
+    the_standby_roster_and_who_takes_a_forwarded_ticket,
 );
 
 fn city() -> portal112_core::city::CityConfig {
@@ -723,4 +726,108 @@ async fn open311_tokens_and_ping(b: Backend) {
     assert_eq!(b.store.open311_token("token-abc-123").await.expect("reads"), Some(stored.code));
     assert_eq!(b.store.open311_token("token-unknown").await.expect("reads"), None);
     b.store.ping().await.expect("the database answers");
+}
+
+async fn a_change_on_a_stale_revision_writes_nothing(b: Backend) {
+    let t = create(&b, new_ticket(&crate::common::valid_report(), T0)).await;
+    assert_eq!(t.revision, 1);
+    let first = b.store.change_ticket(&t.code, change(&json!({"revision": 1, "status": "verified"}), T0 + 1)).await;
+    assert_eq!(first.expect("the first change").ticket.revision, 2);
+    // Made on the same revision as the first: refused, whatever it says.
+    let second = b.store.change_ticket(&t.code, change(&json!({"revision": 1, "internal_note": "juga"}), T0 + 2)).await;
+    let Err(StoreError::Rejected(e)) = second else { panic!("expected a conflict, got {second:?}") };
+    assert_eq!((e.kind, e.field), (ErrorKind::RevisionConflict { current: 2 }, Some(Field::Revision)));
+    let read = b.store.ticket(&t.code).await.expect("reads").expect("exists");
+    assert_eq!((read.revision, read.events.len(), read.updated_at), (2, 2, T0 + 1), "nothing written");
+    assert_eq!(b.store.audit_entries(10).await.expect("reads").len(), 1, "nor audited");
+    // Priority and assignee are stored with the ticket and its history.
+    let urgent = b
+        .store
+        .change_ticket(&t.code, change(&json!({"revision": 2, "priority": "darurat"}), T0 + 3))
+        .await
+        .expect("changed");
+    assert_eq!((urgent.ticket.priority, urgent.ticket.revision), (Priority::Darurat, 3));
+    assert_eq!(urgent.event.priority, Some(Priority::Darurat));
+    let unknown = b.store.change_ticket(&t.code, change(&json!({"revision": 3, "assignee": "nobody"}), T0 + 4)).await;
+    assert!(matches!(unknown, Err(StoreError::Rejected(ref e)) if e.kind == ErrorKind::UnknownStaff), "{unknown:?}");
+}
+
+async fn the_queue_search_and_nearby_queries(b: Backend) {
+    let at = |lat: f64, description: &str| json!({"category": "sampah", "description": description, "location": {"lat": lat, "lng": 125.1978}});
+    let old = create(&b, new_ticket(&at(1.4472, "Sampah 100% MENUMPUK di pasar"), T0)).await;
+    let mut phoned = new_ticket(&at(1.4480, "Tumpukan sampah_liar dekat sekolah"), T0 + 1);
+    (phoned.channel, phoned.priority) = (Channel::Telepon, Priority::Darurat);
+    let phoned = create(&b, phoned).await;
+    assert_eq!((phoned.channel, phoned.priority), (Channel::Telepon, Priority::Darurat));
+    let far = create(&b, new_ticket(&at(1.4600, "Sampah jauh"), T0 + 2)).await;
+    let list = |f: TicketFilter| {
+        let store = b.store.clone();
+        async move {
+            let (rows, _) = store.list_tickets(&TicketFilter { limit: 10, ..f }).await.expect("lists");
+            rows.into_iter().map(|t| t.code).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(list(TicketFilter::default()).await, [far.code, phoned.code, old.code]);
+    let queue = list(TicketFilter { queue_order: true, ..TicketFilter::default() }).await;
+    assert_eq!(queue, [phoned.code, old.code, far.code], "most urgent, then oldest");
+    let words = |w: &[&str]| TextSearch { code: None, words: w.iter().map(|s| (*s).to_owned()).collect() };
+    assert_eq!(list(TicketFilter { text: Some(words(&["menumpuk"])), ..TicketFilter::default() }).await, [old.code]);
+    assert_eq!(list(TicketFilter { text: Some(words(&["100%"])), ..TicketFilter::default() }).await, [old.code]);
+    assert_eq!(list(TicketFilter { text: Some(words(&["_"])), ..TicketFilter::default() }).await, [phoned.code]);
+    assert!(list(TicketFilter { text: Some(words(&["10_%"])), ..TicketFilter::default() }).await.is_empty());
+    let code = TextSearch { code: Some(far.code.compact().to_owned()), words: vec!["x".into()] };
+    assert_eq!(list(TicketFilter { text: Some(code), ..TicketFilter::default() }).await, [far.code]);
+    let by =
+        TicketFilter { channel: Some(Channel::Telepon), priority: Some(Priority::Darurat), ..TicketFilter::default() };
+    assert_eq!(list(by).await, [phoned.code]);
+
+    let near = b
+        .store
+        .tickets_in_box(&old.code, "sampah", &[Status::Received], (1.44, 1.45), (125.19, 125.20))
+        .await
+        .expect("reads");
+    assert_eq!(near.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(), [phoned.code.compact()]);
+    assert_eq!(near[0].agency, "dlh");
+}
+
+async fn the_standby_roster_and_who_takes_a_forwarded_ticket(b: Backend) {
+    let s = &b.store;
+    for (name, agency) in [("dlh.andi", "dlh"), ("dlh.budi", "dlh"), ("bpbd.citra", "bpbd")] {
+        s.add_staff(&staff(name, "hash", Role::Agency, Some(agency)), audit(T0)).await.expect("added");
+    }
+    let names = ["dlh.budi".to_owned(), "bpbd.citra".to_owned(), "nobody".to_owned()];
+    assert_eq!(s.agency_staff("dlh", &names).await.expect("reads"), ["dlh.budi"]);
+    let slot = StandbyRecord {
+        agency: "dlh".into(),
+        date: "2026-12-01".into(),
+        shift: Shift::Pagi,
+        officers: vec!["dlh.budi".into(), "dlh.andi".into()],
+    };
+    s.set_standby(&slot, AuditEntry::new(T0, "admin", AuditAction::StandbySet, "dlh 2026-12-01 pagi"))
+        .await
+        .expect("set");
+    let night = StandbyRecord { shift: Shift::Malam, officers: vec!["dlh.andi".into()], ..slot.clone() };
+    s.set_standby(&night, AuditEntry::new(T0, "admin", AuditAction::StandbySet, "x")).await.expect("set");
+    assert_eq!(s.standby(None, "2026-12-01", "2026-12-01").await.expect("reads"), [slot.clone(), night.clone()]);
+    assert!(s.standby(Some("bpbd"), "2026-11-01", "2026-12-31").await.expect("reads").is_empty());
+    // Setting again replaces; an empty list clears.
+    let cleared = StandbyRecord { officers: Vec::new(), ..night };
+    s.set_standby(&cleared, AuditEntry::new(T0, "admin", AuditAction::StandbySet, "x")).await.expect("set");
+    assert_eq!(s.standby(None, "2026-12-01", "2026-12-02").await.expect("reads"), [slot]);
+
+    // `change` runs in the 2026-12-01 morning shift: dlh.budi is first.
+    let t = create(&b, new_ticket(&crate::common::valid_report(), T0)).await;
+    s.change_ticket(&t.code, change(&json!({"revision": 1, "status": "verified"}), T0 + 1)).await.expect("ok");
+    let forwarded =
+        s.change_ticket(&t.code, change(&json!({"revision": 2, "status": "assigned"}), T0 + 2)).await.expect("ok");
+    assert_eq!(forwarded.ticket.assignee.as_deref(), Some("dlh.budi"));
+    assert_eq!(forwarded.event.assignee.as_deref(), Some("dlh.budi"));
+    let moved = s.change_ticket(&t.code, change(&json!({"revision": 3, "agency": "bpbd"}), T0 + 3)).await.expect("ok");
+    assert_eq!(
+        (moved.ticket.assignee, moved.event.assignee.as_deref()),
+        (None, Some("")),
+        "no DLH officer on a BPBD ticket"
+    );
+    let named = change(&json!({"revision": 4, "assignee": "bpbd.citra"}), T0 + 4);
+    assert_eq!(s.change_ticket(&t.code, named).await.expect("ok").ticket.assignee.as_deref(), Some("bpbd.citra"));
 }
