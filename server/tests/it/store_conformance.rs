@@ -828,6 +828,6 @@ async fn the_standby_roster_and_who_takes_a_forwarded_ticket(b: Backend) {
         (None, Some("")),
         "no DLH officer on a BPBD ticket"
     );
-    let named = change(&json!({"revision": 4, "assignee": "bpbd.citra"}), T0 + 4);
-    assert_eq!(s.change_ticket(&t.code, named).await.expect("ok").ticket.assignee.as_deref(), Some("bpbd.citra"));
+    let naming = change(&json!({"revision": 4, "assignee": "bpbd.citra"}), T0 + 4);
+    assert_eq!(s.change_ticket(&t.code, naming).await.expect("ok").ticket.assignee.as_deref(), Some("bpbd.citra"));
 }
