@@ -15,10 +15,12 @@ use crate::auth::Staff;
 use crate::error::AppError;
 use crate::routes::tickets::async_stream;
 use crate::state::AppState;
+use crate::store::TicketRecord;
 use crate::view::{now_millis, staff_summary};
 
 /// Pushes one `ticket` event (a [`QueueEvent`]) per new or changed ticket;
-/// agency staff hear of their agency's tickets only. The token travels in
+/// agency staff hear of their agency's tickets only, and of a ticket handed
+/// from them to another agency (once, so their queue drops it). The token travels in
 /// the `Authorization` header only (never in the URL, where logs keep it).
 /// When the session ends or is revoked, a `session_ended` event is sent and
 /// the stream closes.
@@ -64,7 +66,7 @@ pub async fn staff_stream(
                 Err(RecvError::Closed) => return,
             };
             let Ok(Some(ticket)) = state.store.ticket(&notice.code).await else { continue };
-            if staff.account.role == Role::Agency && staff.account.agency.as_deref() != Some(ticket.agency.as_str()) {
+            if staff.account.role == Role::Agency && !concerns(&ticket, notice.seq, staff.account.agency.as_deref()) {
                 continue;
             }
             let event = QueueEvent { created: notice.seq == 1, ticket: staff_summary(&state.city, &ticket) };
@@ -79,4 +81,16 @@ pub async fn staff_stream(
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// Whether an agency hears of step `seq` of `ticket`: it is theirs, or this
+/// step handed it from them to another agency (so their queue drops it).
+fn concerns(ticket: &TicketRecord, seq: i64, own: Option<&str>) -> bool {
+    let Some(own) = own else { return false };
+    if ticket.agency == own {
+        return true;
+    }
+    let before = ticket.events.iter().filter(|e| e.seq < seq).filter_map(|e| e.agency.as_deref()).next_back();
+    let moved = ticket.events.iter().any(|e| e.seq == seq && e.agency.is_some());
+    moved && before == Some(own)
 }

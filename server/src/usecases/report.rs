@@ -68,10 +68,14 @@ pub async fn submit(state: &AppState, s: Submission) -> Result<Outcome, AppError
             Field::Photo(None),
         ));
     }
-    let idempotency = s
-        .idempotency_key
-        .as_ref()
-        .map(|key| Idempotency { key: key.clone(), request_hash: request_hash(&s.report, &s.photos) });
+    let idempotency = s.idempotency_key.as_ref().map(|key| {
+        let mut hash = request_hash(&s.report, &s.photos);
+        if s.channel == Channel::Telepon {
+            // A call sent again at another priority is another request.
+            hash = format!("{hash}:{}", s.priority.as_str());
+        }
+        Idempotency { key: key.clone(), request_hash: hash }
+    });
 
     let mut cleaned = Vec::with_capacity(s.photos.len());
     for (i, raw) in s.photos.into_iter().enumerate() {

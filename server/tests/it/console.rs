@@ -238,6 +238,13 @@ async fn a_phone_call_becomes_a_ticket_once() {
     let again = app.send(again).await;
     assert_eq!(again.status, StatusCode::CREATED);
     assert_eq!(again.json()["code"], t["code"]);
+    // The same key at another priority is another call, not a replay.
+    let mut body = call.clone();
+    body["priority"] = json!("darurat");
+    let mut other = crate::common::json_request(Method::POST, uri, &body);
+    other.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {op}").parse().expect("header"));
+    other.headers_mut().insert("idempotency-key", "telepon-0001-abc".parse().expect("header"));
+    app.send(other).await.assert_error(StatusCode::CONFLICT, "idempotency_conflict", Some("Idempotency-Key"));
     assert_eq!(app.ticket_total().await, 1);
     let audit = app.store.audit_entries(10).await.expect("audit");
     assert!(audit.iter().any(|a| a.actor == "fixture-operator" && a.action.as_str() == "phone_intake"), "{audit:?}");
@@ -445,10 +452,21 @@ async fn the_staff_stream_shows_what_the_account_may_see_until_the_session_ends(
     app.move_ticket(&code, &json!({"internal_note": "hanya staf"})).await;
     let (_, event) = all.next().await.expect("an event");
     assert_eq!((event["created"].as_bool(), event["ticket"]["revision"].as_i64()), (Some(false), Some(2)));
-    // BPBD hears of the DLH ticket only once it is theirs.
+    // BPBD hears of the DLH ticket only once it is theirs...
     app.move_ticket(&code, &json!({"agency": "bpbd"})).await;
     let (_, event) = agency.next().await.expect("an event");
     assert_eq!((event["ticket"]["agency"].as_str(), event["ticket"]["revision"].as_i64()), (Some("bpbd"), Some(3)));
+    // ...and once more when it leaves them, then no more.
+    app.move_ticket(&code, &json!({"agency": "dlh"})).await;
+    app.move_ticket(&code, &json!({"internal_note": "kembali ke DLH"})).await;
+    let (_, event) = agency.next().await.expect("an event");
+    assert_eq!((event["ticket"]["agency"].as_str(), event["ticket"]["revision"].as_i64()), (Some("dlh"), Some(4)));
+    let other = app.create_report(&valid_report()).await;
+    let mut bpbd_report = valid_report();
+    bpbd_report["category"] = json!("banjir");
+    let flood = app.create_report(&bpbd_report).await;
+    let (_, event) = agency.next().await.expect("an event");
+    assert_eq!(event["ticket"]["code"].as_str(), Some(flood.as_str()), "not {other}, nor revision 5 of {code}");
 
     // Signed out: the stream says so and ends.
     let mut out =
