@@ -292,7 +292,8 @@ pub struct StaffTicket {
     /// Present for operators and admins when the reporter left one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
-    /// Where the report came from: `web` or `open311:<api key label>`.
+    /// Where the report came from: `web`, `open311:<api key label>` or
+    /// `telepon` (the operator who took the call is the first event's actor).
     pub source: String,
     pub channel: crate::staff::Channel,
     pub priority: crate::staff::Priority,

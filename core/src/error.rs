@@ -340,10 +340,9 @@ impl ErrorKind {
                 ),
                 format!("The status cannot change from \"{}\" to \"{}\".", from.label(Lang::En), to.label(Lang::En)),
             ),
-            ErrorKind::ReasonRequired => (
-                "Tulis alasan penolakan untuk pelapor.".into(),
-                "Write the reason for rejecting, for the reporter.".into(),
-            ),
+            ErrorKind::ReasonRequired => {
+                ("Tulis alasannya untuk pelapor.".into(), "Write the reason, for the reporter.".into())
+            }
             ErrorKind::DuplicateOfRequired => {
                 ("Sebutkan kode tiket aslinya.".into(), "Give the code of the original ticket.".into())
             }

@@ -58,6 +58,16 @@ pub enum Field {
     Disabled,
     // Queries and paths.
     Query,
+    /// The staff list's free-text search (`q`).
+    Search,
+    /// The staff list's `open=true`.
+    Open,
+    /// The staff list's order (`sort`).
+    Sort,
+    /// The first day of a roster page (`from`).
+    From,
+    /// How many days a roster page covers (`days`).
+    Days,
     Page,
     PageSize,
     Since,
@@ -78,7 +88,7 @@ pub enum Field {
 }
 
 /// Wire names of the fields without data, in one table both ways.
-const NAMES: [(Field, &str); 45] = [
+const NAMES: [(Field, &str); 50] = [
     (Field::Category, "category"),
     (Field::Location, "location"),
     (Field::LocationAccuracy, "location.accuracy_m"),
@@ -115,6 +125,11 @@ const NAMES: [(Field, &str); 45] = [
     (Field::Label, "label"),
     (Field::Disabled, "disabled"),
     (Field::Query, "query"),
+    (Field::Search, "q"),
+    (Field::Open, "open"),
+    (Field::Sort, "sort"),
+    (Field::From, "from"),
+    (Field::Days, "days"),
     (Field::Page, "page"),
     (Field::PageSize, "page_size"),
     (Field::Since, "since"),

@@ -19,6 +19,17 @@ impl LatLng {
             && (-90.0..=90.0).contains(&self.lat)
             && (-180.0..=180.0).contains(&self.lng)
     }
+
+    /// Great-circle distance in metres (haversine, mean Earth radius).
+    #[must_use]
+    pub fn distance_m(self, other: LatLng) -> f64 {
+        const EARTH_RADIUS_M: f64 = 6_371_008.8;
+        let (p1, p2) = (self.lat.to_radians(), other.lat.to_radians());
+        let dp = p2 - p1;
+        let dl = (other.lng - self.lng).to_radians();
+        let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+        2.0 * EARTH_RADIUS_M * a.sqrt().asin()
+    }
 }
 
 /// A simple polygon (no holes) given by its corners in order; the last corner
@@ -90,5 +101,15 @@ mod tests {
     fn bounds_of_a_square() {
         let (sw, ne) = square().bounds().unwrap();
         assert_eq!((sw.lat, sw.lng, ne.lat, ne.lng), (0.0, 0.0, 1.0, 1.0));
+    }
+
+    #[test]
+    fn distances_in_metres() {
+        let a = LatLng { lat: 1.4472, lng: 125.1978 };
+        assert!(a.distance_m(a).abs() < 1e-6);
+        // 0.001 degree of latitude is about 111 m.
+        let b = LatLng { lat: 1.4482, lng: 125.1978 };
+        assert!((a.distance_m(b) - 111.2).abs() < 0.5, "{}", a.distance_m(b));
+        assert!((a.distance_m(b) - b.distance_m(a)).abs() < 1e-9);
     }
 }

@@ -6,6 +6,7 @@ use crate::dto::{Contact, NewReport, TicketUpdate};
 use crate::error::{ApiError, ErrorKind};
 use crate::field::Field;
 use crate::geo::LatLng;
+use crate::staff::Priority;
 use crate::{Status, TicketCode};
 
 /// Longest description, in characters.
@@ -253,15 +254,35 @@ pub fn is_email(s: &str) -> bool {
 /// the ticket's current status by [`check_transition`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidUpdate {
+    /// The ticket's revision the change was made on.
+    pub revision: i64,
     pub status: Option<Status>,
     pub agency: Option<String>,
     pub public_note: Option<String>,
     pub internal_note: Option<String>,
     pub duplicate_of: Option<TicketCode>,
+    pub priority: Option<Priority>,
+    /// A username to work the ticket; `Some("")` unassigns it.
+    pub assignee: Option<String>,
 }
+
+/// Longest username an assignee can have.
+pub const USERNAME_MAX: usize = 64;
 
 /// Checks the shape of a staff update, independent of the ticket.
 pub fn validate_update(update: &TicketUpdate, city: &CityConfig) -> Result<ValidUpdate, ApiError> {
+    check_update(update, |a| city.agency(a).is_some())
+}
+
+/// [`validate_update`] with the city's agencies as a predicate.
+fn check_update(update: &TicketUpdate, agency_exists: impl Fn(&str) -> bool) -> Result<ValidUpdate, ApiError> {
+    // Without the revision it was made on, a change could silently undo another's.
+    let Some(revision) = update.revision else {
+        return Err(ApiError::field(ErrorKind::Required, Field::Revision));
+    };
+    if revision < 0 {
+        return Err(ApiError::field(ErrorKind::InvalidValue, Field::Revision));
+    }
     let public_note = non_empty(update.public_note.as_deref());
     let internal_note = non_empty(update.internal_note.as_deref());
     for (note, field) in [(public_note, Field::PublicNote), (internal_note, Field::InternalNote)] {
@@ -270,10 +291,12 @@ pub fn validate_update(update: &TicketUpdate, city: &CityConfig) -> Result<Valid
         }
     }
     let agency = non_empty(update.agency.as_deref());
-    if agency.is_some_and(|a| city.agency(a).is_none()) {
+    if agency.is_some_and(|a| !agency_exists(a)) {
         return Err(ApiError::field(ErrorKind::UnknownAgency, Field::Agency));
     }
-    if update.status == Some(Status::Rejected) && public_note.is_none() {
+    // Rejecting or putting on hold leaves the reporter waiting for nothing:
+    // they are told why.
+    if matches!(update.status, Some(Status::Rejected | Status::OnHold)) && public_note.is_none() {
         return Err(ApiError::field(ErrorKind::ReasonRequired, Field::PublicNote));
     }
     let duplicate_of = match non_empty(update.duplicate_of.as_deref()) {
@@ -288,12 +311,19 @@ pub fn validate_update(update: &TicketUpdate, city: &CityConfig) -> Result<Valid
         }
         None => None,
     };
+    let assignee = update.assignee.as_deref().map(str::trim);
+    if assignee.is_some_and(|a| a.len() > USERNAME_MAX) {
+        return Err(ApiError::field(ErrorKind::UnknownStaff, Field::Assignee));
+    }
     Ok(ValidUpdate {
+        revision,
         status: update.status,
         agency: agency.map(str::to_owned),
         public_note: public_note.map(str::to_owned),
         internal_note: internal_note.map(str::to_owned),
         duplicate_of,
+        priority: update.priority,
+        assignee: assignee.map(str::to_owned),
     })
 }
 
@@ -323,6 +353,10 @@ pub struct TicketState<'a> {
     pub code: TicketCode,
     pub status: Status,
     pub agency: &'a str,
+    pub priority: Priority,
+    pub assignee: Option<&'a str>,
+    /// The seq of its newest history entry.
+    pub revision: i64,
 }
 
 /// The step a change makes to a ticket: what its new history entry records.
@@ -335,23 +369,37 @@ pub struct Step {
     pub public_note: Option<String>,
     pub internal_note: Option<String>,
     pub duplicate_of: Option<TicketCode>,
+    /// The new priority; `None` when it stays.
+    pub priority: Option<Priority>,
+    /// The assignee asked for (`Some("")`: nobody); `None` when not asked.
+    /// The store checks the name and may pick the officer on standby.
+    pub assignee: Option<String>,
 }
 
 impl ValidUpdate {
     /// The step this update makes to `current`, by every rule that depends on
     /// the ticket: agency staff (`own_agency`) touch their agency's tickets
-    /// only and never hand them on, the status machine allows the move, a
-    /// ticket is no duplicate of itself, and a step changes something.
-    /// Whether a named original exists is the store's to check.
+    /// only and never hand them on nor change their priority, the change was
+    /// made on the ticket's current revision, the status machine allows the
+    /// move, a ticket is no duplicate of itself, and a step changes something.
+    /// Whether a named original or assignee exists is the store's to check.
     pub fn step(&self, current: &TicketState<'_>, own_agency: Option<&str>) -> Result<Step, ApiError> {
         if let Some(own) = own_agency {
             if own != current.agency {
-                return Err(ApiError::new(ErrorKind::Forbidden));
+                // Not "forbidden": that would tell them the ticket exists.
+                return Err(ApiError::new(ErrorKind::TicketNotFound));
             }
             if self.agency.is_some() {
                 // Agencies hand a ticket back through a note; the call centre reassigns.
                 return Err(ApiError::field(ErrorKind::Forbidden, Field::Agency));
             }
+            if self.priority.is_some_and(|p| p != current.priority) {
+                // The call centre weighs tickets against each other; an agency sees only its own.
+                return Err(ApiError::field(ErrorKind::Forbidden, Field::Priority));
+            }
+        }
+        if self.revision != current.revision {
+            return Err(ApiError::field(ErrorKind::RevisionConflict { current: current.revision }, Field::Revision));
         }
         if let Some(to) = self.status {
             check_transition(current.status, to)?;
@@ -361,7 +409,18 @@ impl ValidUpdate {
         }
         // Handing a ticket to the agency it already has is no step at all.
         let agency = self.agency.clone().filter(|a| a != current.agency);
-        if self.status.is_none() && agency.is_none() && self.public_note.is_none() && self.internal_note.is_none() {
+        let priority = self.priority.filter(|p| *p != current.priority);
+        // Naming the assignee it already has changes nothing, unless the
+        // ticket moves to another agency (whose staff the name must be).
+        let assignee =
+            self.assignee.clone().filter(|a| agency.is_some() || a.as_str() != current.assignee.unwrap_or(""));
+        if self.status.is_none()
+            && agency.is_none()
+            && self.public_note.is_none()
+            && self.internal_note.is_none()
+            && priority.is_none()
+            && assignee.is_none()
+        {
             return Err(ApiError::new(ErrorKind::NothingToChange));
         }
         Ok(Step {
@@ -371,6 +430,8 @@ impl ValidUpdate {
             public_note: self.public_note.clone(),
             internal_note: self.internal_note.clone(),
             duplicate_of: self.duplicate_of,
+            priority,
+            assignee,
         })
     }
 }
@@ -461,16 +522,26 @@ mod tests {
     }
 
     fn ticket(status: Status) -> TicketState<'static> {
-        TicketState { code: TicketCode::from_random_bytes([1, 2, 3, 4, 5]), status, agency: "dlh" }
+        TicketState {
+            code: TicketCode::from_random_bytes([1, 2, 3, 4, 5]),
+            status,
+            agency: "dlh",
+            priority: Priority::Normal,
+            assignee: None,
+            revision: 3,
+        }
     }
 
     fn update(status: Option<Status>, agency: Option<&str>, note: Option<&str>) -> ValidUpdate {
         ValidUpdate {
+            revision: 3,
             status,
             agency: agency.map(str::to_owned),
             public_note: note.map(str::to_owned),
             internal_note: None,
             duplicate_of: None,
+            priority: None,
+            assignee: None,
         }
     }
 
@@ -499,7 +570,8 @@ mod tests {
     fn agency_staff_keep_to_their_own_tickets_and_never_hand_them_on() {
         let note = update(None, None, Some("Petugas menuju lokasi."));
         assert!(note.step(&ticket(Status::Assigned), Some("dlh")).is_ok());
-        assert_eq!(note.step(&ticket(Status::Assigned), Some("dinkes")).unwrap_err().kind, ErrorKind::Forbidden);
+        // Another agency's ticket does not exist for them.
+        assert_eq!(note.step(&ticket(Status::Assigned), Some("dinkes")).unwrap_err().kind, ErrorKind::TicketNotFound);
         let reassign = update(None, Some("dinkes"), None).step(&ticket(Status::Assigned), Some("dlh")).unwrap_err();
         assert_eq!((reassign.kind, reassign.field), (ErrorKind::Forbidden, Some(Field::Agency)));
     }
@@ -511,5 +583,51 @@ mod tests {
         dup.duplicate_of = Some(current.code);
         let err = dup.step(&current, None).unwrap_err();
         assert_eq!((err.kind, err.field), (ErrorKind::DuplicateOfSelf, Some(Field::DuplicateOf)));
+    }
+
+    #[test]
+    fn agency_staff_assign_but_do_not_weigh_tickets() {
+        let mut assign = update(None, None, None);
+        assign.assignee = Some("petugas.dlh".into());
+        let step = assign.step(&ticket(Status::Assigned), Some("dlh")).unwrap();
+        assert_eq!(step.assignee.as_deref(), Some("petugas.dlh"));
+        let mut urgent = update(None, None, None);
+        urgent.priority = Some(Priority::Darurat);
+        let err = urgent.step(&ticket(Status::Assigned), Some("dlh")).unwrap_err();
+        assert_eq!((err.kind, err.field), (ErrorKind::Forbidden, Some(Field::Priority)));
+        // The call centre may.
+        assert_eq!(urgent.step(&ticket(Status::Assigned), None).unwrap().priority, Some(Priority::Darurat));
+    }
+
+    #[test]
+    fn priority_and_assignee_count_as_changes_only_when_they_change() {
+        let mut same = update(None, None, None);
+        same.priority = Some(Priority::Normal);
+        same.assignee = Some(String::new());
+        assert_eq!(same.step(&ticket(Status::Verified), None).unwrap_err().kind, ErrorKind::NothingToChange);
+        let mut other = update(None, None, None);
+        other.priority = Some(Priority::Rendah);
+        assert_eq!(other.step(&ticket(Status::Verified), None).unwrap().priority, Some(Priority::Rendah));
+    }
+
+    #[test]
+    fn a_change_names_the_revision_it_was_made_on() {
+        let missing =
+            check_update(&TicketUpdate { status: Some(Status::Verified), ..TicketUpdate::default() }, |_| true)
+                .unwrap_err();
+        assert_eq!((missing.kind, missing.field), (ErrorKind::Required, Some(Field::Revision)));
+        let mut stale = update(Some(Status::Verified), None, None);
+        stale.revision = 2;
+        let err = stale.step(&ticket(Status::Received), None).unwrap_err();
+        assert_eq!((err.kind, err.field), (ErrorKind::RevisionConflict { current: 3 }, Some(Field::Revision)));
+    }
+
+    #[test]
+    fn on_hold_needs_a_reason_like_rejecting() {
+        for status in [Status::Rejected, Status::OnHold] {
+            let u = TicketUpdate { revision: Some(1), status: Some(status), ..TicketUpdate::default() };
+            let err = check_update(&u, |_| true).unwrap_err();
+            assert_eq!((err.kind, err.field), (ErrorKind::ReasonRequired, Some(Field::PublicNote)), "{status:?}");
+        }
     }
 }

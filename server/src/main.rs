@@ -229,6 +229,7 @@ async fn serve(common: Common, args: Serve) -> anyhow::Result<()> {
         },
         media_dir: args.media.clone(),
         dist_dir,
+        ..Settings::default()
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     let state = AppState::new(city, store, settings, stop_rx);

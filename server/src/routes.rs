@@ -7,6 +7,8 @@ pub mod meta;
 pub mod open311;
 pub mod reports;
 pub mod staff;
+pub mod standby;
+pub mod stream;
 pub mod templates;
 pub mod tickets;
 pub mod videos;
@@ -67,10 +69,13 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::ticket_events))
         .routes(routes!(tickets::get_photo))
         .routes(routes!(videos::list_videos))
-        .routes(routes!(staff::sign_in, staff::sign_out))
-        .routes(routes!(staff::list_tickets))
+        .routes(routes!(staff::sign_in, staff::sign_out, staff::who_am_i))
+        .routes(routes!(staff::list_tickets, staff::create_ticket))
         .routes(routes!(staff::get_ticket))
         .routes(routes!(staff::add_event))
+        .routes(routes!(staff::nearby))
+        .routes(routes!(standby::roster, standby::set_slot))
+        .routes(routes!(standby::on_duty))
         .routes(routes!(videos::remove_video))
         .routes(routes!(accounts::list_accounts, accounts::create_account))
         .routes(routes!(accounts::change_account))
@@ -84,6 +89,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(open311::get_token))
         .layer(timeout(Duration::from_secs(30)))
         .merge(uploads)
+        .routes(routes!(stream::staff_stream))
 }
 
 /// The whole portal: the API routes, the media files and the browser app.

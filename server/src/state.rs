@@ -31,6 +31,8 @@ pub struct Settings {
     pub media_dir: PathBuf,
     /// The built browser app, if any.
     pub dist_dir: Option<PathBuf>,
+    /// How often a staff stream checks that its session still lives.
+    pub session_check_every: Duration,
 }
 
 impl Default for Settings {
@@ -43,6 +45,7 @@ impl Default for Settings {
             login_backoff: BackoffPolicy::default(),
             media_dir: PathBuf::from("data/media"),
             dist_dir: None,
+            session_check_every: Duration::from_secs(15),
         }
     }
 }

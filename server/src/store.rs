@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use portal112_core::dto::Role;
+use portal112_core::staff::{Channel, Priority, Shift};
 use portal112_core::validate::{ValidReport, ValidUpdate};
 use portal112_core::{ApiError, Status, TicketCode};
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
@@ -59,8 +60,14 @@ pub struct NewTicket {
     pub code: TicketCode,
     pub report: ValidReport,
     pub photos: Vec<NewPhoto>,
-    /// `web`, or `open311:<api key label>`.
+    /// `web`, `open311:<api key label>`, or `telepon:<operator>`.
     pub source: String,
+    pub channel: Channel,
+    pub priority: Priority,
+    /// Who the first history entry names: the source, or the operator who took the call.
+    pub actor: String,
+    /// Written with the ticket when staff create it (phone intake).
+    pub audit: Option<AuditEntry>,
     pub created_at: Millis,
     pub idempotency: Option<Idempotency>,
     /// Open311 token handed out with the request, if any.
@@ -117,6 +124,13 @@ pub struct TicketRecord {
     pub contact_phone: Option<String>,
     pub contact_email: Option<String>,
     pub source: String,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
+    #[sqlx(try_from = "String")]
+    pub priority: Priority,
+    pub assignee: Option<String>,
+    /// The seq of its newest history entry.
+    pub revision: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
     #[sqlx(skip)]
@@ -144,6 +158,10 @@ pub struct EventRecord {
     pub public_note: Option<String>,
     pub internal_note: Option<String>,
     pub duplicate_of: Option<String>,
+    /// Set when the step changed the priority.
+    pub priority: Option<Priority>,
+    /// Set when the step (re)assigned the ticket; `""` when it left nobody.
+    pub assignee: Option<String>,
 }
 
 impl EventRecord {
@@ -174,6 +192,15 @@ where
             })
         };
         let from: Option<String> = row.try_get("from_status")?;
+        let priority: Option<String> = row.try_get("priority")?;
+        let priority = priority
+            .map(|name| {
+                Priority::try_from(name).map_err(|name| sqlx::Error::ColumnDecode {
+                    index: "priority".to_owned(),
+                    source: format!("unknown priority {name:?}").into(),
+                })
+            })
+            .transpose()?;
         Ok(EventRecord {
             seq: row.try_get("seq")?,
             at: row.try_get("at")?,
@@ -184,6 +211,8 @@ where
             public_note: row.try_get("public_note")?,
             internal_note: row.try_get("internal_note")?,
             duplicate_of: row.try_get("duplicate_of")?,
+            priority,
+            assignee: row.try_get("assignee")?,
         })
     }
 }
@@ -196,6 +225,9 @@ pub struct TicketChange {
     /// For agency staff: the change is refused unless the ticket is this agency's.
     pub only_agency: Option<String>,
     pub at: Millis,
+    /// The standby shift running at `at` (date in the city's time): a
+    /// forwarded ticket without a named assignee goes to its first officer.
+    pub on_duty: (String, Shift),
 }
 
 /// A change made: the new history entry and the ticket as it now stands,
@@ -230,8 +262,47 @@ pub struct TicketFilter {
     pub categories: Option<Vec<String>>,
     /// Leave confidential tickets out (public listings).
     pub exclude_confidential: bool,
+    pub district: Option<String>,
+    pub channel: Option<Channel>,
+    pub priority: Option<Priority>,
+    /// Free text: a ticket code, or words all found in the description.
+    pub text: Option<TextSearch>,
+    /// Most urgent first, then oldest first (instead of newest first).
+    pub queue_order: bool,
     pub offset: u64,
     pub limit: u64,
+}
+
+/// The staff list's free-text search, already taken apart: a ticket
+/// matches by its code, or by containing every word in its description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextSearch {
+    /// The text read as a ticket code (compact form), when it reads as one.
+    pub code: Option<String>,
+    /// Lower-case words, each of which the description must contain.
+    pub words: Vec<String>,
+}
+
+/// An open ticket near a point, before its distance is measured.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct NearbyRecord {
+    pub code: String,
+    pub agency: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
+    pub created_at: Millis,
+    pub lat: f64,
+    pub lng: f64,
+    pub description: String,
+}
+
+/// One shift of the standby roster: who of `agency` is on duty, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandbyRecord {
+    pub agency: String,
+    pub date: String,
+    pub shift: Shift,
+    pub officers: Vec<String>,
 }
 
 /// A staff account.
@@ -386,11 +457,15 @@ pub enum AuditAction {
     TemplateRemove,
     /// Staff added an "after" photo to a ticket.
     TicketPhotoAdd,
+    /// A 112 call recorded as a ticket by an operator.
+    PhoneIntake,
+    /// A shift of the standby roster set.
+    StandbySet,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit filter lists them.
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
@@ -409,6 +484,8 @@ impl AuditAction {
         AuditAction::TemplateChange,
         AuditAction::TemplateRemove,
         AuditAction::TicketPhotoAdd,
+        AuditAction::PhoneIntake,
+        AuditAction::StandbySet,
     ];
 
     /// The stored name.
@@ -433,6 +510,8 @@ impl AuditAction {
             AuditAction::TemplateChange => "template_change",
             AuditAction::TemplateRemove => "template_remove",
             AuditAction::TicketPhotoAdd => "ticket_photo_add",
+            AuditAction::PhoneIntake => "phone_intake",
+            AuditAction::StandbySet => "standby_set",
         }
     }
 
@@ -471,11 +550,14 @@ impl AuditEntry {
     }
 }
 
-/// A ticket's public timeline grew: sent to every open tracker of the code.
+/// A ticket was filed (`seq` 1) or changed: sent to every open tracker of
+/// the code (when `public`) and to every staff stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketNotice {
     pub code: TicketCode,
     pub seq: i64,
+    /// Whether the step shows on the public timeline.
+    pub public: bool,
 }
 
 /// Ticket change counters kept by a store: tickets share one when their codes
@@ -543,8 +625,19 @@ pub trait TicketStore {
     /// (`ticket_event`, `<code>#<seq>`). Either all of it is stored or none.
     async fn change_ticket(&self, code: &TicketCode, change: TicketChange) -> StoreResult<Changed>;
 
-    /// A page of tickets, newest first, and how many match in all.
+    /// A page of tickets, newest first (or in queue order), and how many match in all.
     async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<(Vec<TicketRecord>, u64)>;
+
+    /// Tickets of `category` in `statuses` whose point lies in the box
+    /// `lat_min..=lat_max`, `lng_min..=lng_max`, `code` itself left out.
+    async fn tickets_in_box(
+        &self,
+        code: &TicketCode,
+        category: &str,
+        statuses: &[Status],
+        lat: (f64, f64),
+        lng: (f64, f64),
+    ) -> StoreResult<Vec<NearbyRecord>>;
 
     /// A photo by id.
     async fn photo(&self, id: &str) -> StoreResult<Option<PhotoRecord>>;
@@ -599,12 +692,22 @@ pub trait StaffStore {
     ) -> StoreResult<()>;
     /// The account of a live (unexpired, unrevoked) session of an enabled account.
     async fn session(&self, token_hash: &str, now: Millis) -> StoreResult<Option<StaffRecord>>;
+    /// When a live session ends, unless revoked first.
+    async fn session_expires(&self, token_hash: &str, now: Millis) -> StoreResult<Option<Millis>>;
     /// Ends a session; false (and no audit entry) if it was not live.
     async fn revoke_session(&self, token_hash: &str, audit: AuditEntry) -> StoreResult<bool>;
 
     async fn add_api_key(&self, key_hash: &str, label: &str, audit: AuditEntry) -> StoreResult<()>;
     /// The label of a live API key.
     async fn api_key(&self, key_hash: &str) -> StoreResult<Option<String>>;
+
+    /// Which of `usernames` are enabled agency accounts of `agency` (who may work its tickets).
+    async fn agency_staff_among(&self, agency: &str, usernames: &[String]) -> StoreResult<Vec<String>>;
+    /// The roster's filled shifts from `from` to `to` (dates, inclusive), of
+    /// one agency or all; by date, agency and shift.
+    async fn standby(&self, agency: Option<&str>, from: &str, to: &str) -> StoreResult<Vec<StandbyRecord>>;
+    /// Replaces one shift's officers, with its audit entry.
+    async fn set_standby(&self, slot: &StandbyRecord, audit: AuditEntry) -> StoreResult<()>;
 }
 
 /// The video catalogue.

@@ -11,6 +11,7 @@
 pub mod report;
 pub mod session;
 pub mod staff;
+pub mod standby;
 pub mod templates;
 pub mod tickets;
 pub mod videos;

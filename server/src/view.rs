@@ -11,7 +11,7 @@ use portal112_core::dto::{
     Contact, NamedRef, PlaceRef, PublicTicket, StaffEvent, StaffTicket, StaffTicketSummary, TimelineEntry,
 };
 use portal112_core::geo::LatLng;
-use portal112_core::staff::{AuditLine, Channel, Priority, ReplyTemplate, StaffAccount};
+use portal112_core::staff::{AuditLine, ReplyTemplate, Shift, StaffAccount};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
@@ -153,10 +153,10 @@ pub fn staff_ticket(city: &CityConfig, t: &TicketRecord, with_contact: bool) -> 
         anonymous: t.anonymous,
         contact: (with_contact && has_contact).then_some(contact),
         source: t.source.clone(),
-        channel: channel_of(&t.source),
-        priority: Priority::Normal,
-        assignee: None,
-        revision: t.events.last().map_or(0, |e| e.seq),
+        channel: t.channel,
+        priority: t.priority,
+        assignee: t.assignee.clone(),
+        revision: t.revision,
         photos: t.photo_ids.iter().map(|id| photo_url(id)).collect(),
         after_photos: t.after_photo_ids.iter().map(|id| photo_url(id)).collect(),
         events: t
@@ -172,8 +172,8 @@ pub fn staff_ticket(city: &CityConfig, t: &TicketRecord, with_contact: bool) -> 
                 public_note: e.public_note.clone(),
                 internal_note: e.internal_note.clone(),
                 duplicate_of: e.duplicate_of.clone(),
-                priority: None,
-                assignee: None,
+                priority: e.priority,
+                assignee: e.assignee.clone(),
             })
             .collect(),
     }
@@ -192,10 +192,10 @@ pub fn staff_summary(city: &CityConfig, t: &TicketRecord) -> StaffTicketSummary 
         updated_at: format_time(city, t.updated_at),
         district: t.district.clone(),
         summary: t.description.chars().take(140).collect(),
-        channel: channel_of(&t.source),
-        priority: Priority::Normal,
-        assignee: None,
-        revision: t.events.last().map_or(0, |e| e.seq),
+        channel: t.channel,
+        priority: t.priority,
+        assignee: t.assignee.clone(),
+        revision: t.revision,
     }
 }
 
@@ -228,7 +228,36 @@ pub fn audit_line(city: &CityConfig, e: &AuditEntry) -> AuditLine {
     }
 }
 
-/// The channel a report came by, from its recorded source.
-fn channel_of(source: &str) -> Channel {
-    if source.starts_with("open311") { Channel::Open311 } else { Channel::Web }
+/// The city's local date (`YYYY-MM-DD`) and hour at a stored time.
+#[must_use]
+pub fn local_date_hour(city: &CityConfig, at: Millis) -> (time::Date, u8) {
+    let offset = UtcOffset::from_whole_seconds(city.city.utc_offset_minutes * 60).unwrap_or(UtcOffset::UTC);
+    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset);
+    (t.date(), t.hour())
+}
+
+/// A date as the roster writes it.
+#[must_use]
+pub fn format_date(date: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}
+
+/// Reads a roster date (`YYYY-MM-DD`).
+#[must_use]
+pub fn parse_date(s: &str) -> Option<time::Date> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let d = time::Date::parse(s, &fmt).ok()?;
+    (format_date(d) == s).then_some(d)
+}
+
+/// The standby shift running at `at`: the date it began on (the night shift
+/// after midnight belongs to the day before) and the shift.
+#[must_use]
+pub fn on_duty(city: &CityConfig, at: Millis) -> (String, Shift) {
+    let (date, hour) = local_date_hour(city, at);
+    let (shift, day_before) = Shift::at_hour(hour);
+    let date = if day_before { date.previous_day().unwrap_or(date) } else { date };
+    (format_date(date), shift)
 }

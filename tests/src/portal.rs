@@ -241,8 +241,16 @@ impl Portal {
     /// Moves a ticket along as the operator (POST .../events).
     pub async fn add_event(&self, code: &str, update: &Value) -> crate::Result<Value> {
         let token = self.operator().await?;
+        // A change names the revision it was made on: the one the operator sees now.
+        let mut update = update.clone();
+        if update.get("revision").is_none() {
+            let current = self
+                .send_json(self.http.get(self.url(&format!("/api/v1/staff/tickets/{code}"))).bearer_auth(&token), 200)
+                .await?;
+            update["revision"] = current["revision"].clone();
+        }
         let path = format!("/api/v1/staff/tickets/{code}/events");
-        self.send_json(self.http.post(self.url(&path)).bearer_auth(token).json(update), 201).await
+        self.send_json(self.http.post(self.url(&path)).bearer_auth(token).json(&update), 201).await
     }
 
     /// A ticket's full staff record, as an operator reads it.

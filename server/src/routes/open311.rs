@@ -474,6 +474,10 @@ struct ServiceRequest {
     long: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     media_url: Option<String>,
+    /// Extension: how the request reached the call centre (`web`, `telepon`,
+    /// `open311`); left out for confidential cases, which show their status only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel: Option<&'static str>,
 }
 
 fn service_request(state: &AppState, t: &TicketRecord, lang: Lang) -> ServiceRequest {
@@ -496,6 +500,7 @@ fn service_request(state: &AppState, t: &TicketRecord, lang: Lang) -> ServiceReq
             lat: None,
             long: None,
             media_url: None,
+            channel: None,
         };
     }
     let address = match (&t.address, t.district.as_deref().and_then(|d| state.city.district(d))) {
@@ -519,6 +524,7 @@ fn service_request(state: &AppState, t: &TicketRecord, lang: Lang) -> ServiceReq
         lat: t.lat,
         long: t.lng,
         media_url: t.photo_ids.first().map(|id| photo_url(id)),
+        channel: Some(t.channel.as_str()),
     }
 }
 
@@ -758,6 +764,9 @@ async fn post_request(
             idempotency_key,
             source: format!("open311:{label}"),
             open311_token: Some(token.clone()),
+            channel: portal112_core::staff::Channel::Open311,
+            priority: portal112_core::staff::Priority::default(),
+            staff_actor: None,
         },
     )
     .await

@@ -74,9 +74,20 @@ pub async fn create_report(
         }
         _ => return Err(ErrorKind::UnsupportedMediaType.into()),
     };
-    let outcome =
-        submit(&state, Submission { report, photos, idempotency_key, source: "web".into(), open311_token: None })
-            .await?;
+    let outcome = submit(
+        &state,
+        Submission {
+            report,
+            photos,
+            idempotency_key,
+            source: "web".into(),
+            open311_token: None,
+            channel: portal112_core::staff::Channel::Web,
+            priority: portal112_core::staff::Priority::default(),
+            staff_actor: None,
+        },
+    )
+    .await?;
     let body = CreatedReport { code: outcome.ticket.code, ticket: public_ticket(&state.city, &outcome.ticket) };
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     let location = format!("/api/v1/tickets/{}", outcome.ticket.code);

@@ -1,22 +1,27 @@
-//! The staff side: sign-in, the ticket list, a ticket's full record,
-//! moving tickets along the status machine, and their "after" photos.
+//! The staff side: sign-in, the ticket list, a ticket's full record, phone
+//! intake, nearby tickets, moving tickets along the status machine, and
+//! their "after" photos.
 
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portal112_core::dto::{Credentials, Role, StaffSession, StaffTicket, StaffTicketPage, TicketUpdate};
+use portal112_core::staff::{Channel, NearbyTicket, PhoneIntake, Priority, StaffMe};
 use portal112_core::validate::PHOTO_MAX_BYTES;
-use portal112_core::{ErrorKind, Field, Status};
+use portal112_core::{ErrorKind, Field, Status, TicketCode};
 use serde::Deserialize;
 
 use crate::auth::Staff;
 use crate::error::AppError;
 use crate::extract::{ApiJson, ClientIp, parse_code};
 use crate::state::AppState;
-use crate::store::TicketFilter;
+use crate::store::{TextSearch, TicketFilter};
 use crate::usecases;
-use crate::view::{now_millis, parse_time, staff_summary, staff_ticket};
+use crate::view::{format_time, now_millis, parse_time, staff_summary, staff_ticket};
+
+/// Longest free-text search, in characters.
+const SEARCH_MAX: usize = 200;
 
 /// Exchanges a username and password for a bearer token.
 #[utoipa::path(
@@ -59,6 +64,27 @@ pub async fn sign_out(State(state): State<AppState>, staff: Staff) -> Result<Sta
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The account of the bearer token, and when its session ends.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/session",
+    tag = "staff",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in account", body = StaffMe),
+        (status = 401, description = "No valid token", body = portal112_core::ErrorEnvelope),
+    )
+)]
+pub async fn who_am_i(State(state): State<AppState>, staff: Staff) -> Result<Json<StaffMe>, AppError> {
+    let expires = state.store.session_expires(&staff.token_hash, now_millis()).await?.ok_or(ErrorKind::Unauthorized)?;
+    Ok(Json(StaffMe {
+        username: staff.account.username,
+        role: staff.account.role,
+        agency: staff.account.agency,
+        expires_at: format_time(&state.city, expires),
+    }))
+}
+
 /// Filters of the ticket list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -71,6 +97,20 @@ pub struct ListQuery {
     category: Option<String>,
     /// Only tickets created at or after this RFC 3339 time.
     since: Option<String>,
+    /// Only this kecamatan (code, e.g. `71.72.06`).
+    district: Option<String>,
+    /// Only this channel: `web`, `telepon` or `open311`.
+    channel: Option<String>,
+    /// Only this priority: `darurat`, `tinggi`, `normal` or `rendah`.
+    priority: Option<String>,
+    /// A ticket code (dashes and case do not matter), or words that must all
+    /// appear in the description (case does not matter).
+    q: Option<String>,
+    /// `true`: only tickets that still need someone (received, verified,
+    /// assigned, in progress, on hold, resolved).
+    open: Option<String>,
+    /// `queue`: most urgent first, then oldest first; newest first otherwise.
+    sort: Option<String>,
     /// Page number, from 1.
     #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<u32>,
@@ -79,7 +119,7 @@ pub struct ListQuery {
     page_size: Option<u32>,
 }
 
-/// Tickets, newest first, filtered and paginated.
+/// Tickets, newest first (or in queue order), filtered and paginated.
 #[utoipa::path(
     get,
     path = "/api/v1/staff/tickets",
@@ -133,11 +173,50 @@ pub async fn list_tickets(
     if !(1..=200).contains(&page_size) {
         return Err(AppError::field(ErrorKind::InvalidValue, Field::PageSize));
     }
+    let district = q.district.filter(|d| !d.is_empty());
+    if let Some(d) = &district
+        && state.city.district(d).is_none()
+    {
+        return Err(AppError::field(ErrorKind::InvalidValue, Field::District));
+    }
+    let channel = match q.channel.as_deref().filter(|s| !s.is_empty()) {
+        Some(c) => Some(Channel::from_name(c).ok_or_else(|| AppError::field(ErrorKind::InvalidValue, Field::Channel))?),
+        None => None,
+    };
+    let priority = match q.priority.as_deref().filter(|s| !s.is_empty()) {
+        Some(p) => {
+            Some(Priority::from_name(p).ok_or_else(|| AppError::field(ErrorKind::InvalidValue, Field::Priority))?)
+        }
+        None => None,
+    };
+    let text = match q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(t) if t.chars().count() > SEARCH_MAX => {
+            return Err(AppError::field(ErrorKind::TooLong { max: SEARCH_MAX }, Field::Search));
+        }
+        Some(t) => Some(text_search(t)),
+        None => None,
+    };
+    let open = match q.open.as_deref() {
+        None | Some("" | "false") => false,
+        Some("true") => true,
+        Some(_) => return Err(AppError::field(ErrorKind::InvalidValue, Field::Open)),
+    };
+    let queue_order = match q.sort.as_deref() {
+        None | Some("" | "newest") => false,
+        Some("queue") => true,
+        Some(_) => return Err(AppError::field(ErrorKind::InvalidValue, Field::Sort)),
+    };
     let filter = TicketFilter {
         status,
         agency,
         category,
         since,
+        district,
+        channel,
+        priority,
+        text,
+        queue_order,
+        statuses: open.then(|| usecases::tickets::NEEDS_SOMEONE.to_vec()),
         offset: u64::from(page - 1) * u64::from(page_size),
         limit: u64::from(page_size),
         ..TicketFilter::default()
@@ -151,6 +230,17 @@ pub async fn list_tickets(
     }))
 }
 
+/// What a search text means: a ticket code when it reads as one (dashes,
+/// spaces and case aside), or words the description must all contain.
+fn text_search(text: &str) -> TextSearch {
+    let compact: String = text.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
+    let code = (compact.len() == 9).then(|| TicketCode::parse(&compact).ok()).flatten();
+    TextSearch {
+        code: code.map(|c| c.compact().to_owned()),
+        words: text.split_whitespace().take(10).map(str::to_lowercase).collect(),
+    }
+}
+
 /// A ticket's full record; the reporter's contact for operators and admins.
 #[utoipa::path(
     get,
@@ -162,8 +252,7 @@ pub async fn list_tickets(
         (status = 200, description = "The full record", body = StaffTicket),
         (status = 400, description = "Not a ticket code, or probably a typo", body = portal112_core::ErrorEnvelope),
         (status = 401, description = "No valid token", body = portal112_core::ErrorEnvelope),
-        (status = 403, description = "Another agency's ticket", body = portal112_core::ErrorEnvelope),
-        (status = 404, description = "No ticket has this code", body = portal112_core::ErrorEnvelope),
+        (status = 404, description = "No ticket has this code, or (for agency staff) another agency's", body = portal112_core::ErrorEnvelope),
     )
 )]
 pub async fn get_ticket(
@@ -172,14 +261,81 @@ pub async fn get_ticket(
     Path(code): Path<String>,
 ) -> Result<Json<StaffTicket>, AppError> {
     let code = parse_code(&code)?;
-    let ticket = state.store.ticket(&code).await?.ok_or(ErrorKind::TicketNotFound)?;
-    if !staff.may_handle(&ticket.agency) {
-        return Err(ErrorKind::Forbidden.into());
-    }
+    let ticket = usecases::tickets::visible_ticket(state.store.as_ref(), &staff.account, &code).await?;
     Ok(Json(staff_ticket(&state.city, &ticket, staff.account.role.sees_contact())))
 }
 
-/// Moves a ticket along: a new status, another agency, notes — any of them.
+/// Records a 112 call as a ticket (channel `telepon`); operators, supervisors and admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/tickets",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "8-128 characters [A-Za-z0-9_-]; sending the same call again with the same key returns the same ticket")),
+    request_body = PhoneIntake,
+    responses(
+        (status = 201, description = "Stored; the full record", body = StaffTicket),
+        (status = 400, description = "Malformed body or Idempotency-Key", body = portal112_core::ErrorEnvelope),
+        (status = 401, description = "No valid token", body = portal112_core::ErrorEnvelope),
+        (status = 403, description = "Agency staff do not take calls", body = portal112_core::ErrorEnvelope),
+        (status = 409, description = "The Idempotency-Key was used for a different call", body = portal112_core::ErrorEnvelope),
+        (status = 415, description = "Not JSON", body = portal112_core::ErrorEnvelope),
+        (status = 422, description = "A field breaks a rule; `field` names it (`caller_name`, `caller_phone`, ...)", body = portal112_core::ErrorEnvelope),
+    )
+)]
+pub async fn create_ticket(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    ApiJson(intake): ApiJson<PhoneIntake>,
+) -> Result<Response, AppError> {
+    staff.require(&[Role::Operator, Role::Supervisor, Role::Admin])?;
+    let idempotency_key = match headers.get("idempotency-key") {
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| AppError::field(ErrorKind::IdempotencyKeyInvalid, Field::IdempotencyKey))?
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let outcome = usecases::tickets::phone_intake(&state, &staff.account, intake, idempotency_key).await?;
+    let body = staff_ticket(&state.city, &outcome.ticket, true);
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/staff/tickets/{}", outcome.ticket.code)) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    if outcome.replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// Open tickets of the same category within 200 m, nearest first (at most
+/// 20): candidates when marking a duplicate.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/tickets/{code}/nearby",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Ticket code")),
+    responses(
+        (status = 200, description = "Nearby open tickets; empty when the ticket has no point on the map", body = Vec<NearbyTicket>),
+        (status = 400, description = "Not a ticket code, or probably a typo", body = portal112_core::ErrorEnvelope),
+        (status = 401, description = "No valid token", body = portal112_core::ErrorEnvelope),
+        (status = 404, description = "No ticket has this code, or (for agency staff) another agency's", body = portal112_core::ErrorEnvelope),
+    )
+)]
+pub async fn nearby(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<NearbyTicket>>, AppError> {
+    let code = parse_code(&code)?;
+    Ok(Json(usecases::tickets::nearby(state.store.as_ref(), &state.city, &staff.account, &code).await?))
+}
+
+/// Moves a ticket along: a new status, another agency, priority, assignee,
+/// notes — any of them — made on the `revision` the client saw.
 #[utoipa::path(
     post,
     path = "/api/v1/staff/tickets/{code}/events",
@@ -191,11 +347,11 @@ pub async fn get_ticket(
         (status = 201, description = "Recorded; the updated record", body = StaffTicket),
         (status = 400, description = "Malformed body or code", body = portal112_core::ErrorEnvelope),
         (status = 401, description = "No valid token", body = portal112_core::ErrorEnvelope),
-        (status = 403, description = "Another agency's ticket, or agency staff reassigning", body = portal112_core::ErrorEnvelope),
-        (status = 404, description = "No ticket has this code", body = portal112_core::ErrorEnvelope),
-        (status = 409, description = "The status machine forbids this move; `allowed` lists the moves it permits", body = portal112_core::ErrorEnvelope),
+        (status = 403, description = "Agency staff handing the ticket to another agency or changing its priority", body = portal112_core::ErrorEnvelope),
+        (status = 404, description = "No ticket has this code, or (for agency staff) another agency's", body = portal112_core::ErrorEnvelope),
+        (status = 409, description = "The ticket changed since `revision` (`revision_conflict`, with the current `revision`), or the status machine forbids this move (`allowed` lists the moves it permits)", body = portal112_core::ErrorEnvelope),
         (status = 415, description = "Not JSON", body = portal112_core::ErrorEnvelope),
-        (status = 422, description = "A field breaks a rule (reason missing when rejecting, unknown agency, ...)", body = portal112_core::ErrorEnvelope),
+        (status = 422, description = "A field breaks a rule (`revision` missing, reason missing when rejecting or putting on hold, unknown agency, unknown assignee, ...)", body = portal112_core::ErrorEnvelope),
     )
 )]
 pub async fn add_event(

@@ -110,7 +110,7 @@ pub async fn ticket_events(
                 () = tx.closed() => return,
             };
             match notice {
-                Ok(n) if n.code != code => continue,
+                Ok(n) if n.code != code || !n.public => continue,
                 Ok(_) | Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => return,
             }
@@ -145,7 +145,7 @@ fn event(entry: &TimelineEntry) -> Result<Event, Infallible> {
 }
 
 /// A stream fed by a task, ending when the task returns or the client leaves.
-fn async_stream<F, Fut>(f: F) -> impl Stream<Item = Result<Event, Infallible>>
+pub(crate) fn async_stream<F, Fut>(f: F) -> impl Stream<Item = Result<Event, Infallible>>
 where
     F: FnOnce(tokio::sync::mpsc::Sender<Result<Event, Infallible>>) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,

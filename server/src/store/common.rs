@@ -10,6 +10,7 @@
 //! (SQLite's group commit, PostgreSQL's key-first insert and notifications).
 
 use portal112_core::dto::Contact;
+use portal112_core::staff::Priority;
 use portal112_core::{Status, TicketCode};
 
 use super::{EventRecord, NewTicket, TicketRecord};
@@ -19,7 +20,7 @@ macro_rules! ticket_columns {
     () => {
         "t.code, t.category, t.agency, t.confidential, t.status, t.description, t.lat, t.lng, t.accuracy_m, \
          t.district, t.village, t.address, t.anonymous, t.contact_name, t.contact_phone, t.contact_email, \
-         t.source, t.created_at, t.updated_at"
+         t.source, t.channel, t.priority, t.assignee, t.revision, t.created_at, t.updated_at"
     };
 }
 pub(super) use ticket_columns;
@@ -40,6 +41,19 @@ macro_rules! staff_columns {
     };
 }
 pub(super) use staff_columns;
+/// A LIKE pattern matching `word` anywhere, its wildcards escaped with `\`.
+pub(super) fn contains_pattern(word: &str) -> String {
+    let mut p = String::with_capacity(word.len() + 2);
+    p.push('%');
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
 
 /// A row of the ticket list: the ticket, its photos' ids joined by commas,
 /// and its newest public note.
@@ -65,13 +79,15 @@ pub(super) fn first_event(t: &NewTicket) -> EventRecord {
     EventRecord {
         seq: 1,
         at: t.created_at,
-        actor: t.source.clone(),
+        actor: t.actor.clone(),
         from_status: None,
         to_status: Status::Received,
         agency: Some(t.report.agency.clone()),
         public_note: None,
         internal_note: None,
         duplicate_of: None,
+        priority: (t.priority != Priority::default()).then_some(t.priority),
+        assignee: None,
     }
 }
 
@@ -97,6 +113,10 @@ pub(super) fn record_of(t: &NewTicket) -> TicketRecord {
         contact_phone: contact.phone,
         contact_email: contact.email,
         source: t.source.clone(),
+        channel: t.channel,
+        priority: t.priority,
+        assignee: None,
+        revision: 1,
         created_at: t.created_at,
         updated_at: t.created_at,
         photo_ids: t.photos.iter().map(|p| p.id.clone()).collect(),
@@ -125,17 +145,19 @@ pub(super) fn parse_stored_code(code: &str) -> super::StoreResult<TicketCode> {
 /// lock where the database has them).
 macro_rules! shared_store {
     ($store:ty, $db:ty, $conn:ty, $lock:literal) => {
+        use portal112_core::staff::{Priority, Shift};
         use portal112_core::validate::TicketState;
         use portal112_core::{ApiError, ErrorKind, Field, Status, TicketCode};
         use $crate::store::common::{
-            ListedTicket, first_event, parse_stored_code, record_of, staff_columns, ticket_columns, video_columns,
+            ListedTicket, contains_pattern, first_event, parse_stored_code, record_of, staff_columns, ticket_columns,
+            video_columns,
         };
         use $crate::store::sql::{self, Builder};
         use $crate::store::{
             AuditAction, AuditEntry, AuditFilter, AuditStore, Changed, Created, EventRecord, Idempotency, MediaStore,
-            NewPhoto, NewStaff, NewTicket, PhotoRecord, StaffRecord, StaffStore, StaffUpdate, StoreError,
-            StoreResult, TemplateRecord, TemplateStore, TicketChange, TicketFilter, TicketRecord, TicketStore,
-            VideoRecord,
+            NearbyRecord, NewPhoto, NewStaff, NewTicket, PhotoRecord, StaffRecord, StaffStore, StaffUpdate,
+            StandbyRecord, StoreError, StoreResult, TemplateRecord, TemplateStore, TicketChange, TicketFilter,
+            TicketRecord, TicketStore, VideoRecord,
         };
 
         /// A ticket with its photo ids and full history, read on `conn`.
@@ -158,8 +180,8 @@ macro_rules! shared_store {
                     .fetch_all(&mut *conn)
                     .await?;
             ticket.events = sql::query_as(
-                "SELECT seq, at, actor, from_status, to_status, agency, public_note, internal_note, duplicate_of \
-                 FROM ticket_events WHERE ticket_code = $1 ORDER BY seq",
+                "SELECT seq, at, actor, from_status, to_status, agency, public_note, internal_note, duplicate_of, \
+                 priority, assignee FROM ticket_events WHERE ticket_code = $1 ORDER BY seq",
             )
             .bind(code)
             .fetch_all(&mut *conn)
@@ -209,8 +231,8 @@ macro_rules! shared_store {
             let inserted = sql::query(
                 "INSERT INTO tickets (code, category, agency, confidential, status, description, lat, lng, \
                  accuracy_m, district, village, address, anonymous, contact_name, contact_phone, contact_email, \
-                 source, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-                 $14, $15, $16, $17, $18, $18) ON CONFLICT (code) DO NOTHING",
+                 source, created_at, updated_at, channel, priority, revision) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+                 $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20, 1) ON CONFLICT (code) DO NOTHING",
             )
             .bind(code)
             .bind(&r.category)
@@ -230,10 +252,15 @@ macro_rules! shared_store {
             .bind(&contact.email)
             .bind(&t.source)
             .bind(t.created_at)
+            .bind(t.channel.as_str())
+            .bind(t.priority.as_str())
             .execute(&mut *conn)
             .await?;
             if inserted.rows_affected() == 0 {
                 return Ok(false);
+            }
+            if let Some(entry) = &t.audit {
+                insert_audit(conn, entry).await?;
             }
             for (position, photo) in t.photos.iter().enumerate() {
                 sql::query(
@@ -264,7 +291,8 @@ macro_rules! shared_store {
         async fn insert_event(conn: &mut $conn, code: &str, e: &EventRecord) -> StoreResult<()> {
             sql::query(
                 "INSERT INTO ticket_events (ticket_code, seq, at, actor, from_status, to_status, agency, \
-                 public_note, internal_note, duplicate_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 public_note, internal_note, duplicate_of, priority, assignee) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(code)
             .bind(e.seq)
@@ -276,6 +304,8 @@ macro_rules! shared_store {
             .bind(&e.public_note)
             .bind(&e.internal_note)
             .bind(&e.duplicate_of)
+            .bind(e.priority.map(Priority::as_str))
+            .bind(&e.assignee)
             .execute(&mut *conn)
             .await?;
             Ok(())
@@ -307,16 +337,27 @@ macro_rules! shared_store {
         /// new state and the audit entry.
         async fn apply_change(conn: &mut $conn, code: &TicketCode, change: &TicketChange) -> StoreResult<Changed> {
             let compact = code.compact();
-            let current: Option<(String, String)> =
-                sql::query_as(concat!("SELECT status, agency FROM tickets WHERE code = $1", $lock))
-                    .bind(compact)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            let Some((status, agency)) = current else {
+            let current: Option<(String, String, String, Option<String>, i64)> = sql::query_as(concat!(
+                "SELECT status, agency, priority, assignee, revision FROM tickets WHERE code = $1",
+                $lock
+            ))
+            .bind(compact)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some((status, agency, priority, assignee, revision)) = current else {
                 return Err(StoreError::Rejected(ErrorKind::TicketNotFound.into()));
             };
             let status = Status::try_from(status).map_err(|s| StoreError::Corrupt(format!("status {s:?}")))?;
-            let state = TicketState { code: *code, status, agency: &agency };
+            let priority =
+                Priority::try_from(priority).map_err(|p| StoreError::Corrupt(format!("priority {p:?}")))?;
+            let state = TicketState {
+                code: *code,
+                status,
+                agency: &agency,
+                priority,
+                assignee: assignee.as_deref(),
+                revision,
+            };
             let step = change.update.step(&state, change.only_agency.as_deref()).map_err(StoreError::Rejected)?;
             if let Some(original) = &step.duplicate_of {
                 let exists: Option<String> = sql::query_scalar("SELECT code FROM tickets WHERE code = $1")
@@ -327,11 +368,46 @@ macro_rules! shared_store {
                     return Err(StoreError::Rejected(ApiError::field(ErrorKind::TicketNotFound, Field::DuplicateOf)));
                 }
             }
-            let seq: i64 =
-                sql::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM ticket_events WHERE ticket_code = $1")
-                    .bind(compact)
-                    .fetch_one(&mut *conn)
+            let new_agency = step.agency.clone().unwrap_or_else(|| agency.clone());
+            let forwarded = step.agency.is_some()
+                || (step.to_status == Status::Assigned && step.from_status != Status::Assigned);
+            let event_assignee = match &step.assignee {
+                Some(name) if name.is_empty() => Some(String::new()),
+                Some(name) => {
+                    if agency_staff_of(conn, &new_agency, std::slice::from_ref(name)).await?.is_empty() {
+                        return Err(StoreError::Rejected(ApiError::field(ErrorKind::UnknownStaff, Field::Assignee)));
+                    }
+                    Some(name.clone())
+                }
+                // Forwarded without a name: the officer on standby takes it.
+                None if forwarded && change.update.assignee.is_none() => {
+                    let (date, shift) = &change.on_duty;
+                    let officer: Option<String> = sql::query_scalar(
+                        "SELECT username FROM standby WHERE agency = $1 AND date = $2 AND shift = $3 \
+                         ORDER BY position LIMIT 1",
+                    )
+                    .bind(&new_agency)
+                    .bind(date)
+                    .bind(shift.as_str())
+                    .fetch_optional(&mut *conn)
                     .await?;
+                    match officer {
+                        Some(o) if Some(o.as_str()) != assignee.as_deref() || step.agency.is_some() => Some(o),
+                        Some(_) => None,
+                        // The old agency's officer cannot work the new agency's ticket.
+                        None if step.agency.is_some() && assignee.is_some() => Some(String::new()),
+                        None => None,
+                    }
+                }
+                None if step.agency.is_some() && assignee.is_some() => Some(String::new()),
+                None => None,
+            };
+            let new_assignee = match &event_assignee {
+                None => assignee.clone(),
+                Some(a) if a.is_empty() => None,
+                Some(a) => Some(a.clone()),
+            };
+            let seq = revision + 1;
             let event = EventRecord {
                 seq,
                 at: change.at,
@@ -342,21 +418,41 @@ macro_rules! shared_store {
                 public_note: step.public_note,
                 internal_note: step.internal_note,
                 duplicate_of: step.duplicate_of.map(|c| c.to_string()),
+                priority: step.priority,
+                assignee: event_assignee,
             };
             insert_event(conn, compact, &event).await?;
-            sql::query("UPDATE tickets SET status = $1, agency = COALESCE($2, agency), updated_at = $3 WHERE code = $4")
-                .bind(event.to_status.as_str())
-                .bind(&event.agency)
-                .bind(change.at)
-                .bind(compact)
-                .execute(&mut *conn)
-                .await?;
+            sql::query(
+                "UPDATE tickets SET status = $1, agency = $2, priority = $3, assignee = $4, revision = $5, \
+                 updated_at = $6 WHERE code = $7",
+            )
+            .bind(event.to_status.as_str())
+            .bind(&new_agency)
+            .bind(step.priority.unwrap_or(priority).as_str())
+            .bind(&new_assignee)
+            .bind(seq)
+            .bind(change.at)
+            .bind(compact)
+            .execute(&mut *conn)
+            .await?;
             let entry = AuditEntry::new(change.at, &change.actor, AuditAction::TicketEvent, format!("{compact}#{seq}"));
             insert_audit(conn, &entry).await?;
             let ticket = load_ticket(conn, compact)
                 .await?
                 .ok_or_else(|| StoreError::Corrupt(format!("ticket {compact} gone inside its change")))?;
             Ok(Changed { event, ticket })
+        }
+
+        /// Which of `usernames` are agency accounts of `agency`.
+        async fn agency_staff_of(conn: &mut $conn, agency: &str, usernames: &[String]) -> StoreResult<Vec<String>> {
+            if usernames.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut q = Builder::<$db>::new(
+                "SELECT username FROM staff WHERE role = 'agency' AND disabled_at IS NULL AND agency = ",
+            );
+            q.push_bind(agency.to_owned()).push(" AND username IN ").push_bind_list(usernames.iter().cloned());
+            Ok(q.build_query_scalar().fetch_all(&mut *conn).await?)
         }
 
         /// Appends the list filters as bound parameters.
@@ -388,6 +484,26 @@ macro_rules! shared_store {
             }
             if let Some(codes) = &f.codes {
                 q.push(" AND t.code IN ").push_bind_list(codes.iter().map(String::as_str));
+            }
+            if let Some(d) = &f.district {
+                q.push(" AND t.district = ").push_bind(d.as_str());
+            }
+            if let Some(c) = f.channel {
+                q.push(" AND t.channel = ").push_bind(c.as_str());
+            }
+            if let Some(p) = f.priority {
+                q.push(" AND t.priority = ").push_bind(p.as_str());
+            }
+            if let Some(text) = &f.text {
+                q.push(" AND (");
+                if let Some(code) = &text.code {
+                    q.push("t.code = ").push_bind(code.as_str()).push(" OR ");
+                }
+                q.push("(1 = 1");
+                for w in &text.words {
+                    q.push(" AND LOWER(t.description) LIKE ").push_bind(contains_pattern(w)).push(" ESCAPE '\\'");
+                }
+                q.push("))");
             }
         }
 
@@ -427,12 +543,49 @@ macro_rules! shared_store {
                      FROM tickets t"
                 ));
                 push_filters(&mut q, f);
-                q.push(" ORDER BY t.created_at DESC, t.code LIMIT ")
+                if f.queue_order {
+                    // The `tickets_queue` index's expression, word for word.
+                    q.push(
+                        " ORDER BY (CASE priority WHEN 'darurat' THEN 0 WHEN 'tinggi' THEN 1 WHEN 'normal' THEN 2 \
+                         ELSE 3 END), t.created_at, t.code LIMIT ",
+                    );
+                } else {
+                    q.push(" ORDER BY t.created_at DESC, t.code LIMIT ");
+                }
+                q
                     .push_bind(i64::try_from(f.limit).unwrap_or(i64::MAX))
                     .push(" OFFSET ")
                     .push_bind(i64::try_from(f.offset).unwrap_or(i64::MAX));
                 let rows: Vec<ListedTicket> = q.build_query_as().fetch_all(&mut *conn).await?;
                 Ok((rows.into_iter().map(ListedTicket::into_record).collect(), total as u64))
+            }
+
+            async fn tickets_in_box(
+                &self,
+                code: &TicketCode,
+                category: &str,
+                statuses: &[Status],
+                lat: (f64, f64),
+                lng: (f64, f64),
+            ) -> StoreResult<Vec<NearbyRecord>> {
+                let mut q = Builder::<$db>::new(
+                    "SELECT code, agency, status, created_at, lat, lng, description FROM tickets WHERE code <> ",
+                );
+                q.push_bind(code.compact().to_owned())
+                    .push(" AND category = ")
+                    .push_bind(category.to_owned())
+                    .push(" AND status IN ")
+                    .push_bind_list(statuses.iter().map(|s| s.as_str()))
+                    .push(" AND lat BETWEEN ")
+                    .push_bind(lat.0)
+                    .push(" AND ")
+                    .push_bind(lat.1)
+                    .push(" AND lng BETWEEN ")
+                    .push_bind(lng.0)
+                    .push(" AND ")
+                    .push_bind(lng.1)
+                    .push(" LIMIT 1000");
+                Ok(q.build_query_as().fetch_all(&mut *self.read().await?).await?)
             }
 
             async fn photo(&self, id: &str) -> StoreResult<Option<PhotoRecord>> {
@@ -499,19 +652,22 @@ macro_rules! shared_store {
                 let ticket = load_ticket(&mut tx, compact)
                     .await?
                     .ok_or_else(|| StoreError::Corrupt(format!("ticket {compact} gone inside its change")))?;
-                // No new history step: the notice only moves the ticket's
-                // revision, so cached public views show the photo.
+                // No new history step: the notice only tells trackers and
+                // consoles to read the ticket again, so they show the photo
+                // (no `from_status` marks it as news for the public too).
                 let seq = ticket.events.last().map_or(0, |e| e.seq);
                 let notice = EventRecord {
                     seq,
                     at: audit.at,
                     actor: audit.actor.clone(),
-                    from_status: Some(status),
+                    from_status: None,
                     to_status: status,
                     agency: None,
                     public_note: None,
                     internal_note: None,
                     duplicate_of: None,
+                    priority: None,
+                    assignee: None,
                 };
                 self.announce(&mut tx, code, &notice).await?;
                 tx.commit().await?;
@@ -665,6 +821,17 @@ macro_rules! shared_store {
                 .await?)
             }
 
+            async fn session_expires(&self, token_hash: &str, now: i64) -> StoreResult<Option<i64>> {
+                Ok(sql::query_scalar(
+                    "SELECT expires_at FROM staff_sessions \
+                     WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&mut *self.read().await?)
+                .await?)
+            }
+
             async fn revoke_session(&self, token_hash: &str, audit: AuditEntry) -> StoreResult<bool> {
                 let mut tx = self.write().await?;
                 let done =
@@ -699,6 +866,60 @@ macro_rules! shared_store {
                     .bind(key_hash)
                     .fetch_optional(&mut *self.read().await?)
                     .await?)
+            }
+
+            async fn agency_staff_among(&self, agency: &str, usernames: &[String]) -> StoreResult<Vec<String>> {
+                agency_staff_of(&mut *self.read().await?, agency, usernames).await
+            }
+
+            async fn standby(&self, agency: Option<&str>, from: &str, to: &str) -> StoreResult<Vec<StandbyRecord>> {
+                let mut q = Builder::<$db>::new("SELECT agency, date, shift, username FROM standby WHERE date >= ");
+                q.push_bind(from.to_owned()).push(" AND date <= ").push_bind(to.to_owned());
+                if let Some(a) = agency {
+                    q.push(" AND agency = ").push_bind(a.to_owned());
+                }
+                q.push(
+                    " ORDER BY date, agency, CASE shift WHEN 'pagi' THEN 0 WHEN 'sore' THEN 1 ELSE 2 END, position",
+                );
+                let rows: Vec<(String, String, String, String)> =
+                    q.build_query_as().fetch_all(&mut *self.read().await?).await?;
+                let mut slots: Vec<StandbyRecord> = Vec::new();
+                for (agency, date, shift, username) in rows {
+                    let shift =
+                        Shift::from_name(&shift).ok_or_else(|| StoreError::Corrupt(format!("shift {shift:?}")))?;
+                    match slots.last_mut() {
+                        Some(last) if last.agency == agency && last.date == date && last.shift == shift => {
+                            last.officers.push(username);
+                        }
+                        _ => slots.push(StandbyRecord { agency, date, shift, officers: vec![username] }),
+                    }
+                }
+                Ok(slots)
+            }
+
+            async fn set_standby(&self, slot: &StandbyRecord, audit: AuditEntry) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                sql::query("DELETE FROM standby WHERE agency = $1 AND date = $2 AND shift = $3")
+                    .bind(&slot.agency)
+                    .bind(&slot.date)
+                    .bind(slot.shift.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                for (position, username) in slot.officers.iter().enumerate() {
+                    sql::query(
+                        "INSERT INTO standby (agency, date, shift, position, username) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&slot.agency)
+                    .bind(&slot.date)
+                    .bind(slot.shift.as_str())
+                    .bind(position as i64)
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                insert_audit(&mut tx, &audit).await?;
+                tx.commit().await?;
+                Ok(())
             }
         }
 

@@ -98,10 +98,8 @@ impl Listening {
 
     fn heard_change(&self, code: TicketCode, seq: i64, public: bool) {
         self.revisions[revision_slot(&code)].fetch_add(1, Ordering::AcqRel);
-        if public {
-            // Nobody listening is fine: trackers subscribe only while open.
-            let _ = self.notices.send(TicketNotice { code, seq });
-        }
+        // Nobody listening is fine: trackers and staff streams subscribe only while open.
+        let _ = self.notices.send(TicketNotice { code, seq, public });
     }
 }
 
@@ -326,7 +324,10 @@ impl PgStore {
         if !insert_ticket(&mut tx, &t).await? {
             return Err(StoreError::CodeTaken);
         }
+        let first = first_event(&t);
+        self.announce(&mut tx, &t.code, &first).await?;
         tx.commit().await?;
+        self.changed(t.code, &first);
         Ok(Created::New(Box::new(record_of(&t))))
     }
 

@@ -88,7 +88,7 @@ impl SqliteStore {
             .await?;
         let (notices, _) = broadcast::channel(1024);
         let (intake, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(group_commit(writer.clone(), queue));
+        tokio::spawn(group_commit(writer.clone(), queue, notices.clone()));
         let revisions = (0..REVISION_SLOTS).map(|_| AtomicU64::new(0)).collect();
         Ok(Self { writer, reader, notices, revisions, intake })
     }
@@ -117,22 +117,31 @@ impl SqliteStore {
 
     fn changed(&self, code: TicketCode, event: &EventRecord) {
         self.revisions[revision_slot(&code)].fetch_add(1, Ordering::AcqRel);
-        if event.is_public() {
-            // Nobody listening is fine: trackers subscribe only while open.
-            let _ = self.notices.send(TicketNotice { code, seq: event.seq });
-        }
+        // Nobody listening is fine: trackers and staff streams subscribe only while open.
+        let _ = self.notices.send(TicketNotice { code, seq: event.seq, public: event.is_public() });
     }
 }
 
 /// The group commit: waits for reports, writes every one that is waiting in
 /// one transaction, commits, then answers them. Ends with the store.
-async fn group_commit(writer: SqlitePool, mut queue: mpsc::Receiver<Pending>) {
+async fn group_commit(
+    writer: SqlitePool,
+    mut queue: mpsc::Receiver<Pending>,
+    notices: broadcast::Sender<TicketNotice>,
+) {
+    // Staff streams hear of every ticket filed, once it is committed.
+    let announce = |outcome: &StoreResult<Created>| {
+        if let Ok(Created::New(t)) = outcome {
+            let _ = notices.send(TicketNotice { code: t.code, seq: 1, public: true });
+        }
+    };
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let tickets: Vec<&NewTicket> = batch.iter().map(|p| &p.ticket).collect();
         match write_batch(&writer, &tickets).await {
             Ok(outcomes) => {
                 for (pending, outcome) in batch.drain(..).zip(outcomes) {
+                    announce(&outcome);
                     // A sender that went away (client gone) is fine: its report
                     // is stored, and a re-send with its key finds it.
                     let _ = pending.reply.send(outcome);
@@ -149,6 +158,7 @@ async fn group_commit(writer: SqlitePool, mut queue: mpsc::Receiver<Pending>) {
                         Ok(mut one) => one.pop().unwrap_or(Err(StoreError::Corrupt("empty batch".into()))),
                         Err(e) => Err(e),
                     };
+                    announce(&outcome);
                     let _ = pending.reply.send(outcome);
                 }
             }

@@ -10,8 +10,9 @@ use crate::auth::{random_bytes, random_id};
 use crate::error::AppError;
 use crate::photos;
 use crate::state::AppState;
-use crate::store::{Created, Idempotency, NewPhoto, NewTicket, StoreError, TicketRecord};
+use crate::store::{AuditAction, AuditEntry, Created, Idempotency, NewPhoto, NewTicket, StoreError, TicketRecord};
 use crate::view::now_millis;
+use portal112_core::staff::{Channel, Priority};
 
 /// A report as received, before any check.
 #[derive(Debug)]
@@ -23,6 +24,11 @@ pub struct Submission {
     pub source: String,
     /// Hand out an Open311 token with the ticket.
     pub open311_token: Option<String>,
+    pub channel: Channel,
+    pub priority: Priority,
+    /// A staff member filing it (phone intake): named by the first history
+    /// entry instead of the source, and audited with this action.
+    pub staff_actor: Option<(String, AuditAction)>,
 }
 
 /// How a submission ended.
@@ -62,10 +68,14 @@ pub async fn submit(state: &AppState, s: Submission) -> Result<Outcome, AppError
             Field::Photo(None),
         ));
     }
-    let idempotency = s
-        .idempotency_key
-        .as_ref()
-        .map(|key| Idempotency { key: key.clone(), request_hash: request_hash(&s.report, &s.photos) });
+    let idempotency = s.idempotency_key.as_ref().map(|key| {
+        let mut hash = request_hash(&s.report, &s.photos);
+        if s.channel == Channel::Telepon {
+            // A call sent again at another priority is another request.
+            hash = format!("{hash}:{}", s.priority.as_str());
+        }
+        Idempotency { key: key.clone(), request_hash: hash }
+    });
 
     let mut cleaned = Vec::with_capacity(s.photos.len());
     for (i, raw) in s.photos.into_iter().enumerate() {
@@ -88,11 +98,22 @@ pub async fn submit(state: &AppState, s: Submission) -> Result<Outcome, AppError
     for _ in 0..8 {
         let mut bytes = [0_u8; portal112_core::ticket_code::RANDOM_BYTES];
         random_bytes(&mut bytes);
+        let code = TicketCode::from_random_bytes(bytes);
+        let (actor, audit) = match &s.staff_actor {
+            Some((name, action)) => {
+                (name.clone(), Some(AuditEntry::new(created_at, name, *action, code.compact().to_owned())))
+            }
+            None => (s.source.clone(), None),
+        };
         let ticket = NewTicket {
-            code: TicketCode::from_random_bytes(bytes),
+            code,
             report: report.clone(),
             photos: cleaned.clone(),
             source: s.source.clone(),
+            channel: s.channel,
+            priority: s.priority,
+            actor,
+            audit,
             created_at,
             idempotency: idempotency.clone(),
             open311_token: s.open311_token.clone(),

@@ -110,7 +110,7 @@ async fn many_slow_connections_do_not_stop_other_clients() {
     let moved = client
         .post(format!("{}/api/v1/staff/tickets/{code}/events", portal.base))
         .bearer_auth(session["token"].as_str().expect("token"))
-        .json(&json!({"status": "verified"}))
+        .json(&json!({"revision": 1, "status": "verified"}))
         .send()
         .await
         .expect("change sent");
@@ -179,7 +179,7 @@ async fn nothing_personal_reaches_the_log() {
     let note = client
         .post(api(&format!("/staff/tickets/{code}/events")))
         .bearer_auth(&token)
-        .json(&json!({"status": "verified", "internal_note": "Pelapor Yohanes minta ditelepon balik"}))
+        .json(&json!({"revision": 1, "status": "verified", "internal_note": "Pelapor Yohanes minta ditelepon balik"}))
         .send()
         .await
         .expect("sent");

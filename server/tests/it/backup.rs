@@ -51,7 +51,7 @@ async fn a_ticket_with_history(portal: &Portal, dir: &Path, database: &str) -> (
     let moved = http
         .post(format!("{}/api/v1/staff/tickets/{code}/events", portal.base))
         .bearer_auth(session["token"].as_str().expect("token"))
-        .json(&json!({"status": "verified", "public_note": "Regu Damkar menuju lokasi."}))
+        .json(&json!({"revision": 1, "status": "verified", "public_note": "Regu Damkar menuju lokasi."}))
         .send()
         .await
         .expect("answers");

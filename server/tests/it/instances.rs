@@ -116,7 +116,7 @@ async fn two_instances_over_one_database_behave_as_one() {
     let changed = http
         .post(format!("{}/api/v1/staff/tickets/{code}/events", a.base))
         .bearer_auth(token)
-        .json(&json!({"status": "verified", "public_note": "Petugas BPBD menuju lokasi."}))
+        .json(&json!({"revision": 1, "status": "verified", "public_note": "Petugas BPBD menuju lokasi."}))
         .send()
         .await
         .expect("A answers");

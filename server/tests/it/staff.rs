@@ -290,12 +290,17 @@ async fn authorization_matrix() {
         None,
     );
 
-    // Another agency.
+    // Another agency: to them the ticket does not exist.
     let bpbd = app.staff("bpbd.andi", Role::Agency, Some("bpbd")).await;
-    app.get_as(&bpbd, &ticket_uri).await.assert_error(StatusCode::FORBIDDEN, "forbidden", None);
+    app.get_as(&bpbd, &ticket_uri).await.assert_error(StatusCode::NOT_FOUND, "ticket_not_found", None);
     app.post_json_as(&bpbd, &events_uri, &json!({"status": "verified"})).await.assert_error(
-        StatusCode::FORBIDDEN,
-        "forbidden",
+        StatusCode::NOT_FOUND,
+        "ticket_not_found",
+        None,
+    );
+    app.get_as(&bpbd, &format!("{ticket_uri}/nearby")).await.assert_error(
+        StatusCode::NOT_FOUND,
+        "ticket_not_found",
         None,
     );
     assert_eq!(app.get(&format!("/api/v1/tickets/{code}")).await.json()["status"], "received", "nothing changed");
@@ -332,7 +337,7 @@ async fn authorization_matrix() {
         .await;
     assert_eq!(moved.status, StatusCode::CREATED, "{}", moved.text());
     assert_eq!(moved.json()["agency"]["code"], "bpbd");
-    app.get_as(&dlh, &ticket_uri).await.assert_error(StatusCode::FORBIDDEN, "forbidden", None);
+    app.get_as(&dlh, &ticket_uri).await.assert_error(StatusCode::NOT_FOUND, "ticket_not_found", None);
     assert_eq!(app.get_as(&bpbd, &ticket_uri).await.status, StatusCode::OK);
     let public = app.get(&format!("/api/v1/tickets/{code}")).await.json();
     assert_eq!(public["agency"]["code"], "bpbd");

@@ -10,12 +10,14 @@ use std::time::Duration;
 use crate::common::pg::PgDatabase;
 use crate::common::random_code;
 use portal112_core::dto::{NewReport, Role, TicketUpdate};
+use portal112_core::staff::{Channel, Priority, Shift};
 use portal112_core::validate::{ValidReport, ValidUpdate, validate_report, validate_update};
-use portal112_core::{ErrorKind, Status, TicketCode};
+use portal112_core::{ErrorKind, Field, Status, TicketCode};
 use portal112_server::config::load_city;
 use portal112_server::store::{
     AuditAction, AuditEntry, AuditFilter, Created, Idempotency, NewPhoto, NewStaff, NewTicket, SharedStore,
-    StaffUpdate, StoreError, TemplateRecord, TicketChange, TicketFilter, TicketRecord, VideoKind, VideoRecord,
+    StaffUpdate, StandbyRecord, StoreError, TemplateRecord, TextSearch, TicketChange, TicketFilter, TicketRecord,
+    VideoKind, VideoRecord,
 };
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -104,6 +106,9 @@ conformance!(
     reply_templates_in_order,
     audit_pages_filter_and_count,
     after_photos_follow_the_report_photos,
+    a_change_on_a_stale_revision_writes_nothing,
+    the_queue_search_and_nearby_queries,
+    the_standby_roster_and_who_takes_a_forwarded_ticket,
 );
 
 fn city() -> portal112_core::city::CityConfig {
@@ -121,6 +126,10 @@ fn new_ticket(report: &Value, created_at: i64) -> NewTicket {
         report: valid(report),
         photos: Vec::new(),
         source: "web".into(),
+        channel: Channel::Web,
+        priority: Priority::default(),
+        actor: "web".into(),
+        audit: None,
         created_at,
         idempotency: None,
         open311_token: None,
@@ -133,7 +142,13 @@ fn update(update: &Value) -> ValidUpdate {
 }
 
 fn change(u: &Value, at: i64) -> TicketChange {
-    TicketChange { update: update(u), actor: "operator.sari".into(), only_agency: None, at }
+    TicketChange {
+        update: update(u),
+        actor: "operator.sari".into(),
+        only_agency: None,
+        at,
+        on_duty: ("2026-12-01".into(), Shift::Pagi),
+    }
 }
 
 async fn create(b: &Backend, ticket: NewTicket) -> TicketRecord {
@@ -164,6 +179,8 @@ async fn a_report_reads_back_as_written(b: Backend) {
     });
     let mut ticket = new_ticket(&report, T0);
     ticket.source = "open311:dashboard".into();
+    ticket.actor = "open311:dashboard".into();
+    ticket.channel = Channel::Open311;
     let written = create(&b, ticket.clone()).await;
     assert_eq!(written.code, ticket.code);
     let read = b.store.ticket(&ticket.code).await.expect("reads").expect("exists");
@@ -175,7 +192,7 @@ async fn a_report_reads_back_as_written(b: Backend) {
     assert_eq!(read.address.as_deref(), Some("Jl. Sam Ratulangi, depan pasar"));
     assert_eq!(read.contact_phone.as_deref(), Some("+6281234567890"));
     assert_eq!(read.contact_name.as_deref(), Some("Budi Santoso"));
-    assert_eq!(read.source, "open311:dashboard");
+    assert_eq!((read.source.as_str(), read.channel, read.revision), ("open311:dashboard", Channel::Open311, 1));
     assert_eq!((read.created_at, read.updated_at), (T0, T0));
     assert!(!read.anonymous && !read.confidential);
     assert_eq!(read.events.len(), 1, "the first event is written with the report");
@@ -287,48 +304,62 @@ async fn changes_follow_the_status_machine(b: Backend) {
     let other = create(&b, new_ticket(&crate::common::valid_report(), T0 + 1)).await;
     let code = t.code;
 
-    let wrong = b.store.change_ticket(&code, change(&json!({"status": "resolved"}), T0 + 10)).await;
+    let wrong = b.store.change_ticket(&code, change(&json!({"revision": 1, "status": "resolved"}), T0 + 10)).await;
     assert!(matches!(
         rejected_kind(wrong),
         ErrorKind::IllegalTransition { from: Status::Received, to: Status::Resolved }
     ));
-    let missing = b.store.change_ticket(&random_code(), change(&json!({"status": "verified"}), T0 + 10)).await;
+    let missing =
+        b.store.change_ticket(&random_code(), change(&json!({"revision": 1, "status": "verified"}), T0 + 10)).await;
     assert_eq!(rejected_kind(missing), ErrorKind::TicketNotFound);
-    let mut foreign = change(&json!({"status": "verified"}), T0 + 10);
+    let mut foreign = change(&json!({"revision": 1, "status": "verified"}), T0 + 10);
     foreign.only_agency = Some("dishub".into());
-    assert_eq!(rejected_kind(b.store.change_ticket(&code, foreign).await), ErrorKind::Forbidden);
-    let same_agency = b.store.change_ticket(&code, change(&json!({"agency": t.agency}), T0 + 10)).await;
+    // Another agency's ticket does not exist for agency staff.
+    assert_eq!(rejected_kind(b.store.change_ticket(&code, foreign).await), ErrorKind::TicketNotFound);
+    let same_agency = b.store.change_ticket(&code, change(&json!({"revision": 1, "agency": t.agency}), T0 + 10)).await;
     assert_eq!(rejected_kind(same_agency), ErrorKind::NothingToChange);
     let self_dup = b
         .store
-        .change_ticket(&code, change(&json!({"status": "duplicate", "duplicate_of": code.to_string()}), T0))
+        .change_ticket(
+            &code,
+            change(&json!({"revision": 1, "status": "duplicate", "duplicate_of": code.to_string()}), T0),
+        )
         .await;
     assert_eq!(rejected_kind(self_dup), ErrorKind::DuplicateOfSelf);
     let dup_of_nothing = b
         .store
-        .change_ticket(&code, change(&json!({"status": "duplicate", "duplicate_of": random_code().to_string()}), T0))
+        .change_ticket(
+            &code,
+            change(&json!({"revision": 1, "status": "duplicate", "duplicate_of": random_code().to_string()}), T0),
+        )
         .await;
     assert_eq!(rejected_kind(dup_of_nothing), ErrorKind::TicketNotFound);
     assert_eq!(b.store.ticket(&code).await.expect("reads").expect("exists").events.len(), 1, "refusals leave no trace");
 
     let verified = b
         .store
-        .change_ticket(&code, change(&json!({"status": "verified", "public_note": "Petugas menuju lokasi."}), T0 + 20))
+        .change_ticket(
+            &code,
+            change(&json!({"revision": 1, "status": "verified", "public_note": "Petugas menuju lokasi."}), T0 + 20),
+        )
         .await
         .expect("received -> verified");
     let verified = verified.event;
     assert_eq!((verified.seq, verified.from_status, verified.to_status), (2, Some(Status::Received), Status::Verified));
-    let mut agency_hands_on = change(&json!({"agency": "bpbd"}), T0 + 25);
+    let mut agency_hands_on = change(&json!({"revision": 2, "agency": "bpbd"}), T0 + 25);
     agency_hands_on.only_agency = Some(t.agency.clone());
     assert_eq!(rejected_kind(b.store.change_ticket(&code, agency_hands_on).await), ErrorKind::Forbidden);
-    let agency_move = change(&json!({"agency": "bpbd", "internal_note": "BPBD punya truk"}), T0 + 30);
+    let agency_move = change(&json!({"revision": 2, "agency": "bpbd", "internal_note": "BPBD punya truk"}), T0 + 30);
     let moved = b.store.change_ticket(&code, agency_move).await.expect("handed over");
     assert_eq!((moved.ticket.agency.as_str(), moved.ticket.status), ("bpbd", Status::Verified), "the new state");
     let moved = moved.event;
     assert_eq!((moved.seq, moved.to_status, moved.agency.as_deref()), (3, Status::Verified, Some("bpbd")));
     let dup = b
         .store
-        .change_ticket(&code, change(&json!({"status": "duplicate", "duplicate_of": other.code.to_string()}), T0 + 40))
+        .change_ticket(
+            &code,
+            change(&json!({"revision": 3, "status": "duplicate", "duplicate_of": other.code.to_string()}), T0 + 40),
+        )
         .await
         .expect("a duplicate of an existing ticket")
         .event;
@@ -343,20 +374,21 @@ async fn changes_follow_the_status_machine(b: Backend) {
     assert_eq!(read.events[2].internal_note.as_deref(), Some("BPBD punya truk"));
     assert_eq!(read.latest_public_note.as_deref(), Some("Petugas menuju lokasi."));
     assert_eq!(read.events[3], dup);
-    let after_end = b.store.change_ticket(&code, change(&json!({"status": "verified"}), T0 + 50)).await;
+    let after_end = b.store.change_ticket(&code, change(&json!({"revision": 4, "status": "verified"}), T0 + 50)).await;
     assert!(matches!(rejected_kind(after_end), ErrorKind::IllegalTransition { from: Status::Duplicate, .. }));
 }
 
 async fn concurrent_changes_of_one_ticket_are_serialised(b: Backend) {
     let t = create(&b, new_ticket(&crate::common::valid_report(), T0)).await;
-    // Two operators verify the same ticket at the same moment: one wins, the
-    // other is told the ticket is no longer where they saw it.
+    // Two operators verify the same ticket, seen at the same revision, at the
+    // same moment: one wins, the others are told the ticket changed since and
+    // write nothing.
     let attempts: Vec<_> = (0..6)
         .map(|i| {
             let store = b.store.clone();
-            tokio::spawn(
-                async move { store.change_ticket(&t.code, change(&json!({"status": "verified"}), T0 + i)).await },
-            )
+            tokio::spawn(async move {
+                store.change_ticket(&t.code, change(&json!({"revision": 1, "status": "verified"}), T0 + i)).await
+            })
         })
         .collect();
     let mut won = 0;
@@ -367,23 +399,35 @@ async fn concurrent_changes_of_one_ticket_are_serialised(b: Backend) {
                 assert_eq!(changed.event.seq, 2);
             }
             Err(StoreError::Rejected(e)) => {
-                assert!(matches!(e.kind, ErrorKind::IllegalTransition { from: Status::Verified, .. }), "{e:?}");
+                assert_eq!((e.kind, e.field), (ErrorKind::RevisionConflict { current: 2 }, Some(Field::Revision)));
             }
             Err(e) => panic!("{e}"),
         }
     }
     assert_eq!(won, 1);
-    // Notes pile up without losing any: every one gets its own seq.
+    let read = b.store.ticket(&t.code).await.expect("reads").expect("exists");
+    assert_eq!((read.events.len(), read.revision), (2, 2), "the refused changes wrote nothing");
+    assert_eq!(b.store.audit_entries(100).await.expect("reads").len(), 1, "nor any audit entry");
+    // Notes pile up without losing any: a note refused for a stale revision
+    // is sent again on the new one, and every one gets its own seq.
     let notes: Vec<_> = (0..8)
         .map(|i| {
             let store = b.store.clone();
             tokio::spawn(async move {
-                store.change_ticket(&t.code, change(&json!({"internal_note": format!("catatan {i}")}), T0 + 100)).await
+                loop {
+                    let revision = store.ticket(&t.code).await.expect("reads").expect("exists").revision;
+                    let note = json!({"revision": revision, "internal_note": format!("catatan {i}")});
+                    match store.change_ticket(&t.code, change(&note, T0 + 100)).await {
+                        Ok(changed) => return changed,
+                        Err(StoreError::Rejected(e)) if matches!(e.kind, ErrorKind::RevisionConflict { .. }) => {}
+                        Err(e) => panic!("{e}"),
+                    }
+                }
             })
         })
         .collect();
     for n in notes {
-        n.await.expect("task").expect("a note is always accepted");
+        n.await.expect("task");
     }
     let read = b.store.ticket(&t.code).await.expect("reads").expect("exists");
     assert_eq!(read.events.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=10).collect::<Vec<i64>>());
@@ -394,23 +438,39 @@ async fn changes_move_the_revision_and_notify_trackers(b: Backend) {
     let mut notices = b.store.subscribe();
     let before = b.store.revision(&t.code);
     assert_eq!(b.store.revision(&t.code), before, "nothing changed, nothing moves");
-    b.store.change_ticket(&t.code, change(&json!({"status": "verified"}), T0 + 1)).await.expect("changed");
+    b.store
+        .change_ticket(&t.code, change(&json!({"revision": 1, "status": "verified"}), T0 + 1))
+        .await
+        .expect("changed");
     let after = b.store.revision(&t.code);
     assert!(after > before, "the revision moved before change_ticket returned");
     let notice = tokio::time::timeout(Duration::from_secs(5), notices.recv()).await.expect("in time").expect("notice");
-    assert_eq!((notice.code, notice.seq), (t.code, 2));
-    // An internal note is no public step: the revision moves, trackers hear nothing.
-    b.store.change_ticket(&t.code, change(&json!({"internal_note": "hanya staf"}), T0 + 2)).await.expect("changed");
+    assert_eq!((notice.code, notice.seq, notice.public), (t.code, 2, true));
+    // An internal note is no public step: the revision moves, and its notice
+    // says it is not public (staff streams want it, trackers do not).
+    b.store
+        .change_ticket(&t.code, change(&json!({"revision": 2, "internal_note": "hanya staf"}), T0 + 2))
+        .await
+        .expect("changed");
     assert!(b.store.revision(&t.code) > after);
-    b.store.change_ticket(&t.code, change(&json!({"public_note": "untuk publik"}), T0 + 3)).await.expect("changed");
+    b.store
+        .change_ticket(&t.code, change(&json!({"revision": 3, "public_note": "untuk publik"}), T0 + 3))
+        .await
+        .expect("changed");
+    let internal =
+        tokio::time::timeout(Duration::from_secs(5), notices.recv()).await.expect("in time").expect("notice");
+    assert_eq!((internal.seq, internal.public), (3, false));
     let next = tokio::time::timeout(Duration::from_secs(5), notices.recv()).await.expect("in time").expect("notice");
-    assert_eq!(next.seq, 4, "the internal step was not announced");
+    assert_eq!((next.seq, next.public), (4, true));
 }
 
 async fn a_change_and_its_audit_entry_are_one(b: Backend) {
     let t = create(&b, new_ticket(&crate::common::valid_report(), T0)).await;
-    let changed =
-        b.store.change_ticket(&t.code, change(&json!({"status": "verified"}), T0 + 1)).await.expect("changed");
+    let changed = b
+        .store
+        .change_ticket(&t.code, change(&json!({"revision": 1, "status": "verified"}), T0 + 1))
+        .await
+        .expect("changed");
     let entries = b.store.audit_entries(10).await.expect("reads");
     let expected =
         AuditEntry::new(T0 + 1, "operator.sari", AuditAction::TicketEvent, format!("{}#2", t.code.compact()));
@@ -420,7 +480,7 @@ async fn a_change_and_its_audit_entry_are_one(b: Backend) {
     // When the entry cannot be written, the change is not made either: no
     // 500 for a change that happened, no change nobody can account for.
     refuse_audit_entries(&b).await;
-    let refused = b.store.change_ticket(&t.code, change(&json!({"status": "assigned"}), T0 + 2)).await;
+    let refused = b.store.change_ticket(&t.code, change(&json!({"revision": 2, "status": "assigned"}), T0 + 2)).await;
     assert!(matches!(refused, Err(StoreError::Database(_))), "the write failed: {refused:?}");
     let read = b.store.ticket(&t.code).await.expect("reads").expect("exists");
     assert_eq!((read.status, read.events.len(), read.updated_at), (Status::Verified, 2, T0 + 1), "nothing changed");
@@ -577,11 +637,20 @@ async fn filters_and_paging(b: Backend) {
         codes.push(t.code);
     }
     b.store
-        .change_ticket(&codes[0], change(&json!({"status": "verified", "public_note": "dicek"}), T0 + 9000))
+        .change_ticket(
+            &codes[0],
+            change(&json!({"revision": 1, "status": "verified", "public_note": "dicek"}), T0 + 9000),
+        )
         .await
         .expect("ok");
-    b.store.change_ticket(&codes[4], change(&json!({"status": "verified"}), T0 + 9000)).await.expect("ok");
-    b.store.change_ticket(&codes[4], change(&json!({"status": "assigned"}), T0 + 9001)).await.expect("ok");
+    b.store
+        .change_ticket(&codes[4], change(&json!({"revision": 1, "status": "verified"}), T0 + 9000))
+        .await
+        .expect("ok");
+    b.store
+        .change_ticket(&codes[4], change(&json!({"revision": 2, "status": "assigned"}), T0 + 9001))
+        .await
+        .expect("ok");
 
     let list = |f: TicketFilter| {
         let store = b.store.clone();
@@ -891,4 +960,108 @@ async fn sqlite_upgrade_keeps_accounts_and_their_sessions() {
     assert!(broken.is_empty(), "{broken:?}");
     let orphan = sqlx::raw_sql("DELETE FROM staff WHERE id = 7").execute(&mut conn).await;
     assert!(orphan.is_err(), "sessions still hold their account");
+}
+
+async fn a_change_on_a_stale_revision_writes_nothing(b: Backend) {
+    let t = create(&b, new_ticket(&crate::common::valid_report(), T0)).await;
+    assert_eq!(t.revision, 1);
+    let first = b.store.change_ticket(&t.code, change(&json!({"revision": 1, "status": "verified"}), T0 + 1)).await;
+    assert_eq!(first.expect("the first change").ticket.revision, 2);
+    // Made on the same revision as the first: refused, whatever it says.
+    let second = b.store.change_ticket(&t.code, change(&json!({"revision": 1, "internal_note": "juga"}), T0 + 2)).await;
+    let Err(StoreError::Rejected(e)) = second else { panic!("expected a conflict, got {second:?}") };
+    assert_eq!((e.kind, e.field), (ErrorKind::RevisionConflict { current: 2 }, Some(Field::Revision)));
+    let read = b.store.ticket(&t.code).await.expect("reads").expect("exists");
+    assert_eq!((read.revision, read.events.len(), read.updated_at), (2, 2, T0 + 1), "nothing written");
+    assert_eq!(b.store.audit_entries(10).await.expect("reads").len(), 1, "nor audited");
+    // Priority and assignee are stored with the ticket and its history.
+    let urgent = b
+        .store
+        .change_ticket(&t.code, change(&json!({"revision": 2, "priority": "darurat"}), T0 + 3))
+        .await
+        .expect("changed");
+    assert_eq!((urgent.ticket.priority, urgent.ticket.revision), (Priority::Darurat, 3));
+    assert_eq!(urgent.event.priority, Some(Priority::Darurat));
+    let unknown = b.store.change_ticket(&t.code, change(&json!({"revision": 3, "assignee": "nobody"}), T0 + 4)).await;
+    assert!(matches!(unknown, Err(StoreError::Rejected(ref e)) if e.kind == ErrorKind::UnknownStaff), "{unknown:?}");
+}
+
+async fn the_queue_search_and_nearby_queries(b: Backend) {
+    let at = |lat: f64, description: &str| json!({"category": "sampah", "description": description, "location": {"lat": lat, "lng": 125.1978}});
+    let old = create(&b, new_ticket(&at(1.4472, "Sampah 100% MENUMPUK di pasar"), T0)).await;
+    let mut phoned = new_ticket(&at(1.4480, "Tumpukan sampah_liar dekat sekolah"), T0 + 1);
+    (phoned.channel, phoned.priority) = (Channel::Telepon, Priority::Darurat);
+    let phoned = create(&b, phoned).await;
+    assert_eq!((phoned.channel, phoned.priority), (Channel::Telepon, Priority::Darurat));
+    let far = create(&b, new_ticket(&at(1.4600, "Sampah jauh"), T0 + 2)).await;
+    let list = |f: TicketFilter| {
+        let store = b.store.clone();
+        async move {
+            let (rows, _) = store.list_tickets(&TicketFilter { limit: 10, ..f }).await.expect("lists");
+            rows.into_iter().map(|t| t.code).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(list(TicketFilter::default()).await, [far.code, phoned.code, old.code]);
+    let queue = list(TicketFilter { queue_order: true, ..TicketFilter::default() }).await;
+    assert_eq!(queue, [phoned.code, old.code, far.code], "most urgent, then oldest");
+    let words = |w: &[&str]| TextSearch { code: None, words: w.iter().map(|s| (*s).to_owned()).collect() };
+    assert_eq!(list(TicketFilter { text: Some(words(&["menumpuk"])), ..TicketFilter::default() }).await, [old.code]);
+    assert_eq!(list(TicketFilter { text: Some(words(&["100%"])), ..TicketFilter::default() }).await, [old.code]);
+    assert_eq!(list(TicketFilter { text: Some(words(&["_"])), ..TicketFilter::default() }).await, [phoned.code]);
+    assert!(list(TicketFilter { text: Some(words(&["10_%"])), ..TicketFilter::default() }).await.is_empty());
+    let code = TextSearch { code: Some(far.code.compact().to_owned()), words: vec!["x".into()] };
+    assert_eq!(list(TicketFilter { text: Some(code), ..TicketFilter::default() }).await, [far.code]);
+    let by =
+        TicketFilter { channel: Some(Channel::Telepon), priority: Some(Priority::Darurat), ..TicketFilter::default() };
+    assert_eq!(list(by).await, [phoned.code]);
+
+    let near = b
+        .store
+        .tickets_in_box(&old.code, "sampah", &[Status::Received], (1.44, 1.45), (125.19, 125.20))
+        .await
+        .expect("reads");
+    assert_eq!(near.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(), [phoned.code.compact()]);
+    assert_eq!(near[0].agency, "dlh");
+}
+
+async fn the_standby_roster_and_who_takes_a_forwarded_ticket(b: Backend) {
+    let s = &b.store;
+    for (name, agency) in [("dlh.andi", "dlh"), ("dlh.budi", "dlh"), ("bpbd.citra", "bpbd")] {
+        s.add_staff(&staff(name, "hash", Role::Agency, Some(agency)), audit(T0)).await.expect("added");
+    }
+    let names = ["dlh.budi".to_owned(), "bpbd.citra".to_owned(), "nobody".to_owned()];
+    assert_eq!(s.agency_staff_among("dlh", &names).await.expect("reads"), ["dlh.budi"]);
+    let slot = StandbyRecord {
+        agency: "dlh".into(),
+        date: "2026-12-01".into(),
+        shift: Shift::Pagi,
+        officers: vec!["dlh.budi".into(), "dlh.andi".into()],
+    };
+    s.set_standby(&slot, AuditEntry::new(T0, "admin", AuditAction::StandbySet, "dlh 2026-12-01 pagi"))
+        .await
+        .expect("set");
+    let night = StandbyRecord { shift: Shift::Malam, officers: vec!["dlh.andi".into()], ..slot.clone() };
+    s.set_standby(&night, AuditEntry::new(T0, "admin", AuditAction::StandbySet, "x")).await.expect("set");
+    assert_eq!(s.standby(None, "2026-12-01", "2026-12-01").await.expect("reads"), [slot.clone(), night.clone()]);
+    assert!(s.standby(Some("bpbd"), "2026-11-01", "2026-12-31").await.expect("reads").is_empty());
+    // Setting again replaces; an empty list clears.
+    let cleared = StandbyRecord { officers: Vec::new(), ..night };
+    s.set_standby(&cleared, AuditEntry::new(T0, "admin", AuditAction::StandbySet, "x")).await.expect("set");
+    assert_eq!(s.standby(None, "2026-12-01", "2026-12-02").await.expect("reads"), [slot]);
+
+    // `change` runs in the 2026-12-01 morning shift: dlh.budi is first.
+    let t = create(&b, new_ticket(&crate::common::valid_report(), T0)).await;
+    s.change_ticket(&t.code, change(&json!({"revision": 1, "status": "verified"}), T0 + 1)).await.expect("ok");
+    let forwarded =
+        s.change_ticket(&t.code, change(&json!({"revision": 2, "status": "assigned"}), T0 + 2)).await.expect("ok");
+    assert_eq!(forwarded.ticket.assignee.as_deref(), Some("dlh.budi"));
+    assert_eq!(forwarded.event.assignee.as_deref(), Some("dlh.budi"));
+    let moved = s.change_ticket(&t.code, change(&json!({"revision": 3, "agency": "bpbd"}), T0 + 3)).await.expect("ok");
+    assert_eq!(
+        (moved.ticket.assignee, moved.event.assignee.as_deref()),
+        (None, Some("")),
+        "no DLH officer on a BPBD ticket"
+    );
+    let naming = change(&json!({"revision": 4, "assignee": "bpbd.citra"}), T0 + 4);
+    assert_eq!(s.change_ticket(&t.code, naming).await.expect("ok").ticket.assignee.as_deref(), Some("bpbd.citra"));
 }

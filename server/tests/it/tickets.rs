@@ -102,7 +102,7 @@ async fn rejecting_needs_a_reason_the_reporter_can_read() {
             "reason_required",
             Some("public_note"),
         );
-        assert_eq!(body["error"]["message"], "Tulis alasan penolakan untuk pelapor.");
+        assert_eq!(body["error"]["message"], "Tulis alasannya untuk pelapor.");
     }
     let reason = "Laporan iseng: lokasi tidak ditemukan.";
     app.move_ticket(&code, &json!({"status": "rejected", "public_note": reason})).await;

@@ -126,8 +126,24 @@ impl TestApp {
         self.send(json_request(Method::POST, uri, body)).await
     }
 
-    /// A POST of JSON with a bearer token.
+    /// A POST of JSON with a bearer token. A staff change without a
+    /// `revision` is sent on the ticket's current one, as a console would
+    /// ([`Self::post_json_as_raw`] sends the body untouched).
     pub async fn post_json_as(&self, token: &str, uri: &str, body: &Value) -> TestResponse {
+        let mut body = body.clone();
+        if let Some(code) = uri.strip_prefix("/api/v1/staff/tickets/").and_then(|r| r.strip_suffix("/events"))
+            && body.is_object()
+            && body.get("revision").is_none()
+            && let Ok(code) = TicketCode::parse(code)
+        {
+            let current = self.store.ticket(&code).await.expect("reads").map_or(1, |t| t.revision);
+            body["revision"] = json!(current);
+        }
+        self.post_json_as_raw(token, uri, &body).await
+    }
+
+    /// A POST of JSON with a bearer token, the body as given.
+    pub async fn post_json_as_raw(&self, token: &str, uri: &str, body: &Value) -> TestResponse {
         let mut request = json_request(Method::POST, uri, body);
         request.headers_mut().insert(header::AUTHORIZATION, bearer(token));
         self.send(request).await
@@ -195,6 +211,10 @@ impl TestApp {
             report: valid,
             photos: Vec::new(),
             source: "web".into(),
+            channel: portal112_core::staff::Channel::Web,
+            priority: portal112_core::staff::Priority::default(),
+            actor: "web".into(),
+            audit: None,
             created_at,
             idempotency: None,
             open311_token: None,
