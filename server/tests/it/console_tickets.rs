@@ -460,7 +460,10 @@ async fn the_staff_stream_shows_what_the_account_may_see_until_the_session_ends(
     app.move_ticket(&code, &json!({"agency": "dlh"})).await;
     app.move_ticket(&code, &json!({"internal_note": "kembali ke DLH"})).await;
     let (_, event) = agency.next().await.expect("an event");
-    assert_eq!((event["ticket"]["agency"].as_str(), event["ticket"]["revision"].as_i64()), (Some("dlh"), Some(4)));
+    // The stream reads the ticket when it relays the notice: the note made
+    // right after may already be in it (revision 5), never anything before 4.
+    assert_eq!(event["ticket"]["agency"].as_str(), Some("dlh"));
+    assert!(event["ticket"]["revision"].as_i64().is_some_and(|r| r >= 4), "{event}");
     let other = app.create_report(&valid_report()).await;
     let mut bpbd_report = valid_report();
     bpbd_report["category"] = json!("banjir");
