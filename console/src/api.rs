@@ -152,17 +152,29 @@ impl Drop for Abort {
     }
 }
 
-fn with_headers(builder: RequestBuilder) -> RequestBuilder {
-    let lang = LANG.with(std::cell::Cell::get);
-    let builder = builder.header("Accept-Language", lang.tag());
-    match token() {
-        Some(t) => builder.header("Authorization", &format!("Bearer {t}")),
-        None => builder,
-    }
+thread_local! {
+    /// Counts sign-ins: a refusal of a request sent with an older session's
+    /// token says nothing about the session now.
+    static EPOCH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
-async fn answer<T: DeserializeOwned>(result: Result<Response, gloo_net::Error>) -> Result<T, Failure> {
-    let response = check(result).await?;
+fn epoch() -> u32 {
+    EPOCH.with(std::cell::Cell::get)
+}
+
+/// The language and the token; with the sign-in the token belongs to.
+fn with_headers(builder: RequestBuilder) -> (RequestBuilder, u32) {
+    let lang = LANG.with(std::cell::Cell::get);
+    let builder = builder.header("Accept-Language", lang.tag());
+    let builder = match token() {
+        Some(t) => builder.header("Authorization", &format!("Bearer {t}")),
+        None => builder,
+    };
+    (builder, epoch())
+}
+
+async fn answer<T: DeserializeOwned>(result: Result<Response, gloo_net::Error>, sent: u32) -> Result<T, Failure> {
+    let response = check(result, sent).await?;
     if response.status() == 204 {
         // Only `()` reads an empty body.
         return serde_json::from_str("null").map_err(|_| Failure::Unexpected { status: 204 });
@@ -170,7 +182,7 @@ async fn answer<T: DeserializeOwned>(result: Result<Response, gloo_net::Error>) 
     response.json::<T>().await.map_err(|_| Failure::Unexpected { status: response.status() })
 }
 
-async fn check(result: Result<Response, gloo_net::Error>) -> Result<Response, Failure> {
+async fn check(result: Result<Response, gloo_net::Error>, sent: u32) -> Result<Response, Failure> {
     let response = match result {
         Ok(r) => r,
         Err(gloo_net::Error::JsError(e)) if e.name == "AbortError" => return Err(Failure::Aborted),
@@ -187,6 +199,7 @@ async fn check(result: Result<Response, gloo_net::Error>) -> Result<Response, Fa
     if let Failure::Server { status: 401, error } = &failure
         && error.code == "unauthorized"
         && token().is_some()
+        && sent == epoch()
     {
         let message = error.message.clone();
         ON_SESSION_LOST.with(|cell| {
@@ -199,12 +212,12 @@ async fn check(result: Result<Response, gloo_net::Error>) -> Result<Response, Fa
 }
 
 async fn get<T: DeserializeOwned>(url: &str, abort: Option<AbortSignal>) -> Result<T, Failure> {
-    let builder = with_headers(Request::get(url));
+    let (builder, sent) = with_headers(Request::get(url));
     let builder = match abort {
         Some(s) => builder.abort_signal(Some(&s)),
         None => builder,
     };
-    answer(builder.send().await).await
+    answer(builder.send().await, sent).await
 }
 
 async fn send<B: Serialize, T: DeserializeOwned>(method: &str, url: &str, body: &B) -> Result<T, Failure> {
@@ -214,8 +227,9 @@ async fn send<B: Serialize, T: DeserializeOwned>(method: &str, url: &str, body: 
         "PATCH" => Request::patch(url),
         _ => Request::delete(url),
     };
-    let request = with_headers(builder).json(body).map_err(|_| Failure::Unexpected { status: 0 })?;
-    answer(request.send().await).await
+    let (builder, sent) = with_headers(builder);
+    let request = builder.json(body).map_err(|_| Failure::Unexpected { status: 0 })?;
+    answer(request.send().await, sent).await
 }
 
 /// Query strings from pairs, empty values left out.
@@ -239,6 +253,7 @@ pub async fn config() -> Result<PublicConfig, Failure> {
 pub async fn sign_in(credentials: &Credentials) -> Result<StaffSession, Failure> {
     let session: StaffSession = send("POST", "/api/v1/staff/session", credentials).await?;
     set_token(Some(&session.token));
+    EPOCH.with(|e| e.set(e.get() + 1));
     Ok(session)
 }
 
@@ -249,8 +264,8 @@ pub async fn me() -> Result<StaffMe, Failure> {
 
 /// Ends the session on the server and forgets the token.
 pub async fn sign_out() {
-    let request = with_headers(Request::delete("/api/v1/staff/session")).send().await;
-    let _ = check(request).await;
+    let (builder, sent) = with_headers(Request::delete("/api/v1/staff/session"));
+    let _ = check(builder.send().await, sent).await;
     set_token(None);
 }
 
@@ -277,21 +292,18 @@ pub async fn nearby(code: &TicketCode) -> Result<Vec<NearbyTicket>, Failure> {
 
 /// Records a phone call as a ticket; `key` makes a repeated send harmless.
 pub async fn intake(call: &PhoneIntake, key: &str) -> Result<StaffTicket, Failure> {
-    let request = with_headers(Request::post("/api/v1/staff/tickets"))
-        .header("Idempotency-Key", key)
-        .json(call)
-        .map_err(|_| Failure::Unexpected { status: 0 })?;
-    answer(request.send().await).await
+    let (builder, sent) = with_headers(Request::post("/api/v1/staff/tickets"));
+    let request = builder.header("Idempotency-Key", key).json(call).map_err(|_| Failure::Unexpected { status: 0 })?;
+    answer(request.send().await, sent).await
 }
 
 /// Adds an "after" photo to a ticket being resolved.
 pub async fn add_after_photo(code: &TicketCode, file: &web_sys::File) -> Result<StaffTicket, Failure> {
     let form = web_sys::FormData::new().map_err(|_| Failure::Unexpected { status: 0 })?;
     form.append_with_blob_and_filename("photo", file, &file.name()).map_err(|_| Failure::Unexpected { status: 0 })?;
-    let request = with_headers(Request::post(&format!("/api/v1/staff/tickets/{code}/photos")))
-        .body(form)
-        .map_err(|_| Failure::Unexpected { status: 0 })?;
-    answer(request.send().await).await
+    let (builder, sent) = with_headers(Request::post(&format!("/api/v1/staff/tickets/{code}/photos")));
+    let request = builder.body(form).map_err(|_| Failure::Unexpected { status: 0 })?;
+    answer(request.send().await, sent).await
 }
 
 pub async fn agency_staff(agency: &str) -> Result<Vec<String>, Failure> {
@@ -375,12 +387,13 @@ pub enum Live {
 /// Follows the live queue until `abort` drops or the stream ends; `on` gets
 /// every event. Returns why it stopped so the caller can reconnect.
 pub async fn follow_queue(abort: Option<AbortSignal>, on: impl Fn(Live)) -> Result<(), Failure> {
-    let builder = with_headers(Request::get("/api/v1/staff/stream")).header("Accept", "text/event-stream");
+    let (builder, sent) = with_headers(Request::get("/api/v1/staff/stream"));
+    let builder = builder.header("Accept", "text/event-stream");
     let builder = match abort {
         Some(s) => builder.abort_signal(Some(&s)),
         None => builder,
     };
-    let response = check(builder.send().await).await?;
+    let response = check(builder.send().await, sent).await?;
     let Some(body) = response.body() else { return Err(Failure::Unexpected { status: response.status() }) };
     let reader: web_sys::ReadableStreamDefaultReader =
         body.get_reader().dyn_into().map_err(|_| Failure::Unexpected { status: 0 })?;
@@ -400,8 +413,12 @@ pub async fn follow_queue(abort: Option<AbortSignal>, on: impl Fn(Live)) -> Resu
         buffer.push_str(&text.replace("\r\n", "\n"));
         while let Some(end) = buffer.find("\n\n") {
             let block: String = buffer.drain(..end + 2).collect();
-            if let Some(live) = parse_event(&block) {
-                on(live);
+            match parse_event(&block) {
+                // The session this stream was opened with ended; if a newer
+                // one exists, the caller simply follows again with it.
+                Some(Live::SessionEnded) if sent != epoch() => return Ok(()),
+                Some(live) => on(live),
+                None => {}
             }
         }
     }

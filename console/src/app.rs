@@ -81,10 +81,22 @@ impl Ctx {
         })
     }
 
-    /// Who is on standby now at `agency` (empty: no one).
+    /// Who is on standby now at `agency` (empty: no one). Not tracked: a
+    /// view that follows the roster reads it in a closure of its own, so the
+    /// minute's refresh never rebuilds a form being typed in.
     #[must_use]
     pub fn on_standby(&self, agency: &str) -> Option<Vec<String>> {
-        self.standby.with(|s| s.iter().find(|n| n.agency == agency).map(|n| n.officers.clone()))
+        self.standby.with_untracked(|s| s.iter().find(|n| n.agency == agency).map(|n| n.officers.clone()))
+    }
+
+    /// The server no longer accepts the session: sign-in shows over the
+    /// screen; the keyboard goes back where it was once signed in again.
+    pub fn end_session(&self, message: String) {
+        if self.session_lost.get_untracked().is_none() {
+            let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());
+            FOCUS_BEFORE.with(|f| *f.borrow_mut() = active);
+            self.session_lost.set(Some(message));
+        }
     }
 
     /// Refreshes who is on standby now.
@@ -96,6 +108,11 @@ impl Ctx {
             }
         });
     }
+}
+
+thread_local! {
+    /// What had the keyboard when the session ended.
+    static FOCUS_BEFORE: std::cell::RefCell<Option<web_sys::Element>> = const { std::cell::RefCell::new(None) };
 }
 
 #[must_use]
@@ -144,7 +161,7 @@ pub fn App() -> impl IntoView {
 
     api::on_session_lost(move |message| {
         if ctx.me.get_untracked().is_some() {
-            ctx.session_lost.set(Some(message));
+            ctx.end_session(message);
         }
     });
     Effect::new(move || {
@@ -201,28 +218,9 @@ pub fn App() -> impl IntoView {
                 nav.go(Page::Intake);
             }
             _ => {
-                let handled = matches!(
-                    key.as_str(),
-                    "j" | "k"
-                        | "ArrowDown"
-                        | "ArrowUp"
-                        | "Enter"
-                        | "Escape"
-                        | "v"
-                        | "f"
-                        | "t"
-                        | "d"
-                        | "h"
-                        | "a"
-                        | "p"
-                        | "u"
-                        | "i"
-                        | "m"
-                        | "s"
-                        | "c"
-                        | "b"
-                        | "?"
-                );
+                // Single letters are the screens' action keys (listed under `?`).
+                let handled = matches!(key.as_str(), "ArrowDown" | "ArrowUp" | "Enter" | "Escape" | "?")
+                    || (key.len() == 1 && key.bytes().all(|b| b.is_ascii_lowercase()));
                 // Enter opens a ticket on the queue; elsewhere it belongs to the page.
                 if handled && (key != "Enter" || matches!(nav.page.get_untracked(), Page::Queue(_))) {
                     // Arrow keys and Enter keep their meaning on buttons and links.
@@ -261,6 +259,9 @@ pub fn App() -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
 
+    // Only signing in or out rebuilds the screens: signing in again as the
+    // same account (after the session ended) keeps everything on them.
+    let signed_in = Memo::new(move |_| ctx.me.with(Option::is_some));
     move || {
         let l = lang.get();
         let w = words(l);
@@ -278,7 +279,7 @@ pub fn App() -> impl IntoView {
             }
             .into_any();
         }
-        if ctx.me.with(Option::is_none) {
+        if !signed_in.get() {
             return view! { <main id="isi" class="boot"><SignIn/></main> }.into_any();
         }
         view! { <Shell/> }.into_any()
@@ -317,6 +318,20 @@ fn Shell() -> impl IntoView {
         api::save_lang(next);
         ctx.lang.set(next);
     };
+    // Back where the keyboard was once signed in again.
+    Effect::new(move |was_lost: Option<bool>| {
+        let lost = ctx.session_lost.with(Option::is_some);
+        if !lost && was_lost == Some(true) {
+            let el = FOCUS_BEFORE.with(|f| f.borrow_mut().take());
+            let el = el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            request_animation_frame(move || {
+                if let Some(el) = el {
+                    let _ = el.focus();
+                }
+            });
+        }
+        lost
+    });
     let sees_all = role.sees_all_agencies();
     let is_admin = role == Role::Admin;
     let audits = matches!(role, Role::Admin | Role::Supervisor);

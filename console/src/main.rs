@@ -13,6 +13,10 @@ mod route;
 mod time;
 
 fn main() {
+    // Development builds say why they stopped; the release build aborts on a
+    // panic without the text (see the Makefile's size flags).
+    #[cfg(debug_assertions)]
+    std::panic::set_hook(Box::new(|info| web_sys::console::error_1(&info.to_string().into())));
     if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
         body.set_inner_html("");
     }

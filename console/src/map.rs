@@ -12,7 +12,7 @@ use portal112_core::dto::ReportLocation;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::app::use_ctx;
+use crate::app::{Ctx, use_ctx};
 
 thread_local! {
     static LEAFLET: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
@@ -53,8 +53,7 @@ async fn load_leaflet() -> Result<(), JsValue> {
 }
 
 /// A map in `el` with the city's tiles, centred on `at` (or the city).
-fn new_map(el: &web_sys::HtmlElement, at: Option<(f64, f64)>, zoom: Option<f64>) -> Option<Map> {
-    let ctx = use_ctx();
+fn new_map(ctx: Ctx, el: &web_sys::HtmlElement, at: Option<(f64, f64)>, zoom: Option<f64>) -> Option<Map> {
     let config = ctx.config.get_untracked()?;
     let m = &config.city.map;
     let options = MapOptions::new();
@@ -86,12 +85,12 @@ pub fn PlaceMap(lat: f64, lng: f64) -> impl IntoView {
                     failed.set(true);
                     return;
                 }
-                let Some(map) = new_map(&div, Some((lat, lng)), Some(17.0)) else {
+                let Some(map) = new_map(ctx, &div, Some((lat, lng)), Some(17.0)) else {
                     failed.set(true);
                     return;
                 };
                 Marker::new(&LatLng::new(lat, lng)).add_to(&map);
-                live.set_value(Some(map));
+                live.try_set_value(Some(map));
             });
         });
     }
@@ -103,8 +102,10 @@ pub fn PlaceMap(lat: f64, lng: f64) -> impl IntoView {
         });
     });
     view! {
-        <div class="map" node_ref=el role="img" aria-label=format!("{} {lat:.5}, {lng:.5}", w.map_of_place)></div>
-        <p class="muted small">{format!("{lat:.5}, {lng:.5}")}" · "
+        // Leaflet's controls inside are focusable, so the map is no image to
+        // assistive technology: the coordinates below say where it is.
+        <div class="map" node_ref=el></div>
+        <p class="muted small">{w.map_of_place}": "{format!("{lat:.5}, {lng:.5}")}" · "
             <a href=format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=18/{lat}/{lng}") target="_blank" rel="noopener">{w.open_osm}</a>
             {move || failed.get().then(|| format!(" · {}", w.map_failed))}
         </p>
@@ -128,7 +129,7 @@ pub fn PickMap(location: RwSignal<Option<ReportLocation>>) -> impl IntoView {
                     failed.set(true);
                     return;
                 }
-                let Some(map) = new_map(&div, None, None) else {
+                let Some(map) = new_map(ctx, &div, None, None) else {
                     failed.set(true);
                     return;
                 };
@@ -136,7 +137,7 @@ pub fn PickMap(location: RwSignal<Option<ReportLocation>>) -> impl IntoView {
                     let at = e.lat_lng();
                     location.set(Some(ReportLocation { lat: at.lat(), lng: at.lng(), accuracy_m: None }));
                 }));
-                live.set_value(Some((map, None)));
+                live.try_set_value(Some((map, None)));
             });
         });
     }
@@ -162,7 +163,7 @@ pub fn PickMap(location: RwSignal<Option<ReportLocation>>) -> impl IntoView {
         });
     });
     view! {
-        <div class="map map-pick" node_ref=el aria-hidden="true"></div>
+        <div class="map map-pick" node_ref=el></div>
         <p class="muted small">
             {move || match location.get() {
                 Some(l) => format!("{}: {:.5}, {:.5}", w.pin_set, l.lat, l.lng),

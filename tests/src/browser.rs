@@ -316,7 +316,16 @@ impl Browser {
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
         let errors = self.js("return window.__p112Errors || []").await.unwrap_or_default();
-        format!("{url}\n---\n{text}\n---\nscript errors so far: {errors}")
+        let focus = self.focused().await.unwrap_or_default();
+        let main = self
+            .js("const m = document.querySelector('main'); return m ? m.innerText.slice(-1500) : ''")
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        format!(
+            "{url}\n---\n{text}\n---\nthe end of <main>: {main}\n---\nfocus: {focus}\nscript errors so far: {errors}"
+        )
     }
 
     /// The element with this id (waiting for it to appear).
@@ -363,6 +372,13 @@ impl Browser {
     /// Presses keys on whatever has the focus, as a keyboard does.
     pub async fn press(&self, keys: impl Into<TypingData>) -> crate::Result<()> {
         self.driver.action_chain().send_keys(keys).perform().await?;
+        Ok(())
+    }
+
+    /// Presses `key` while holding Ctrl (a chord: the action chain keeps the
+    /// modifier down, which a plain sequence of keys does not).
+    pub async fn press_with_ctrl(&self, key: impl Into<TypingData>) -> crate::Result<()> {
+        self.driver.action_chain().key_down(Key::Control).send_keys(key).key_up(Key::Control).perform().await?;
         Ok(())
     }
 

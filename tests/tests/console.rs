@@ -107,7 +107,7 @@ async fn an_operator_takes_a_call_to_a_forwarded_ticket_by_keyboard_alone() -> R
     actions += 1;
     type_text(&b, "Tumpukan sampah menutup jalan, bau menyengat.").await?;
     actions += 1;
-    b.press(Key::Control + Key::Enter).await?;
+    b.press_with_ctrl(Key::Enter).await?;
     actions += 1;
     let code = b.wait("the ticket's code", "document.querySelector('.created .code.huge')?.textContent").await?;
     let code = code.as_str().context("code")?.to_owned();
@@ -184,14 +184,14 @@ async fn a_report_arrives_live_and_travels_to_dlh_and_back_to_the_citizen() -> R
     shots(&mut b, "tiket").await?;
     b.press("v").await?;
     b.wait("the verify form", "document.activeElement && document.activeElement.id === 'aksi-pertama'").await?;
-    b.press(Key::Control + Key::Enter).await?;
+    b.press_with_ctrl(Key::Enter).await?;
     b.wait("verified", "document.querySelector('.ticket-head .st-verified')").await?;
     ensure!(focused_id(&b).await? == "tiket-aksi", "the focus returns to the actions");
     b.press("f").await?;
     b.wait("the forward form", "document.activeElement && document.activeElement.id === 'aksi-pertama'").await?;
     axe_clean(&b, "forward form").await?;
     shots(&mut b, "teruskan").await?;
-    b.press(Key::Control + Key::Enter).await?;
+    b.press_with_ctrl(Key::Enter).await?;
     b.wait("assigned", "document.querySelector('.ticket-head .st-assigned')").await?;
 
     // The citizen follows it on the tracking page.
@@ -214,17 +214,17 @@ async fn a_report_arrives_live_and_travels_to_dlh_and_back_to_the_citizen() -> R
     for (key, status) in [("m", None), ("s", Some("st-in_progress"))] {
         dlh.press(key).await?;
         dlh.wait("the form", "document.activeElement && document.activeElement.id === 'aksi-pertama'").await?;
-        dlh.press(Key::Control + Key::Enter).await?;
+        dlh.press_with_ctrl(Key::Enter).await?;
         if let Some(s) = status {
             dlh.wait(s, &format!("document.querySelector('.ticket-head .{s}')")).await?;
         } else {
-            dlh.wait("taken", "document.body.innerText.includes('dlh-andre')").await?;
+            dlh.wait("taken", "document.querySelector('.facts')?.innerText.includes('dlh-andre')").await?;
         }
     }
     dlh.press("r").await?;
     dlh.wait("the resolve form", "document.activeElement && document.activeElement.id === 'aksi-pertama'").await?;
     dlh.type_here("Sampah sudah diangkut truk DLH pagi ini.").await?;
-    dlh.press(Key::Control + Key::Enter).await?;
+    dlh.press_with_ctrl(Key::Enter).await?;
     dlh.wait("resolved", "document.querySelector('.ticket-head .st-resolved')").await?;
     citizen
         .wait(
@@ -248,7 +248,7 @@ async fn a_report_arrives_live_and_travels_to_dlh_and_back_to_the_citizen() -> R
     // The operator closes it.
     b.press("c").await?;
     b.wait("the close form", "document.activeElement && document.activeElement.id === 'aksi-pertama'").await?;
-    b.press(Key::Control + Key::Enter).await?;
+    b.press_with_ctrl(Key::Enter).await?;
     b.wait("closed", "document.querySelector('.ticket-head .st-closed')").await?;
     other.finish().await?;
     dlh.finish().await?;
@@ -282,13 +282,14 @@ async fn an_ended_session_keeps_what_was_typed_and_two_operators_never_overwrite
     b.type_here("Petugas kami akan datang besok pagi.").await?;
     let token = b.js("return sessionStorage.getItem('konsol112.token')").await?;
     portal.sign_out(token.as_str().context("token")?).await?;
-    b.press(Key::Control + Key::Enter).await?;
+    b.press_with_ctrl(Key::Enter).await?;
     b.wait("sign-in over the screen", "document.querySelector('[role=dialog] form.signin')").await?;
     axe_clean(&b, "session ended").await?;
     shots(&mut b, "sesi-berakhir").await?;
     b.by_id("masuk-sandi").await?.send_keys(PASSWORD).await?;
     b.press(Key::Enter).await?;
     b.wait("the dialog gone", "!document.querySelector('[role=dialog]')").await?;
+    b.wait("the keyboard back in the note", "document.activeElement?.id === 'aksi-pertama'").await?;
     let kept = b.js("return document.getElementById('aksi-pertama').value").await?;
     assert_eq!(kept, "Petugas kami akan datang besok pagi.");
 
@@ -301,12 +302,12 @@ async fn an_ended_session_keeps_what_was_typed_and_two_operators_never_overwrite
             &json!({"revision": 1, "status": "verified", "internal_note": "Dicek lewat telepon"}),
         )
         .await?;
-    b.press(Key::Control + Key::Enter).await?;
+    b.press_with_ctrl(Key::Enter).await?;
     b.wait("the conflict", "document.querySelector('.problem')?.innerText.includes('Dicek lewat telepon')").await?;
     axe_clean(&b, "conflict").await?;
     shots(&mut b, "konflik").await?;
     // Nothing was overwritten; sending again now names the new revision.
-    b.press(Key::Control + Key::Enter).await?;
+    b.press_with_ctrl(Key::Enter).await?;
     b.wait(
         "the note saved",
         "document.querySelector('.timeline')?.innerText.includes('Petugas kami akan datang besok pagi.')",
@@ -369,11 +370,11 @@ async fn a_forwarded_ticket_reaches_the_officer_on_standby_and_admins_keep_the_h
     b.press(Key::Escape).await?;
     b.press("v").await?;
     b.wait("the verify form", "document.activeElement && document.activeElement.id === 'aksi-pertama'").await?;
-    b.press(Key::Control + Key::Enter).await?;
+    b.press_with_ctrl(Key::Enter).await?;
     b.wait("verified", "document.querySelector('.ticket-head .st-verified')").await?;
     b.press("f").await?;
     b.wait("the forward form", "document.activeElement && document.activeElement.id === 'aksi-pertama'").await?;
-    b.press(Key::Control + Key::Enter).await?;
+    b.press_with_ctrl(Key::Enter).await?;
     b.wait("assigned", "document.querySelector('.ticket-head .st-assigned')").await?;
     let ticket = portal.staff_ticket(&code).await?;
     assert_eq!(ticket["assignee"], "dlh-andre");

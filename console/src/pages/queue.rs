@@ -70,8 +70,9 @@ pub fn QueuePage(code: Option<String>) -> impl IntoView {
 
     let load_abort = StoredValue::new_local(None::<Abort>);
     let load = move || {
+        // Also called from the live stream's task, which may outlive the screen.
+        let Some(query) = filters.try_get_untracked().map(|f| f.query()) else { return };
         let abort = Abort::new();
-        let query = filters.get_untracked().query();
         let request = api::tickets(query, abort.signal());
         load_abort.set_value(Some(abort));
         spawn_local(async move {
@@ -80,7 +81,7 @@ pub fn QueuePage(code: Option<String>) -> impl IntoView {
                 Ok(page) => {
                     error.set(None);
                     total.set(page.total);
-                    if let Some(open) = open_code.get_untracked()
+                    if let Some(open) = open_code.try_get_untracked().flatten()
                         && let Some(i) = page.tickets.iter().position(|t| t.code.to_string() == open)
                     {
                         selected.set(i);
@@ -104,7 +105,13 @@ pub fn QueuePage(code: Option<String>) -> impl IntoView {
     let stream_abort = StoredValue::new_local(None::<Abort>);
     on_cleanup(move || stream_abort.set_value(None));
     spawn_local(async move {
-        while alive.get_value() && ctx.session_lost.get_untracked().is_none() {
+        let alive = move || alive.try_get_value().unwrap_or(false);
+        while alive() {
+            // While sign-in shows over the screen, wait; then follow again.
+            if ctx.session_lost.get_untracked().is_some() {
+                gloo_sleep(1000).await;
+                continue;
+            }
             let abort = Abort::new();
             let request = api::follow_queue(abort.signal(), move |event| match event {
                 Live::Ticket(e) => {
@@ -112,29 +119,28 @@ pub fn QueuePage(code: Option<String>) -> impl IntoView {
                     if e.created {
                         ctx.status.set(format!("{} {}", w.new_report_arrived, code));
                     }
-                    fresh.update(|f| {
+                    fresh.try_update(|f| {
                         f.insert(code.clone());
                     });
-                    if open_code.get_untracked().as_deref() == Some(code.as_str()) {
-                        ticket_changed.update(|n| *n += 1);
+                    if open_code.try_get_untracked().flatten().as_deref() == Some(code.as_str()) {
+                        ticket_changed.try_update(|n| *n += 1);
                     }
                     load();
                 }
                 Live::SessionEnded => {
-                    ctx.session_lost.set(Some(w.session_ended.to_owned()));
+                    ctx.end_session(w.session_ended.to_owned());
                 }
             });
-            stream_abort.set_value(Some(abort));
-            live_ok.set(true);
+            stream_abort.try_set_value(Some(abort));
+            live_ok.try_set(true);
             let result = request.await;
-            live_ok.set(false);
-            if matches!(result, Err(api::Failure::Aborted)) || !alive.get_value() {
+            live_ok.try_set(false);
+            if matches!(result, Err(api::Failure::Aborted)) || !alive() {
                 return;
             }
-            if let Err(api::Failure::Server { status: 401, .. }) = result {
-                return;
-            }
-            gloo_sleep(3000).await;
+            // A refused session is for sign-in to sort out (checked above).
+            let refused = matches!(result, Err(api::Failure::Server { status: 401, .. }));
+            gloo_sleep(if refused { 1000 } else { 3000 }).await;
             // Whatever happened while the stream was down.
             load();
         }
@@ -149,7 +155,8 @@ pub fn QueuePage(code: Option<String>) -> impl IntoView {
         focus_id("tiket-judul");
     };
 
-    // j/k and the arrows move, Enter opens, Escape closes the ticket.
+    // j/k and the arrows move, Enter opens (Escape belongs to the open
+    // ticket: it closes its form first, then the ticket).
     Effect::new(move || {
         let (_, key) = ctx.key.get();
         let n = tickets.with_untracked(Vec::len);
@@ -166,11 +173,6 @@ pub fn QueuePage(code: Option<String>) -> impl IntoView {
                 if let Some(t) = tickets.with_untracked(|t| t.get(selected.get_untracked()).cloned()) {
                     open(t.code.to_string());
                 }
-            }
-            "Escape" if open_code.get_untracked().is_some() => {
-                open_code.set(None);
-                nav.replace(Page::Queue(None));
-                focus_row(selected.get_untracked());
             }
             _ => {}
         }

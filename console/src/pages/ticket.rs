@@ -329,7 +329,6 @@ pub fn TicketView(code: String, changed: RwSignal<u32>, on_close: Callback<()>) 
                 let place = [t.address.clone(), t.village.as_ref().map(|v| v.name.clone()), t.district.as_ref().map(|d| format!("Kec. {}", d.name))]
                     .into_iter().flatten().collect::<Vec<_>>().join(", ");
                 let agency_code = t.agency.code.clone();
-                let standby = ctx.on_standby(&agency_code);
                 view! {
                     <header class="ticket-head">
                         <button type="button" class="btn btn-quiet close" on:click=move |_| on_close.run(()) aria-label=w.close_ticket>
@@ -347,10 +346,13 @@ pub fn TicketView(code: String, changed: RwSignal<u32>, on_close: Callback<()>) 
                     <dl class="facts">
                         <div><dt>{w.category}</dt><dd>{t.category.name.get(lang).to_owned()}</dd></div>
                         <div><dt>{w.agency}</dt><dd>{t.agency.name.get(lang).to_owned()}
-                            {match standby {
-                                Some(list) if list.is_empty() => view! { <span class="warn">" · "{w.no_standby}</span> }.into_any(),
-                                Some(list) => view! { <span class="muted">" · "{w.on_standby}": "{list.join(", ")}</span> }.into_any(),
-                                None => ().into_any(),
+                            {move || {
+                                ctx.standby.track();
+                                match ctx.on_standby(&agency_code) {
+                                    Some(list) if list.is_empty() => view! { <span class="warn">" · "{w.no_standby}</span> }.into_any(),
+                                    Some(list) => view! { <span class="muted">" · "{w.on_standby}": "{list.join(", ")}</span> }.into_any(),
+                                    None => ().into_any(),
+                                }
                             }}
                         </dd></div>
                         <div><dt>{w.assignee}</dt><dd>{t.assignee.clone().unwrap_or_else(|| w.nobody.to_owned())}</dd></div>
@@ -578,6 +580,7 @@ fn Composer(
                         </select>
                         {move || {
                             let agency = draft.with(|d| d.agency.clone());
+                            ctx.standby.track();
                             ctx.on_standby(&agency).filter(Vec::is_empty).map(|_| view! {
                                 <p class="warn" role="alert">{w.no_standby_warning}</p>
                             })
