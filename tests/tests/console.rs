@@ -51,15 +51,6 @@ async fn shots(b: &mut Browser, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// The `id` of the focused element.
-async fn focused_id(b: &Browser) -> Result<String> {
-    Ok(b.js("return document.activeElement ? document.activeElement.id : ''")
-        .await?
-        .as_str()
-        .unwrap_or_default()
-        .to_owned())
-}
-
 /// Types into whatever has the focus (one "action": the operator typing a field).
 async fn type_text(b: &Browser, text: &str) -> Result<()> {
     b.type_here(text).await
@@ -92,7 +83,7 @@ async fn an_operator_takes_a_call_to_a_forwarded_ticket_by_keyboard_alone() -> R
     actions += 1;
     b.press(Key::Enter).await?;
     actions += 1;
-    ensure!(focused_id(&b).await? == "telp-kecamatan", "the focus moves on to the district");
+    b.wait("the focus moves on to the district", "document.activeElement?.id === 'telp-kecamatan'").await?;
     type_text(&b, "Madidir").await?;
     actions += 1;
     b.press(Key::Tab).await?;
@@ -113,7 +104,7 @@ async fn an_operator_takes_a_call_to_a_forwarded_ticket_by_keyboard_alone() -> R
     let code = code.as_str().context("code")?.to_owned();
     let spelled = b.js("return document.querySelector('.created .spelled').textContent").await?;
     ensure!(spelled.as_str().is_some_and(|s| s.split(" — ").count() == 3), "the code is spelled out: {spelled}");
-    ensure!(focused_id(&b).await? == "telp-teruskan", "the focus waits on forwarding");
+    b.wait("the focus waits on forwarding", "document.activeElement?.id === 'telp-teruskan'").await?;
     b.press(Key::Enter).await?;
     actions += 1;
     b.wait("the ticket forwarded", "document.querySelector('.created .ok')").await?;
@@ -186,7 +177,7 @@ async fn a_report_arrives_live_and_travels_to_dlh_and_back_to_the_citizen() -> R
     b.wait("the verify form", "document.activeElement && document.activeElement.id === 'aksi-pertama'").await?;
     b.press_with_ctrl(Key::Enter).await?;
     b.wait("verified", "document.querySelector('.ticket-head .st-verified')").await?;
-    ensure!(focused_id(&b).await? == "tiket-aksi", "the focus returns to the actions");
+    b.wait("the focus returns to the actions", "document.activeElement?.id === 'tiket-aksi'").await?;
     b.press("f").await?;
     b.wait("the forward form", "document.activeElement && document.activeElement.id === 'aksi-pertama'").await?;
     axe_clean(&b, "forward form").await?;

@@ -343,6 +343,10 @@ pub fn TicketView(code: String, changed: RwSignal<u32>, on_close: Callback<()>) 
                             {t.confidential.then(|| view! { <span class="badge secret">{w.confidential}</span> })}
                         </p>
                     </header>
+                    // The actions first: the keyboard is there, and nothing needs scrolling on a monitor.
+                    <ActionBar ticket=t.clone() role=role me=my_name.get_value() action=action open=Callback::new(open_action)/>
+                    <Composer ticket=t.clone() action=action draft=draft problem=problem busy=busy templates=templates staff=staff nearby=nearby
+                        submit=Callback::new(move |()| submit())/>
                     <dl class="facts">
                         <div><dt>{w.category}</dt><dd>{t.category.name.get(lang).to_owned()}</dd></div>
                         <div><dt>{w.agency}</dt><dd>{t.agency.name.get(lang).to_owned()}
@@ -384,9 +388,6 @@ pub fn TicketView(code: String, changed: RwSignal<u32>, on_close: Callback<()>) 
                         </ul>
                     })}
                     {t.location.map(|l| view! { <PlaceMap lat=l.lat lng=l.lng/> })}
-                    <ActionBar ticket=t.clone() role=role me=my_name.get_value() action=action open=Callback::new(open_action)/>
-                    <Composer ticket=t.clone() action=action draft=draft problem=problem busy=busy templates=templates staff=staff nearby=nearby
-                        submit=Callback::new(move |()| submit())/>
                     {(role == Role::Agency || role.sees_all_agencies()).then(|| view! { <AfterPhoto ticket=ticket/> })}
                     <h2 class="sub">{w.history}</h2>
                     <ol class="timeline">
