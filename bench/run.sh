@@ -147,7 +147,7 @@ if wants konsol; then
     if cargo test --locked --workspace --test console -- --exact \
         an_operator_takes_a_call_to_a_forwarded_ticket_by_keyboard_alone >/dev/null 2>&1 \
         && [ -f target/konsol-intake.json ]; then
-      python3 -c 'import json,sys; m=json.load(open("target/konsol-intake.json")); print(f"| {sys.argv[1]} | {m[\"seconds\"]:.1f} | {m[\"actions\"]} |")' "$run" >>"$parts/4-konsol.md"
+      python3 -c 'import json,sys; m=json.load(open("target/konsol-intake.json")); print("| %s | %.1f | %d |" % (sys.argv[1], m["seconds"], m["actions"]))' "$run" >>"$parts/4-konsol.md"
     else
       printf '| %s | failed | |\n' "$run" >>"$parts/4-konsol.md"
       status=1
