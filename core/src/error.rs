@@ -355,10 +355,12 @@ impl ErrorKind {
                 "Tidak ada yang diubah: isi status, dinas, atau catatan.".into(),
                 "Nothing to change: give a status, an agency or a note.".into(),
             ),
+            #[cfg(feature = "staff")]
             ErrorKind::RevisionConflict { .. } => (
                 "Tiket ini baru saja diubah oleh petugas lain. Periksa perubahannya, lalu ulangi tindakan Anda.".into(),
                 "Someone else has just changed this ticket. Check what changed, then try again.".into(),
             ),
+            #[cfg(feature = "staff")]
             ErrorKind::UnknownStaff => (
                 "Petugas ini tidak dikenal atau bukan petugas dinas tiket ini.".into(),
                 "This staff member is unknown or not with this ticket's agency.".into(),
@@ -371,14 +373,17 @@ impl ErrorKind {
                 format!("Kata sandi paling sedikit {min} karakter."),
                 format!("The password must have at least {min} characters."),
             ),
+            #[cfg(feature = "staff")]
             ErrorKind::AccountDisabled => (
                 "Akun ini dinonaktifkan. Hubungi admin.".into(),
                 "This account is disabled. Ask an administrator.".into(),
             ),
+            #[cfg(feature = "staff")]
             ErrorKind::UsernameTaken => (
                 "Nama pengguna ini sudah dipakai akun lain. Pilih nama lain.".into(),
                 "Another account already has this username. Choose another.".into(),
             ),
+            #[cfg(feature = "staff")]
             ErrorKind::OwnAccount => (
                 "Anda tidak dapat menonaktifkan akun Anda sendiri atau mencabut peran admin Anda sendiri. Minta admin \
                  lain melakukannya."
@@ -386,10 +391,21 @@ impl ErrorKind {
                 "You cannot disable your own account or take away your own admin role. Ask another administrator."
                     .into(),
             ),
+            #[cfg(feature = "staff")]
             ErrorKind::TooManyAfterPhotos { max } => (
                 format!("Tiket ini sudah memiliki {max} foto sesudah penanganan; tidak dapat menambah lagi."),
                 format!("This ticket already has {max} \"after\" photos; no more can be added."),
             ),
+            // Only staff meet these; the citizens' app leaves their words out.
+            #[cfg(not(feature = "staff"))]
+            ErrorKind::RevisionConflict { .. }
+            | ErrorKind::UnknownStaff
+            | ErrorKind::AccountDisabled
+            | ErrorKind::UsernameTaken
+            | ErrorKind::OwnAccount
+            | ErrorKind::TooManyAfterPhotos { .. } => {
+                ("Permintaan petugas ditolak.".into(), "The staff request was refused.".into())
+            }
             ErrorKind::VideoUnsupported => (
                 "Video harus WebM atau MP4 dan teks harus WebVTT.".into(),
                 "The video must be WebM or MP4 and captions WebVTT.".into(),

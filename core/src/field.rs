@@ -88,7 +88,7 @@ pub enum Field {
 }
 
 /// Wire names of the fields without data, in one table both ways.
-const NAMES: [(Field, &str); 50] = [
+const NAMES: [(Field, &str); 31] = [
     (Field::Category, "category"),
     (Field::Location, "location"),
     (Field::LocationAccuracy, "location.accuracy_m"),
@@ -108,6 +108,25 @@ const NAMES: [(Field, &str); 50] = [
     (Field::PublicNote, "public_note"),
     (Field::InternalNote, "internal_note"),
     (Field::DuplicateOf, "duplicate_of"),
+    (Field::Username, "username"),
+    (Field::Password, "password"),
+    (Field::Role, "role"),
+    (Field::Label, "label"),
+    (Field::Query, "query"),
+    (Field::Page, "page"),
+    (Field::PageSize, "page_size"),
+    (Field::Since, "since"),
+    (Field::Code, "code"),
+    (Field::Video, "video"),
+    (Field::Poster, "poster"),
+    (Field::YoutubeId, "youtube_id"),
+];
+
+/// Wire names of the fields only staff requests have: only builds with the
+/// `staff` feature (the server, Konsol 112) carry them, so the citizens' app
+/// pays nothing for them (it reads a name it does not know as [`Field::Other`]).
+#[cfg(feature = "staff")]
+const STAFF_NAMES: [(Field, &str); 19] = [
     (Field::Revision, "revision"),
     (Field::Priority, "priority"),
     (Field::Assignee, "assignee"),
@@ -119,27 +138,22 @@ const NAMES: [(Field, &str); 50] = [
     (Field::Date, "date"),
     (Field::Shift, "shift"),
     (Field::Officers, "officers"),
-    (Field::Username, "username"),
-    (Field::Password, "password"),
-    (Field::Role, "role"),
-    (Field::Label, "label"),
     (Field::Disabled, "disabled"),
-    (Field::Query, "query"),
     (Field::Search, "q"),
     (Field::Open, "open"),
     (Field::Sort, "sort"),
     (Field::From, "from"),
     (Field::Days, "days"),
-    (Field::Page, "page"),
-    (Field::PageSize, "page_size"),
-    (Field::Since, "since"),
     (Field::Until, "until"),
-    (Field::Code, "code"),
     (Field::Action, "action"),
-    (Field::Video, "video"),
-    (Field::Poster, "poster"),
-    (Field::YoutubeId, "youtube_id"),
 ];
+#[cfg(not(feature = "staff"))]
+const STAFF_NAMES: [(Field, &str); 0] = [];
+
+/// Every wire name this build knows.
+fn names() -> impl Iterator<Item = &'static (Field, &'static str)> {
+    NAMES.iter().chain(STAFF_NAMES.iter())
+}
 
 impl Field {
     /// The n-th photo of a report.
@@ -151,7 +165,7 @@ impl Field {
     /// Reads a wire name; names this build does not know become [`Field::Other`].
     #[must_use]
     pub fn from_name(name: &str) -> Self {
-        if let Some((field, _)) = NAMES.iter().find(|(_, n)| *n == name) {
+        if let Some((field, _)) = names().find(|(_, n)| *n == name) {
             return field.clone();
         }
         if let Some(index) = name.strip_prefix("photo[").and_then(|rest| rest.strip_suffix(']'))
@@ -181,7 +195,7 @@ impl fmt::Display for Field {
             Field::Meta => f.write_str("meta"),
             Field::Captions(lang) => write!(f, "captions_{}", lang.tag()),
             Field::Other(name) => f.write_str(name),
-            known => f.write_str(NAMES.iter().find(|(field, _)| field == known).map_or("", |(_, name)| name)),
+            known => f.write_str(names().find(|(field, _)| field == known).map_or("", |(_, name)| name)),
         }
     }
 }
@@ -217,7 +231,7 @@ mod tests {
 
     #[test]
     fn every_field_reads_back_from_its_wire_name() {
-        let mut all: Vec<Field> = NAMES.iter().map(|(f, _)| f.clone()).collect();
+        let mut all: Vec<Field> = names().map(|(f, _)| f.clone()).collect();
         all.extend([
             Field::photo(0),
             Field::photo(2),
