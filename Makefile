@@ -73,7 +73,7 @@ test: tools-test lint unit app e2e fuzz-smoke schemathesis
 lint:
 	cargo fmt --all --check
 	cargo clippy --locked --workspace --all-targets -- -D warnings
-	cargo clippy --locked --target wasm32-unknown-unknown -p portal112-app -p portal112-console -- -D warnings
+	cargo clippy --locked --target wasm32-unknown-unknown -p portal112-web -p portal112-app -p portal112-console -- -D warnings
 	node scripts/gen-areas.mjs --check
 
 # Every native test build selects the whole workspace, so cargo resolves the

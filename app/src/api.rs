@@ -7,7 +7,7 @@ use portal112_core::{ErrorEnvelope, Lang, TicketCode};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{AbortController, AbortSignal, Blob, BlobPropertyBag, FormData};
+use web_sys::{AbortSignal, Blob, BlobPropertyBag, FormData};
 
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,37 +35,7 @@ impl ApiFailure {
     }
 }
 
-/// Cancels its request when dropped (a component's fetch ends with the component).
-#[derive(Debug)]
-pub struct AbortOnDrop(Option<AbortController>);
-
-impl AbortOnDrop {
-    /// A fresh controller (none if the browser lacks `AbortController`).
-    #[must_use]
-    pub fn new() -> Self {
-        Self(AbortController::new().ok())
-    }
-
-    /// The signal to pass to a request.
-    #[must_use]
-    pub fn signal(&self) -> Option<AbortSignal> {
-        self.0.as_ref().map(AbortController::signal)
-    }
-}
-
-impl Default for AbortOnDrop {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        if let Some(c) = &self.0 {
-            c.abort();
-        }
-    }
-}
+pub use portal112_web::AbortOnDrop;
 
 async fn into_json<T: DeserializeOwned>(result: Result<Response, gloo_net::Error>) -> Result<T, ApiFailure> {
     into_json_text(result).await.map(|(value, _)| value)

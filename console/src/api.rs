@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::AbortSignal;
 
 const TOKEN_KEY: &str = "konsol112.token";
 const LANG_KEY: &str = "konsol112.lang";
@@ -121,36 +121,7 @@ pub fn set_lang(lang: Lang) {
     LANG.with(|l| l.set(lang));
 }
 
-/// Cancels its request when dropped.
-#[derive(Debug)]
-pub struct Abort(Option<AbortController>);
-
-impl Abort {
-    #[must_use]
-    pub fn new() -> Self {
-        Self(AbortController::new().ok())
-    }
-
-    /// The signal to hand to a request.
-    #[must_use]
-    pub fn signal(&self) -> Option<AbortSignal> {
-        self.0.as_ref().map(AbortController::signal)
-    }
-}
-
-impl Default for Abort {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Drop for Abort {
-    fn drop(&mut self) {
-        if let Some(c) = &self.0 {
-            c.abort();
-        }
-    }
-}
+pub use portal112_web::AbortOnDrop;
 
 thread_local! {
     /// Counts sign-ins: a refusal of a request sent with an older session's

@@ -1,56 +1,16 @@
 //! Leaflet maps: the place of a ticket, and the pin an operator sets for a
 //! call. Leaflet itself (the npm package the citizens' app ships in
-//! `/leaflet/`) loads only when a map is first shown.
-
-use std::cell::RefCell;
+//! `/leaflet/`) loads only when a map is first shown (`portal112_web`).
 
 use leaflet::{LatLng, Map, MapOptions, Marker, TileLayer, TileLayerOptions};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portal112_core::dto::ReportLocation;
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
+
+use portal112_web::load_leaflet;
 
 use crate::app::{Ctx, use_ctx};
-
-thread_local! {
-    static LEAFLET: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
-}
-
-/// Loads Leaflet's CSS and script once; resolves when `L` exists.
-async fn load_leaflet() -> Result<(), JsValue> {
-    let promise = LEAFLET.with(|cell| {
-        cell.borrow_mut()
-            .get_or_insert_with(|| {
-                js_sys::Promise::new(&mut |resolve, reject| {
-                    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-                        let _ = reject.call0(&JsValue::NULL);
-                        return;
-                    };
-                    if let Ok(link) = doc.create_element("link") {
-                        let _ = link.set_attribute("rel", "stylesheet");
-                        let _ = link.set_attribute("href", "/leaflet/leaflet.css");
-                        let _ = doc.head().map(|h| h.append_child(&link));
-                    }
-                    let Ok(script) = doc.create_element("script") else {
-                        let _ = reject.call0(&JsValue::NULL);
-                        return;
-                    };
-                    let _ = script.set_attribute("src", "/leaflet/leaflet.js");
-                    let _ = script.add_event_listener_with_callback("load", &resolve);
-                    let _ = script.add_event_listener_with_callback("error", &reject);
-                    let _ = doc.head().map(|h| h.append_child(&script));
-                })
-            })
-            .clone()
-    });
-    let result = JsFuture::from(promise).await.map(|_| ());
-    if result.is_err() {
-        LEAFLET.with(|cell| cell.borrow_mut().take());
-    }
-    result
-}
 
 /// A map in `el` with the city's tiles, centred on `at` (or the city).
 fn new_map(ctx: Ctx, el: &web_sys::HtmlElement, at: Option<(f64, f64)>, zoom: Option<f64>) -> Option<Map> {

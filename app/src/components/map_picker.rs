@@ -18,7 +18,8 @@ use portal112_core::dto::ReportLocation;
 use portal112_core::geo::{LatLng as Point, Polygon};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+
+use portal112_web::load_leaflet;
 
 use crate::i18n::{fill, use_i18n};
 
@@ -33,47 +34,6 @@ pub fn fixed(x: f64, digits: u8) -> String {
 const GOOD_ENOUGH_M: f64 = 50.0;
 /// How long to wait for a good fix before taking the best one so far.
 const LOCATE_FOR_MS: i32 = 15_000;
-
-thread_local! {
-    static LEAFLET: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
-}
-
-/// Loads Leaflet's CSS and script once; resolves when `L` exists.
-async fn load_leaflet() -> Result<(), JsValue> {
-    let promise = LEAFLET.with(|cell| {
-        cell.borrow_mut()
-            .get_or_insert_with(|| {
-                js_sys::Promise::new(&mut |resolve, reject| {
-                    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-                        let _ = reject.call0(&JsValue::NULL);
-                        return;
-                    };
-                    if let Ok(link) = doc.create_element("link") {
-                        let _ = link.set_attribute("rel", "stylesheet");
-                        let _ = link.set_attribute("href", "/leaflet/leaflet.css");
-                        let _ = doc.head().map(|h| h.append_child(&link));
-                    }
-                    let Ok(script) = doc.create_element("script") else {
-                        let _ = reject.call0(&JsValue::NULL);
-                        return;
-                    };
-                    let _ = script.set_attribute("src", "/leaflet/leaflet.js");
-                    let _ = script.add_event_listener_with_callback("load", &resolve);
-                    let _ = script.add_event_listener_with_callback("error", &reject);
-                    let _ = doc.head().map(|h| h.append_child(&script));
-                })
-            })
-            .clone()
-    });
-    match JsFuture::from(promise).await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            // Let the next attempt try again (e.g. when the signal is back).
-            LEAFLET.with(|cell| cell.borrow_mut().take());
-            Err(e)
-        }
-    }
-}
 
 /// What the map is doing, for the status line under it.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,7 +9,7 @@ use portal112_core::Status;
 use portal112_core::dto::StaffTicketSummary;
 use portal112_core::staff::{Channel, Priority};
 
-use crate::api::{self, Abort, Live};
+use crate::api::{self, AbortOnDrop, Live};
 use crate::app::{focus_id, use_ctx};
 use crate::pages::ticket::TicketView;
 use crate::route::{Nav, Page};
@@ -68,11 +68,11 @@ pub fn QueuePage(code: Option<String>) -> impl IntoView {
     let ticket_changed = RwSignal::new(0_u32);
     let live_ok = RwSignal::new(false);
 
-    let load_abort = StoredValue::new_local(None::<Abort>);
+    let load_abort = StoredValue::new_local(None::<AbortOnDrop>);
     let load = move || {
         // Also called from the live stream's task, which may outlive the screen.
         let Some(query) = filters.try_get_untracked().map(|f| f.query()) else { return };
-        let abort = Abort::new();
+        let abort = AbortOnDrop::new();
         let request = api::tickets(query, abort.signal());
         load_abort.set_value(Some(abort));
         spawn_local(async move {
@@ -102,7 +102,7 @@ pub fn QueuePage(code: Option<String>) -> impl IntoView {
     // The live stream: reconnects after a drop, stops with the screen.
     let alive = StoredValue::new(true);
     on_cleanup(move || alive.set_value(false));
-    let stream_abort = StoredValue::new_local(None::<Abort>);
+    let stream_abort = StoredValue::new_local(None::<AbortOnDrop>);
     on_cleanup(move || stream_abort.set_value(None));
     spawn_local(async move {
         let alive = move || alive.try_get_value().unwrap_or(false);
@@ -112,7 +112,7 @@ pub fn QueuePage(code: Option<String>) -> impl IntoView {
                 gloo_sleep(1000).await;
                 continue;
             }
-            let abort = Abort::new();
+            let abort = AbortOnDrop::new();
             let request = api::follow_queue(abort.signal(), move |event| match event {
                 Live::Ticket(e) => {
                     let code = e.ticket.code.to_string();

@@ -10,7 +10,7 @@ use portal112_core::dto::{Role, StaffEvent, StaffTicket, TicketUpdate};
 use portal112_core::staff::{NearbyTicket, Priority, ReplyTemplate};
 use portal112_core::{Field, Lang, Status};
 
-use crate::api::{self, Abort, Failure};
+use crate::api::{self, AbortOnDrop, Failure};
 use crate::app::{Ctx, focus_id, use_ctx};
 use crate::i18n::Words;
 use crate::map::PlaceMap;
@@ -170,7 +170,7 @@ pub fn TicketView(code: String, changed: RwSignal<u32>, on_close: Callback<()>) 
     let templates = RwSignal::new(Vec::<ReplyTemplate>::new());
     let staff = RwSignal::new(Vec::<String>::new());
     let nearby = RwSignal::new(None::<Vec<NearbyTicket>>);
-    let abort = StoredValue::new_local(None::<Abort>);
+    let abort = StoredValue::new_local(None::<AbortOnDrop>);
 
     let load = {
         let code = code.clone();
