@@ -109,7 +109,7 @@ pub fn QueuePage(code: Option<String>) -> impl IntoView {
         while alive() {
             // While sign-in shows over the screen, wait; then follow again.
             if ctx.session_lost.get_untracked().is_some() {
-                gloo_sleep(1000).await;
+                sleep_ms(1000).await;
                 continue;
             }
             let abort = AbortOnDrop::new();
@@ -140,7 +140,7 @@ pub fn QueuePage(code: Option<String>) -> impl IntoView {
             }
             // A refused session is for sign-in to sort out (checked above).
             let refused = matches!(result, Err(api::Failure::Server { status: 401, .. }));
-            gloo_sleep(if refused { 1000 } else { 3000 }).await;
+            sleep_ms(if refused { 1000 } else { 3000 }).await;
             // Whatever happened while the stream was down.
             load();
         }
@@ -336,7 +336,7 @@ fn focus_row(i: usize) {
 }
 
 /// Waits `ms` milliseconds.
-pub async fn gloo_sleep(ms: i32) {
+async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {
             let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
