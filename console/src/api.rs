@@ -13,8 +13,8 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use portal112_core::dto::{Credentials, PublicConfig, StaffSession, StaffTicket, StaffTicketPage, TicketUpdate, Video};
 use portal112_core::error::ErrorBody;
 use portal112_core::staff::{
-    AccountChange, AuditPage, NearbyTicket, NewAccount, PhoneIntake, QueueEvent, ReplyTemplate, StaffAccount, StaffMe,
-    StandbyNow, StandbySlot, TemplateInput,
+    AccountChange, AuditPage, LateReport, NearbyTicket, NewAccount, PhoneIntake, QueueEvent, ReplyTemplate,
+    StaffAccount, StaffMe, StandbyNow, StandbySlot, TemplateInput,
 };
 use portal112_core::{ErrorEnvelope, Lang, TicketCode};
 use serde::Serialize;
@@ -316,6 +316,10 @@ pub async fn standby(from: &str, days: u8) -> Result<Vec<StandbySlot>, Failure> 
 
 pub async fn set_standby(slot: &StandbySlot) -> Result<StandbySlot, Failure> {
     send("PUT", "/api/v1/staff/standby", slot).await
+}
+
+pub async fn late() -> Result<LateReport, Failure> {
+    get("/api/v1/staff/late", None).await
 }
 
 pub async fn standby_now() -> Result<Vec<StandbyNow>, Failure> {

@@ -32,6 +32,9 @@ pub struct Ctx {
     pub status: RwSignal<String>,
     /// Who is on standby now, per agency (refreshed every minute).
     pub standby: RwSignal<Vec<StandbyNow>>,
+    /// The browser's clock in Unix milliseconds, moved every 15 s: what
+    /// service-level countdowns count from.
+    pub now: RwSignal<f64>,
 }
 
 impl Ctx {
@@ -152,6 +155,7 @@ pub fn App() -> impl IntoView {
         key: RwSignal::new((0, String::new())),
         status: RwSignal::new(String::new()),
         standby: RwSignal::new(Vec::new()),
+        now: RwSignal::new(js_sys::Date::now()),
     };
     provide_context(ctx);
     let nav = Nav::start();
@@ -259,6 +263,12 @@ pub fn App() -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
 
+    if let Ok(handle) =
+        set_interval_with_handle(move || ctx.now.set(js_sys::Date::now()), std::time::Duration::from_secs(15))
+    {
+        on_cleanup(move || handle.clear());
+    }
+
     // Only signing in or out rebuilds the screens: signing in again as the
     // same account (after the session ended) keeps everything on them.
     let signed_in = Memo::new(move |_| ctx.me.with(Option::is_some));
@@ -343,6 +353,7 @@ fn Shell() -> impl IntoView {
                 <Link page=Page::Queue(None)>{if sees_all { w.queue } else { w.inbox }}</Link>
                 {sees_all.then(|| view! { <Link page=Page::Intake>{w.intake}<kbd>"n"</kbd></Link> })}
                 <Link page=Page::Standby>{w.standby}</Link>
+                {sees_all.then(|| view! { <Link page=Page::Late>{w.late}</Link> })}
                 {audits.then(|| view! { <Link page=Page::Audit>{w.audit}</Link> })}
                 {is_admin.then(|| view! {
                     <Link page=Page::Accounts>{w.accounts}</Link>
@@ -372,6 +383,7 @@ fn Shell() -> impl IntoView {
                 Page::Templates if is_admin => pages::admin::TemplatesPage().into_any(),
                 Page::Videos if is_admin => pages::admin::VideosPage().into_any(),
                 Page::Audit if audits => pages::admin::AuditPage().into_any(),
+                Page::Late if sees_all => pages::late::LatePage().into_any(),
                 _ => view! { <section class="panel"><h1>{w.not_found}</h1><Link page=Page::Queue(None)>{w.queue}</Link></section> }.into_any(),
             }}
         </main>

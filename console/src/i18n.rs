@@ -266,4 +266,14 @@ words! {
     time: "Waktu", "Time";
     previous: "Sebelumnya", "Previous";
     next: "Berikutnya", "Next";
+    due_in: "lagi", "left";
+    due_late: "Terlambat", "Late by";
+    due_paused: "Jam berhenti (ditunda)", "Clock stopped (on hold)";
+    due_left: "sisa", "left";
+    due_by: "Batas", "Due";
+    stage: "Tahap", "Stage";
+    late: "Terlambat", "Late";
+    late_intro: "Tiket yang melewati batas waktu tahapnya, per dinas dan tahap. Setiap keterlambatan dicatat sekali di riwayat tiket dan log audit.", "Tickets past their stage's due time, by agency and stage. Each late stage is recorded once in the ticket's history and the audit log.";
+    late_none: "Tidak ada tiket yang terlambat.", "No ticket is late.";
+    late_only: "Hanya yang terlambat", "Late only";
 }

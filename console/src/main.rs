@@ -2,10 +2,11 @@
 //! city's agencies work theirs. Served at `/petugas/`; speaks the staff API.
 //!
 //! The modules form a tree: `app` (the root) uses `pages`, which use `map`;
-//! all use `route`, `i18n`, `time` and `api`.
+//! all use `route`, `i18n`, `time`, `due` and `api`.
 
 mod api;
 mod app;
+mod due;
 mod i18n;
 mod map;
 mod pages;

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod intake;
+pub mod late;
 pub mod queue;
 pub mod standby;
 pub mod ticket;

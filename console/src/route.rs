@@ -21,6 +21,8 @@ pub enum Page {
     Templates,
     Videos,
     Audit,
+    /// Late tickets by agency and stage.
+    Late,
     NotFound,
 }
 
@@ -37,6 +39,7 @@ impl Page {
             Page::Templates => format!("{BASE}/templat"),
             Page::Videos => format!("{BASE}/video"),
             Page::Audit => format!("{BASE}/audit"),
+            Page::Late => format!("{BASE}/terlambat"),
         }
     }
 
@@ -57,6 +60,7 @@ impl Page {
             ["templat"] => Page::Templates,
             ["video"] => Page::Videos,
             ["audit"] => Page::Audit,
+            ["terlambat"] => Page::Late,
             _ => Page::NotFound,
         }
     }

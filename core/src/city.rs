@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Lang;
 use crate::geo::{LatLng, Polygon};
+use crate::service_level::{Calendar, ServiceLevels};
 
 /// A text in both languages of the portal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +46,15 @@ pub struct CityConfig {
     /// How-to videos every agency starts with; admins add more at run time.
     #[serde(default)]
     pub videos: Vec<VideoSeed>,
+    /// How long each stage of a ticket may take; without them tickets keep
+    /// no clock. Staff-side rules: not part of the public configuration.
+    #[serde(default, skip_serializing)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub service_levels: Option<ServiceLevels>,
+    /// The days service levels count as working days.
+    #[serde(default, skip_serializing)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub calendar: Calendar,
 }
 
 /// The city itself.
@@ -294,6 +304,13 @@ impl CityConfig {
                 bad(format!("videos[{i}].youtube_id"), "must be an 11-character YouTube id");
             }
             check_text(&mut bad, &format!("videos[{i}].title"), &v.title);
+        }
+        if let Some(levels) = &self.service_levels {
+            for code in levels.categories.keys() {
+                if self.category(code).is_none() {
+                    bad(format!("service_levels.categories.{code}"), "names no category of this file");
+                }
+            }
         }
         problems
     }

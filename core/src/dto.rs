@@ -109,6 +109,10 @@ pub struct PublicTicket {
     /// confidential categories.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub after_photos: Vec<String>,
+    /// When the city promises the next step (absent for confidential
+    /// tickets, finished ones and cities without service levels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promise: Option<crate::service_level::Promise>,
     /// Public history, oldest first.
     pub timeline: Vec<TimelineEntry>,
 }
@@ -302,6 +306,9 @@ pub struct StaffTicket {
     pub assignee: Option<String>,
     /// Grows with every change; a change names the revision it was made on.
     pub revision: i64,
+    /// The stage it is in and when that is due (service levels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<crate::service_level::TicketClock>,
     pub photos: Vec<String>,
     /// Photos the agency added when resolving ("after").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -360,6 +367,9 @@ pub struct StaffTicketSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee: Option<String>,
     pub revision: i64,
+    /// The stage it is in and when that is due, as its last change stored it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<crate::service_level::TicketClock>,
 }
 
 /// A page of the staff ticket list.

@@ -62,6 +62,8 @@ pub enum Field {
     Search,
     /// The staff list's `open=true`.
     Open,
+    /// The staff list's `late=true`.
+    Late,
     /// The staff list's order (`sort`).
     Sort,
     /// The first day of a roster page (`from`).
@@ -126,7 +128,7 @@ const NAMES: [(Field, &str); 31] = [
 /// `staff` feature (the server, Konsol 112) carry them, so the citizens' app
 /// pays nothing for them (it reads a name it does not know as [`Field::Other`]).
 #[cfg(feature = "staff")]
-const STAFF_NAMES: [(Field, &str); 19] = [
+const STAFF_NAMES: [(Field, &str); 20] = [
     (Field::Revision, "revision"),
     (Field::Priority, "priority"),
     (Field::Assignee, "assignee"),
@@ -141,6 +143,7 @@ const STAFF_NAMES: [(Field, &str); 19] = [
     (Field::Disabled, "disabled"),
     (Field::Search, "q"),
     (Field::Open, "open"),
+    (Field::Late, "late"),
     (Field::Sort, "sort"),
     (Field::From, "from"),
     (Field::Days, "days"),

@@ -70,6 +70,25 @@ impl TryFrom<String> for Priority {
     }
 }
 
+/// Late tickets of one agency in one stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LateGroup {
+    pub agency: crate::dto::NamedRef,
+    pub stage: crate::service_level::Stage,
+    /// Most overdue first.
+    pub tickets: Vec<StaffTicketSummary>,
+}
+
+/// Every ticket past its stage's due time, by agency (in the city file's
+/// order) and stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LateReport {
+    pub total: u64,
+    pub groups: Vec<LateGroup>,
+}
+
 /// How a report reached the call centre.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

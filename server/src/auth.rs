@@ -16,7 +16,6 @@ use sha2::{Digest, Sha256};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::StaffRecord;
-use crate::view::now_millis;
 
 /// Fills `buf` from the operating system's CSPRNG.
 pub fn random_bytes(buf: &mut [u8]) {
@@ -106,7 +105,7 @@ impl FromRequestParts<AppState> for Staff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or(ErrorKind::Unauthorized)?;
         let token_hash = secret_hash(token);
-        let account = state.store.session(&token_hash, now_millis()).await?.ok_or(ErrorKind::Unauthorized)?;
+        let account = state.store.session(&token_hash, state.clock.now()).await?.ok_or(ErrorKind::Unauthorized)?;
         Ok(Staff { account, token_hash })
     }
 }

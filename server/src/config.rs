@@ -35,7 +35,10 @@ pub fn parse_city(file: &Path, text: &str) -> Result<CityConfig, ConfigError> {
         let field = e.path().to_string();
         syntax(if field == "." { "(top level)".into() } else { field }, e.inner())
     })?;
-    let problems = city.check();
+    let mut problems = city.check();
+    if let Err(calendar) = crate::service_level::ServiceClock::new(&city) {
+        problems.extend(calendar);
+    }
     if problems.is_empty() {
         Ok(city)
     } else {

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod clock;
 pub mod config;
 pub mod drain;
 pub mod encoding;
@@ -13,6 +14,7 @@ pub mod photos;
 pub mod ratelimit;
 pub mod routes;
 pub mod serve;
+pub mod service_level;
 pub mod state;
 pub mod store;
 pub mod usecases;

@@ -237,6 +237,13 @@ async fn serve(common: Common, args: Serve) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("seeding videos: {e}"))?;
     spawn_limiter_cleanup(&state);
+    let refreshed = portal112_server::usecases::service_levels::refresh_clocks(&state)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading tickets' service-level clocks: {e}"))?;
+    if refreshed > 0 {
+        tracing::info!(tickets = refreshed, "service-level clocks set by the rules being served");
+    }
+    spawn_escalations(&state);
 
     let app = router(state).layer(axum::middleware::from_fn(log_request));
     let listener =
@@ -254,6 +261,22 @@ async fn serve(common: Common, args: Serve) -> anyhow::Result<()> {
     .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Looks for late stages now and then; several instances may all look, the
+/// store lets each stage escalate once.
+fn spawn_escalations(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(portal112_server::usecases::service_levels::LOOK_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = portal112_server::usecases::service_levels::escalate_late(&state, state.clock.now()).await {
+                tracing::warn!(error = %e, "looking for late tickets failed; trying again later");
+            }
+        }
+    });
 }
 
 fn spawn_limiter_cleanup(state: &AppState) {

@@ -74,6 +74,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(staff::get_ticket))
         .routes(routes!(staff::add_event))
         .routes(routes!(staff::nearby))
+        .routes(routes!(staff::late_tickets))
         .routes(routes!(standby::roster, standby::set_slot))
         .routes(routes!(standby::on_duty))
         .routes(routes!(videos::remove_video))

@@ -10,8 +10,10 @@ use portal112_core::dto::{Limits, PublicConfig};
 use tokio::sync::{Semaphore, watch};
 
 use crate::cache::TicketViews;
+use crate::clock::Clock;
 use crate::encoding::{Effort, Precompressed};
 use crate::ratelimit::{BackoffPolicy, Limiter, LoginBackoff};
+use crate::service_level::ServiceClock;
 use crate::store::SharedStore;
 
 /// Tunables of a running server (from the command line).
@@ -67,6 +69,10 @@ pub struct AppState {
     pub photo_slots: Arc<Semaphore>,
     /// Turns true when the server is shutting down; long streams end then.
     pub shutdown: watch::Receiver<bool>,
+    /// Where "now" comes from (tests set their own).
+    pub clock: Clock,
+    /// The city's service levels and working-day calendar.
+    pub service: Arc<ServiceClock>,
 }
 
 impl AppState {
@@ -79,6 +85,12 @@ impl AppState {
         // Over a database other instances share, limits count there, so
         // they hold for the whole deployment and not per instance.
         let shared = store.shared_limits();
+        // The loader refuses a city file whose calendar does not read, so
+        // this only falls back for a configuration built in code.
+        let service = ServiceClock::new(&public.city).unwrap_or_else(|problems| {
+            tracing::error!(?problems, "service levels unreadable: tickets keep no clock");
+            ServiceClock::default()
+        });
         Self {
             city: Arc::new(public.city),
             config_json,
@@ -96,6 +108,8 @@ impl AppState {
             settings: Arc::new(settings),
             photo_slots: Arc::new(Semaphore::new(cpus)),
             shutdown,
+            clock: Clock::system(),
+            service: Arc::new(service),
         }
     }
 }

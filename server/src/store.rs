@@ -28,6 +28,8 @@ use portal112_core::{ApiError, Status, TicketCode};
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 use tokio::sync::broadcast;
 
+use crate::service_level::{ServiceClock, StageClock};
+
 /// Milliseconds since the Unix epoch, the only time format stored.
 pub type Millis = i64;
 
@@ -72,6 +74,8 @@ pub struct NewTicket {
     pub idempotency: Option<Idempotency>,
     /// Open311 token handed out with the request, if any.
     pub open311_token: Option<String>,
+    /// Its first stage's clock (none without service levels).
+    pub clock: Option<StageClock>,
 }
 
 /// A client's Idempotency-Key and the hash of what it was sent with.
@@ -133,6 +137,12 @@ pub struct TicketRecord {
     pub revision: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// The stage it is in, as its history last said (`verify`, ...).
+    pub sla_stage: Option<String>,
+    /// When that stage began.
+    pub sla_started_at: Option<Millis>,
+    /// When that stage is due; `None` on hold or without a stage.
+    pub sla_due_at: Option<Millis>,
     #[sqlx(skip)]
     pub photo_ids: Vec<String>,
     /// Photos staff added when handling it ("after"), in the order added.
@@ -228,6 +238,23 @@ pub struct TicketChange {
     /// The standby shift running at `at` (date in the city's time): a
     /// forwarded ticket without a named assignee goes to its first officer.
     pub on_duty: (String, Shift),
+    /// The service levels that give the changed ticket its new clock.
+    pub service: Arc<ServiceClock>,
+}
+
+/// A late stage to record once: the history entry and the audit entry that
+/// say so, written only if no instance recorded this stage before.
+#[derive(Debug, Clone)]
+pub struct Escalation {
+    pub code: TicketCode,
+    /// The revision the lateness was read at: a ticket changed since is
+    /// looked at again rather than escalated on stale facts.
+    pub revision: i64,
+    pub clock: StageClock,
+    pub agency: String,
+    pub at: Millis,
+    /// The internal note of the history entry.
+    pub note: String,
 }
 
 /// A change made: the new history entry and the ticket as it now stands,
@@ -269,6 +296,10 @@ pub struct TicketFilter {
     pub text: Option<TextSearch>,
     /// Most urgent first, then oldest first (instead of newest first).
     pub queue_order: bool,
+    /// With the queue order: tickets whose stage is due by then come first.
+    pub late_first_at: Option<Millis>,
+    /// Only tickets whose stage was due by then.
+    pub late_at: Option<Millis>,
     pub offset: u64,
     pub limit: u64,
 }
@@ -461,11 +492,13 @@ pub enum AuditAction {
     PhoneIntake,
     /// A shift of the standby roster set.
     StandbySet,
+    /// A ticket's stage passed its due time (recorded once per stage).
+    TicketEscalate,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit filter lists them.
-    pub const ALL: [AuditAction; 20] = [
+    pub const ALL: [AuditAction; 21] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
@@ -486,6 +519,7 @@ impl AuditAction {
         AuditAction::TicketPhotoAdd,
         AuditAction::PhoneIntake,
         AuditAction::StandbySet,
+        AuditAction::TicketEscalate,
     ];
 
     /// The stored name.
@@ -512,6 +546,7 @@ impl AuditAction {
             AuditAction::TicketPhotoAdd => "ticket_photo_add",
             AuditAction::PhoneIntake => "phone_intake",
             AuditAction::StandbySet => "standby_set",
+            AuditAction::TicketEscalate => "ticket_escalate",
         }
     }
 
@@ -657,6 +692,19 @@ pub trait TicketStore {
 
     /// The ticket an Open311 token stands for.
     async fn open311_token(&self, token: &str) -> StoreResult<Option<TicketCode>>;
+
+    /// Tickets whose stage was due by `now` and has not escalated yet,
+    /// earliest due first.
+    async fn due_unescalated(&self, now: Millis, limit: u32) -> StoreResult<Vec<TicketCode>>;
+
+    /// Records a late stage with its history and audit entries, unless any
+    /// instance recorded that stage before or the ticket changed since the
+    /// lateness was read (`None` then).
+    async fn escalate(&self, escalation: Escalation) -> StoreResult<Option<Changed>>;
+
+    /// Rewrites a ticket's stored clock if it is still at `revision` (after
+    /// the city's service levels changed).
+    async fn set_clock(&self, code: &TicketCode, revision: i64, clock: Option<StageClock>) -> StoreResult<()>;
 }
 
 /// Staff accounts, their sessions, and Open311 API keys. Every change is

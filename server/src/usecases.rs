@@ -9,6 +9,7 @@
 //! its own. Time comes in as an argument, so tests choose it.
 
 pub mod report;
+pub mod service_levels;
 pub mod session;
 pub mod staff;
 pub mod standby;

@@ -11,10 +11,12 @@ use portal112_core::dto::{
     Contact, NamedRef, PlaceRef, PublicTicket, StaffEvent, StaffTicket, StaffTicketSummary, TimelineEntry,
 };
 use portal112_core::geo::LatLng;
+use portal112_core::service_level::{Promise, Stage, TicketClock};
 use portal112_core::staff::{AuditLine, ReplyTemplate, Shift, StaffAccount};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
+use crate::service_level::{Due, ServiceClock, StageClock};
 use crate::store::{AuditEntry, EventRecord, Millis, StaffRecord, TemplateRecord, TicketRecord};
 
 /// Now, in storage form.
@@ -108,9 +110,11 @@ pub fn timeline_entry(city: &CityConfig, confidential: bool, e: &EventRecord) ->
 
 /// What anyone holding the code sees.
 #[must_use]
-pub fn public_ticket(city: &CityConfig, t: &TicketRecord) -> PublicTicket {
+pub fn public_ticket(city: &CityConfig, service: &ServiceClock, t: &TicketRecord) -> PublicTicket {
     let c = t.confidential;
     PublicTicket {
+        // A confidential ticket shows nothing but its status, not even its timing.
+        promise: if c { None } else { service.promise(t).map(|clock| promise(city, &clock)) },
         code: t.code,
         status: t.status,
         status_label: status_label(t.status),
@@ -132,7 +136,13 @@ pub fn public_ticket(city: &CityConfig, t: &TicketRecord) -> PublicTicket {
 
 /// The whole record for staff; the contact only for roles that may see it.
 #[must_use]
-pub fn staff_ticket(city: &CityConfig, t: &TicketRecord, with_contact: bool) -> StaffTicket {
+pub fn staff_ticket(
+    city: &CityConfig,
+    service: &ServiceClock,
+    t: &TicketRecord,
+    with_contact: bool,
+    now: Millis,
+) -> StaffTicket {
     let contact =
         Contact { name: t.contact_name.clone(), phone: t.contact_phone.clone(), email: t.contact_email.clone() };
     let has_contact = contact.name.is_some() || contact.phone.is_some() || contact.email.is_some();
@@ -157,6 +167,7 @@ pub fn staff_ticket(city: &CityConfig, t: &TicketRecord, with_contact: bool) -> 
         priority: t.priority,
         assignee: t.assignee.clone(),
         revision: t.revision,
+        clock: service.current(t).map(|c| ticket_clock(city, &c, now)),
         photos: t.photo_ids.iter().map(|id| photo_url(id)).collect(),
         after_photos: t.after_photo_ids.iter().map(|id| photo_url(id)).collect(),
         events: t
@@ -181,7 +192,7 @@ pub fn staff_ticket(city: &CityConfig, t: &TicketRecord, with_contact: bool) -> 
 
 /// One line of the staff list.
 #[must_use]
-pub fn staff_summary(city: &CityConfig, t: &TicketRecord) -> StaffTicketSummary {
+pub fn staff_summary(city: &CityConfig, t: &TicketRecord, now: Millis) -> StaffTicketSummary {
     StaffTicketSummary {
         code: t.code,
         status: t.status,
@@ -196,6 +207,48 @@ pub fn staff_summary(city: &CityConfig, t: &TicketRecord) -> StaffTicketSummary 
         priority: t.priority,
         assignee: t.assignee.clone(),
         revision: t.revision,
+        clock: stored_clock(city, t, now),
+    }
+}
+
+/// A stage's clock as staff read it at `now`.
+#[must_use]
+pub fn ticket_clock(city: &CityConfig, c: &StageClock, now: Millis) -> TicketClock {
+    TicketClock {
+        stage: c.stage,
+        due_at: c.due_at().map(|at| format_time(city, at)),
+        due_ms: c.due_at(),
+        late: c.late_at(now),
+        paused: matches!(c.due, Due::Paused { .. }),
+        remaining_s: match c.due {
+            Due::Paused { remaining } => Some(remaining / 1000),
+            Due::At(_) => None,
+        },
+    }
+}
+
+/// The clock a list row carries: what the ticket's last change stored
+/// (lists read no history, so a paused clock's time left is not given).
+#[must_use]
+pub fn stored_clock(city: &CityConfig, t: &TicketRecord, now: Millis) -> Option<TicketClock> {
+    let stage = Stage::from_name(t.sla_stage.as_deref()?)?;
+    Some(TicketClock {
+        stage,
+        due_at: t.sla_due_at.map(|at| format_time(city, at)),
+        due_ms: t.sla_due_at,
+        late: t.sla_due_at.is_some_and(|at| at <= now),
+        paused: t.sla_due_at.is_none(),
+        remaining_s: None,
+    })
+}
+
+/// The promise on a citizen's tracking page.
+fn promise(city: &CityConfig, c: &StageClock) -> Promise {
+    Promise {
+        stage: c.stage,
+        due_at: c.due_at().map(|at| format_time(city, at)),
+        due_ms: c.due_at(),
+        paused: matches!(c.due, Due::Paused { .. }),
     }
 }
 

@@ -10,7 +10,8 @@ use std::time::Duration;
 use anyhow::{Context as _, bail, ensure};
 use portal112_core::dto::Role;
 use portal112_server::auth::hash_password;
-use portal112_server::store::{AuditAction, AuditEntry, NewStaff, SharedStore};
+use portal112_server::clock::Clock;
+use portal112_server::store::{AuditAction, AuditEntry, Millis, NewStaff, SharedStore};
 use portal112_server::view::now_millis;
 use portal112_server::{AppState, Settings, config, router, store};
 use reqwest::multipart;
@@ -37,10 +38,13 @@ pub struct Portal {
     http: reqwest::Client,
     operator: OnceCell<String>,
     admin: OnceCell<String>,
+    /// The server's "now": the system's, or one the test sets.
+    clock: Clock,
 }
 
 #[derive(Debug)]
 struct Running {
+    state: AppState,
     store: SharedStore,
     /// Ends event streams (they follow the state's shutdown flag).
     streams: watch::Sender<bool>,
@@ -56,6 +60,16 @@ impl Portal {
 
     /// A portal for the city of `city_file`, on a fresh database and a free port.
     pub async fn start_city(city_file: &Path) -> crate::Result<Self> {
+        Self::start_with(city_file, Clock::system()).await
+    }
+
+    /// A portal for Kota Bitung whose clock stands at `at` until the test
+    /// moves it ([`Portal::clock`]): deadlines pass without waiting.
+    pub async fn start_at(at: Millis) -> crate::Result<Self> {
+        Self::start_with(&fixtures::workspace().join("config/bitung.toml"), Clock::manual(at)).await
+    }
+
+    async fn start_with(city_file: &Path, clock: Clock) -> crate::Result<Self> {
         let dir = tempfile::tempdir()?;
         let http = reqwest::Client::builder()
             // A restarted server must not be asked over a connection of the old one.
@@ -70,6 +84,7 @@ impl Portal {
             http,
             operator: OnceCell::new(),
             admin: OnceCell::new(),
+            clock,
         };
         portal.resume().await?;
         Ok(portal)
@@ -102,8 +117,9 @@ impl Portal {
             ..Settings::default()
         };
         let (streams, streams_rx) = watch::channel(false);
-        let state = AppState::new(city, store.clone(), settings, streams_rx);
-        let app = router(state);
+        let mut state = AppState::new(city, store.clone(), settings, streams_rx);
+        state.clock = self.clock.clone();
+        let app = router(state.clone());
         let socket = TcpSocket::new_v4()?;
         // The port of the stopped server may still have connections in TIME_WAIT.
         socket.set_reuseaddr(true)?;
@@ -118,7 +134,7 @@ impl Portal {
                 })
                 .await
         });
-        self.running = Some(Running { store, streams, stop, task });
+        self.running = Some(Running { state, store, streams, stop, task });
         self.wait_healthy().await
     }
 
@@ -151,6 +167,22 @@ impl Portal {
                 _ => tokio::time::sleep(Duration::from_millis(50)).await,
             }
         }
+    }
+
+    /// The server's clock.
+    #[must_use]
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Looks for late stages once, as a serving instance does every 30 s;
+    /// returns how many it escalated.
+    pub async fn escalate(&self) -> crate::Result<usize> {
+        let state = &self.running.as_ref().context("the portal is not running")?.state;
+        let escalated = portal112_server::usecases::service_levels::escalate_late(state, state.clock.now())
+            .await
+            .map_err(|e| anyhow::anyhow!("escalating: {e}"))?;
+        Ok(escalated.len())
     }
 
     fn store(&self) -> crate::Result<&SharedStore> {

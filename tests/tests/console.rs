@@ -410,3 +410,59 @@ async fn a_forwarded_ticket_reaches_the_officer_on_standby_and_admins_keep_the_h
     dlh.finish().await?;
     b.finish().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_work_is_red_in_the_queue_and_listed_for_the_supervisor() -> Result {
+    const DAY: i64 = 86_400_000;
+    // The server's clock is a fortnight behind while the first report comes in.
+    let now = portal112_server::view::now_millis();
+    let portal = Portal::start_at(now - 14 * DAY).await?;
+    portal.add_staff("rina", Role::Supervisor, None).await?;
+    let late = portal.create_report(&report()).await?;
+    portal.clock().set(now);
+    let on_time = portal.create_report(&report()).await?;
+    ensure!(portal.escalate().await? == 1, "the fortnight-old report is late");
+    ensure!(portal.escalate().await? == 0, "a late stage escalates once");
+
+    let mut b = Browser::start(&portal.base()).await?;
+    b.resize(1280, 800).await?;
+    sign_in(&mut b, "rina").await?;
+    b.wait(
+        "the late ticket first in the queue, its clock in red",
+        &format!(
+            "(() => {{ const r = document.querySelector('.rows .row'); \
+             return r && r.textContent.includes('{late}') && r.querySelector('.due.late'); }})()"
+        ),
+    )
+    .await?;
+    b.wait(
+        "the time left on the report that is on time",
+        &format!(
+            "[...document.querySelectorAll('.rows .row')].some(r => r.textContent.includes('{on_time}') \
+             && r.querySelector('.due:not(.late)') && r.textContent.includes('lagi'))"
+        ),
+    )
+    .await?;
+    shots(&mut b, "antrean-terlambat").await?;
+
+    b.js("document.querySelector('nav.menu a[href$=\"/terlambat\"]').click()").await?;
+    let heading = b.wait("the late list", "document.querySelector('.late-group h2')?.textContent").await?;
+    let heading = heading.as_str().unwrap_or_default();
+    ensure!(heading.contains("Dinas Lingkungan Hidup") && heading.contains("Verifikasi"), "{heading}");
+    ensure!(
+        b.js(&format!("return document.querySelector('.late-group').textContent.includes('{late}')")).await?
+            == Value::Bool(true),
+        "the late ticket is listed"
+    );
+    axe_clean(&b, "Terlambat").await?;
+    shots(&mut b, "terlambat").await?;
+
+    // The citizen reads the promise in plain words.
+    b.resize(360, 740).await?;
+    b.open(&format!("/lacak/{on_time}")).await?;
+    let promise = b.wait("the promise", "document.querySelector('.promise')?.textContent").await?;
+    let promise = promise.as_str().unwrap_or_default();
+    ensure!(promise.contains("diteruskan ke dinas paling lambat") && promise.contains("WITA"), "{promise}");
+    b.screenshot("lacak-janji-360").await?;
+    b.finish().await
+}

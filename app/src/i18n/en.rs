@@ -131,6 +131,8 @@ pub static STRINGS: Strings = Strings {
     timeline: "History",
     live: "Updates live",
     live_polling: "Updates every so often",
+    promise_paused: "Your report is on hold while we wait to hear from you or a third party; its deadline is paused.",
+    promise_late: "The deadline, {when}, has passed. The call centre's supervisor has been told and is following it up.",
     confidential_ticket: "Confidential report: only the status is shown.",
     duplicate_of: "Same as report {code}",
     handed_to: "Handed to {agency}",

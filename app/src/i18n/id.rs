@@ -131,6 +131,8 @@ pub static STRINGS: Strings = Strings {
     timeline: "Riwayat",
     live: "Diperbarui langsung",
     live_polling: "Diperbarui berkala",
+    promise_paused: "Laporan ditunda sambil menunggu kabar dari Anda atau pihak lain; batas waktunya berhenti sementara.",
+    promise_late: "Batas waktu {when} sudah lewat. Pengawas call center sudah diberi tahu dan menindaklanjutinya.",
     confidential_ticket: "Laporan rahasia: hanya status yang ditampilkan.",
     duplicate_of: "Sama dengan laporan {code}",
     handed_to: "Diteruskan ke {agency}",

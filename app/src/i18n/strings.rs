@@ -135,6 +135,10 @@ pub struct Strings {
     pub timeline: &'static str,
     pub live: &'static str,
     pub live_polling: &'static str,
+    /// The service-level promise while the ticket is on hold.
+    pub promise_paused: &'static str,
+    /// The promise once its time has passed (`{when}`).
+    pub promise_late: &'static str,
     pub confidential_ticket: &'static str,
     pub duplicate_of: &'static str,
     pub handed_to: &'static str,

@@ -6,13 +6,14 @@ use leptos::prelude::*;
 use crate::fresh::IntoFresh;
 use leptos::task::spawn_local;
 use portal112_core::dto::{PublicTicket, TimelineEntry};
+use portal112_core::service_level::format_when;
 use portal112_core::{CodeError, TicketCode};
 
 use crate::api::{self, AbortOnDrop, ApiFailure, TicketFeed};
 use crate::components::code_form::CodeForm;
 use crate::components::timeline::{Timeline, format_time};
 use crate::device;
-use crate::i18n::use_i18n;
+use crate::i18n::{fill, use_i18n};
 
 /// How often to ask again when live updates are not available.
 const POLL_MS: i32 = 30_000;
@@ -121,10 +122,16 @@ fn Ticket(code: TicketCode) -> impl IntoView {
                     if let View::Shown(t) = v
                         && t.timeline.last().is_none_or(|last| last.seq < entry.seq)
                     {
+                        let moved = t.status != entry.status;
                         t.status = entry.status;
                         t.updated_at.clone_from(&entry.at);
                         t.timeline.push(entry);
                         device::refresh_my_ticket(t);
+                        if moved {
+                            // A new stage makes a new promise: read it.
+                            t.promise = None;
+                            fetch();
+                        }
                     }
                 });
             },
@@ -198,6 +205,20 @@ fn TicketView(ticket: PublicTicket, live: Signal<bool>, polling: bool) -> impl I
                 {move || if live.get() { tr.live } else if polling { tr.live_polling } else { "" }}
             </p>
             {t.with_value(|t| t.confidential).then(|| view! { <p class="notice">{tr.confidential_ticket}</p> })}
+            {t.with_value(|t| t.promise.clone()).map(|p| {
+                let text = match (p.paused, p.due_at.as_deref(), p.due_ms) {
+                    (false, Some(at), Some(ms)) => {
+                        let when = format_when(at, lang);
+                        if (ms as f64) < js_sys::Date::now() {
+                            fill(tr.promise_late, &[("when", &when)])
+                        } else {
+                            p.stage.promise(lang).replace("{when}", &when)
+                        }
+                    }
+                    _ => tr.promise_paused.to_owned(),
+                };
+                view! { <p class="promise">{text}</p> }
+            })}
             <dl class="facts">
                 {t.with_value(|t| t.category.clone()).map(|c| view! {
                     <dt>{tr.category}</dt><dd>{move || c.name.get(lang).to_owned()}</dd>

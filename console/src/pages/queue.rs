@@ -11,6 +11,7 @@ use portal112_core::staff::{Channel, Priority};
 
 use crate::api::{self, AbortOnDrop, Live};
 use crate::app::{focus_id, use_ctx};
+use crate::due::Due;
 use crate::pages::ticket::TicketView;
 use crate::route::{Nav, Page};
 use crate::time::age;
@@ -298,6 +299,7 @@ pub fn QueuePage(code: Option<String>) -> impl IntoView {
                                         </span>
                                         <span class="row-mid">{category}" · "{agency}{(!district.is_empty()).then(|| format!(" · {district}"))}</span>
                                         <span class="row-sum">{t.summary.clone()}</span>
+                                        {t.clock.clone().map(|c| view! { <span class="row-due"><Due clock=c/></span> })}
                                         <span class="row-meta">
                                             {age(&t.created_at, lang)}" · "{t.channel.label(lang)}
                                             {t.assignee.clone().map(|a| format!(" · {a}"))}

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::usecases::staff as accounts;
-use crate::view::{now_millis, staff_account};
+use crate::view::staff_account;
 
 /// Every staff account, by username (admins).
 #[utoipa::path(
@@ -62,9 +62,14 @@ pub async fn create_account(
         role: account.role,
         agency: account.agency.filter(|a| !a.is_empty()),
     };
-    let added =
-        accounts::create_account(state.store.as_ref(), &state.city, account, &staff.account.username, now_millis())
-            .await?;
+    let added = accounts::create_account(
+        state.store.as_ref(),
+        &state.city,
+        account,
+        &staff.account.username,
+        state.clock.now(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(staff_account(&state.city, &added))).into_response())
 }
 
@@ -95,9 +100,15 @@ pub async fn change_account(
     ApiJson(change): ApiJson<AccountChange>,
 ) -> Result<Json<StaffAccount>, AppError> {
     staff.require(&[Role::Admin])?;
-    let changed =
-        accounts::change_account(state.store.as_ref(), &state.city, &staff.account, &username, &change, now_millis())
-            .await?;
+    let changed = accounts::change_account(
+        state.store.as_ref(),
+        &state.city,
+        &staff.account,
+        &username,
+        &change,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(staff_account(&state.city, &changed)))
 }
 

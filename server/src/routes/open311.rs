@@ -24,7 +24,7 @@ use crate::extract::{ClientIp, read_body};
 use crate::state::AppState;
 use crate::store::{TicketFilter, TicketRecord};
 use crate::usecases::report::{Submission, submit};
-use crate::view::{format_time, now_millis, parse_time, photo_url};
+use crate::view::{format_time, parse_time, photo_url};
 
 /// Default listing window of the specification: the last 90 days.
 const DEFAULT_WINDOW_MS: i64 = 90 * 24 * 3600 * 1000;
@@ -585,7 +585,7 @@ async fn list_requests(state: &AppState, query: &str, lang: Lang, format: Format
     if filter.codes.is_none() {
         // The specification's default window when no dates are given.
         filter.since =
-            start.or_else(|| end.map_or(Some(now_millis() - DEFAULT_WINDOW_MS), |e| Some(e - DEFAULT_WINDOW_MS)));
+            start.or_else(|| end.map_or(Some(state.clock.now() - DEFAULT_WINDOW_MS), |e| Some(e - DEFAULT_WINDOW_MS)));
         filter.until = end;
     }
     let number = |name: &str, default: u32, max: u32| -> Result<u32, AppError> {

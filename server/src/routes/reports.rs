@@ -88,7 +88,10 @@ pub async fn create_report(
         },
     )
     .await?;
-    let body = CreatedReport { code: outcome.ticket.code, ticket: public_ticket(&state.city, &outcome.ticket) };
+    let body = CreatedReport {
+        code: outcome.ticket.code,
+        ticket: public_ticket(&state.city, &state.service, &outcome.ticket),
+    };
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     let location = format!("/api/v1/tickets/{}", outcome.ticket.code);
     if let Ok(v) = HeaderValue::from_str(&location) {

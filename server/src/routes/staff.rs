@@ -7,7 +7,7 @@ use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portal112_core::dto::{Credentials, Role, StaffSession, StaffTicket, StaffTicketPage, TicketUpdate};
-use portal112_core::staff::{Channel, NearbyTicket, PhoneIntake, Priority, StaffMe};
+use portal112_core::staff::{Channel, LateReport, NearbyTicket, PhoneIntake, Priority, StaffMe};
 use portal112_core::validate::PHOTO_MAX_BYTES;
 use portal112_core::{ErrorKind, Field, Status, TicketCode};
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use crate::extract::{ApiJson, ClientIp, parse_code};
 use crate::state::AppState;
 use crate::store::{TextSearch, TicketFilter};
 use crate::usecases;
-use crate::view::{format_time, now_millis, parse_time, staff_summary, staff_ticket};
+use crate::view::{format_time, parse_time, staff_summary, staff_ticket};
 
 /// Longest free-text search, in characters.
 const SEARCH_MAX: usize = 200;
@@ -44,7 +44,7 @@ pub async fn sign_in(
     ClientIp(ip): ClientIp,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<Response, AppError> {
-    let session = usecases::session::sign_in(&state, ip, credentials, now_millis()).await?;
+    let session = usecases::session::sign_in(&state, ip, credentials, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(session)).into_response())
 }
 
@@ -60,7 +60,7 @@ pub async fn sign_in(
     )
 )]
 pub async fn sign_out(State(state): State<AppState>, staff: Staff) -> Result<StatusCode, AppError> {
-    usecases::session::sign_out(&state, &staff.account, &staff.token_hash, now_millis()).await?;
+    usecases::session::sign_out(&state, &staff.account, &staff.token_hash, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -76,7 +76,8 @@ pub async fn sign_out(State(state): State<AppState>, staff: Staff) -> Result<Sta
     )
 )]
 pub async fn who_am_i(State(state): State<AppState>, staff: Staff) -> Result<Json<StaffMe>, AppError> {
-    let expires = state.store.session_expires(&staff.token_hash, now_millis()).await?.ok_or(ErrorKind::Unauthorized)?;
+    let expires =
+        state.store.session_expires(&staff.token_hash, state.clock.now()).await?.ok_or(ErrorKind::Unauthorized)?;
     Ok(Json(StaffMe {
         username: staff.account.username,
         role: staff.account.role,
@@ -109,6 +110,8 @@ pub struct ListQuery {
     /// `true`: only tickets that still need someone (received, verified,
     /// assigned, in progress, on hold, resolved).
     open: Option<String>,
+    /// `true`: only tickets whose stage is past its due time.
+    late: Option<String>,
     /// `queue`: most urgent first, then oldest first; newest first otherwise.
     sort: Option<String>,
     /// Page number, from 1.
@@ -206,7 +209,15 @@ pub async fn list_tickets(
         Some("queue") => true,
         Some(_) => return Err(AppError::field(ErrorKind::InvalidValue, Field::Sort)),
     };
+    let late = match q.late.as_deref() {
+        None | Some("" | "false") => false,
+        Some("true") => true,
+        Some(_) => return Err(AppError::field(ErrorKind::InvalidValue, Field::Late)),
+    };
+    let now = state.clock.now();
     let filter = TicketFilter {
+        late_first_at: queue_order.then_some(now),
+        late_at: late.then_some(now),
         status,
         agency,
         category,
@@ -223,7 +234,7 @@ pub async fn list_tickets(
     };
     let (tickets, total) = state.store.list_tickets(&filter).await?;
     Ok(Json(StaffTicketPage {
-        tickets: tickets.iter().map(|t| staff_summary(&state.city, t)).collect(),
+        tickets: tickets.iter().map(|t| staff_summary(&state.city, t, now)).collect(),
         page,
         page_size,
         total,
@@ -262,7 +273,7 @@ pub async fn get_ticket(
 ) -> Result<Json<StaffTicket>, AppError> {
     let code = parse_code(&code)?;
     let ticket = usecases::tickets::visible_ticket(state.store.as_ref(), &staff.account, &code).await?;
-    Ok(Json(staff_ticket(&state.city, &ticket, staff.account.role.sees_contact())))
+    Ok(Json(staff_ticket(&state.city, &state.service, &ticket, staff.account.role.sees_contact(), state.clock.now())))
 }
 
 /// Records a 112 call as a ticket (channel `telepon`); operators, supervisors and admins.
@@ -299,7 +310,7 @@ pub async fn create_ticket(
         None => None,
     };
     let outcome = usecases::tickets::phone_intake(&state, &staff.account, intake, idempotency_key).await?;
-    let body = staff_ticket(&state.city, &outcome.ticket, true);
+    let body = staff_ticket(&state.city, &state.service, &outcome.ticket, true, state.clock.now());
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/staff/tickets/{}", outcome.ticket.code)) {
         response.headers_mut().insert(header::LOCATION, v);
@@ -367,10 +378,17 @@ pub async fn add_event(
         &staff.account,
         &code,
         &update,
-        now_millis(),
+        state.clock.now(),
+        &state.service,
     )
     .await?;
-    let body = staff_ticket(&state.city, &changed.ticket, staff.account.role.sees_contact());
+    let body = staff_ticket(
+        &state.city,
+        &state.service,
+        &changed.ticket,
+        staff.account.role.sees_contact(),
+        state.clock.now(),
+    );
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -427,8 +445,8 @@ pub async fn add_after_photo(
     let multipart =
         Multipart::from_request(request, &state).await.map_err(|_| AppError::from(ErrorKind::InvalidMultipart))?;
     let photo = read_one_photo(multipart).await?;
-    let ticket = usecases::tickets::add_after_photo(&state, &staff.account, &code, photo, now_millis()).await?;
-    let body = staff_ticket(&state.city, &ticket, staff.account.role.sees_contact());
+    let ticket = usecases::tickets::add_after_photo(&state, &staff.account, &code, photo, state.clock.now()).await?;
+    let body = staff_ticket(&state.city, &state.service, &ticket, staff.account.role.sees_contact(), state.clock.now());
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -468,4 +486,20 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
     } else {
         ErrorKind::InvalidMultipart.into()
     }
+}
+
+/// Tickets past their stage's due time, by agency and stage: the whole city
+/// for the call centre, an agency's own for its staff.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/late",
+    tag = "staff",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Late tickets by agency and stage, most overdue first", body = LateReport),
+        (status = 401, description = "No valid token", body = portal112_core::ErrorEnvelope),
+    )
+)]
+pub async fn late_tickets(State(state): State<AppState>, staff: Staff) -> Result<Json<LateReport>, AppError> {
+    Ok(Json(usecases::service_levels::late_report(&state, &staff.account, state.clock.now()).await?))
 }

@@ -11,7 +11,6 @@ use crate::error::AppError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::usecases;
-use crate::view::now_millis;
 
 /// Which days of the roster.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -50,7 +49,8 @@ pub async fn roster(
     };
     let from = q.from.as_deref().filter(|f| !f.is_empty());
     Ok(Json(
-        usecases::standby::roster(state.store.as_ref(), &state.city, &staff.account, from, days, now_millis()).await?,
+        usecases::standby::roster(state.store.as_ref(), &state.city, &staff.account, from, days, state.clock.now())
+            .await?,
     ))
 }
 
@@ -75,7 +75,9 @@ pub async fn set_slot(
     staff: Staff,
     ApiJson(slot): ApiJson<StandbySlot>,
 ) -> Result<Json<StandbySlot>, AppError> {
-    Ok(Json(usecases::standby::set_slot(state.store.as_ref(), &state.city, &staff.account, slot, now_millis()).await?))
+    Ok(Json(
+        usecases::standby::set_slot(state.store.as_ref(), &state.city, &staff.account, slot, state.clock.now()).await?,
+    ))
 }
 
 /// Who is on standby right now, for every agency of the city.
@@ -90,5 +92,5 @@ pub async fn set_slot(
     )
 )]
 pub async fn on_duty(State(state): State<AppState>, _staff: Staff) -> Result<Json<Vec<StandbyNow>>, AppError> {
-    Ok(Json(usecases::standby::now(state.store.as_ref(), &state.city, now_millis()).await?))
+    Ok(Json(usecases::standby::now(state.store.as_ref(), &state.city, state.clock.now()).await?))
 }

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::routes::tickets::async_stream;
 use crate::state::AppState;
 use crate::store::TicketRecord;
-use crate::view::{now_millis, staff_summary};
+use crate::view::staff_summary;
 
 /// Pushes one `ticket` event (a [`QueueEvent`]) per new or changed ticket;
 /// agency staff hear of their agency's tickets only, and of a ticket handed
@@ -53,7 +53,7 @@ pub async fn staff_stream(
             };
             let Some(notice) = woke else {
                 // An expired or revoked session hears nothing more.
-                if !matches!(state.store.session(&staff.token_hash, now_millis()).await, Ok(Some(_))) {
+                if !matches!(state.store.session(&staff.token_hash, state.clock.now()).await, Ok(Some(_))) {
                     let _ = tx.send(Ok(Event::default().event("session_ended").data("{}"))).await;
                     return;
                 }
@@ -69,7 +69,8 @@ pub async fn staff_stream(
             if staff.account.role == Role::Agency && !concerns(&ticket, notice.seq, staff.account.agency.as_deref()) {
                 continue;
             }
-            let event = QueueEvent { created: notice.seq == 1, ticket: staff_summary(&state.city, &ticket) };
+            let event =
+                QueueEvent { created: notice.seq == 1, ticket: staff_summary(&state.city, &ticket, state.clock.now()) };
             let event = Event::default()
                 .event("ticket")
                 .id(format!("{}#{}", ticket.code, notice.seq))

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::usecases::templates;
-use crate::view::{now_millis, reply_template};
+use crate::view::reply_template;
 
 /// A template id in a path; anything else is no template.
 fn parse_id(raw: &str) -> Result<i64, AppError> {
@@ -63,7 +63,7 @@ pub async fn add_template(
     ApiJson(input): ApiJson<TemplateInput>,
 ) -> Result<Response, AppError> {
     staff.require(&[Role::Admin])?;
-    let added = templates::add_template(state.store.as_ref(), &staff.account, &input, now_millis()).await?;
+    let added = templates::add_template(state.store.as_ref(), &staff.account, &input, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(reply_template(&added))).into_response())
 }
 
@@ -93,7 +93,8 @@ pub async fn change_template(
 ) -> Result<Json<ReplyTemplate>, AppError> {
     staff.require(&[Role::Admin])?;
     let id = parse_id(&id)?;
-    let changed = templates::change_template(state.store.as_ref(), &staff.account, id, &input, now_millis()).await?;
+    let changed =
+        templates::change_template(state.store.as_ref(), &staff.account, id, &input, state.clock.now()).await?;
     Ok(Json(reply_template(&changed)))
 }
 
@@ -118,6 +119,6 @@ pub async fn remove_template(
 ) -> Result<StatusCode, AppError> {
     staff.require(&[Role::Admin])?;
     let id = parse_id(&id)?;
-    templates::remove_template(state.store.as_ref(), &staff.account, id, now_millis()).await?;
+    templates::remove_template(state.store.as_ref(), &staff.account, id, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -45,7 +45,7 @@ pub async fn get_ticket(
         view
     } else {
         let ticket = state.store.ticket(&code).await?.ok_or(ErrorKind::TicketNotFound)?;
-        let json = serde_json::to_vec(&public_ticket(&state.city, &ticket))
+        let json = serde_json::to_vec(&public_ticket(&state.city, &state.service, &ticket))
             .map_err(|e| anyhow::anyhow!("public ticket serialisation: {e}"))?;
         let view = Precompressed::new(Bytes::from(json), Effort::Often);
         state.ticket_views.put(code, revision, view.clone());

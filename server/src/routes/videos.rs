@@ -23,7 +23,6 @@ use crate::extract::parse_json;
 use crate::state::AppState;
 use crate::store::{VideoKind, VideoRecord};
 use crate::usecases;
-use crate::view::now_millis;
 
 /// Largest uploaded video.
 pub const VIDEO_MAX_BYTES: usize = 200 * 1024 * 1024;
@@ -223,7 +222,7 @@ pub async fn add_video(
             captions_id: None,
             captions_en: None,
             poster: None,
-            created_at: now_millis(),
+            created_at: state.clock.now(),
         }
     };
     if let Err(e) = usecases::videos::add_video(state.store.as_ref(), &record, &staff.account.username).await {
@@ -324,7 +323,7 @@ async fn upload(state: &AppState, mut multipart: Multipart) -> Result<VideoRecor
             captions_id: None,
             captions_en: None,
             poster: None,
-            created_at: now_millis(),
+            created_at: state.clock.now(),
         };
         while let Some(mut field) =
             multipart.next_field().await.map_err(|_| AppError::from(ErrorKind::InvalidMultipart))?
@@ -419,7 +418,7 @@ pub async fn remove_video(
         &state.settings.media_dir,
         &id,
         &staff.account.username,
-        now_millis(),
+        state.clock.now(),
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -20,7 +20,8 @@ macro_rules! ticket_columns {
     () => {
         "t.code, t.category, t.agency, t.confidential, t.status, t.description, t.lat, t.lng, t.accuracy_m, \
          t.district, t.village, t.address, t.anonymous, t.contact_name, t.contact_phone, t.contact_email, \
-         t.source, t.channel, t.priority, t.assignee, t.revision, t.created_at, t.updated_at"
+         t.source, t.channel, t.priority, t.assignee, t.revision, t.created_at, t.updated_at, t.sla_stage, \
+         t.sla_started_at, t.sla_due_at"
     };
 }
 pub(super) use ticket_columns;
@@ -119,6 +120,9 @@ pub(super) fn record_of(t: &NewTicket) -> TicketRecord {
         revision: 1,
         created_at: t.created_at,
         updated_at: t.created_at,
+        sla_stage: t.clock.map(|c| c.stage.as_str().to_owned()),
+        sla_started_at: t.clock.map(|c| c.started_at),
+        sla_due_at: t.clock.and_then(|c| c.due_at()),
         photo_ids: t.photos.iter().map(|p| p.id.clone()).collect(),
         after_photo_ids: Vec::new(),
         latest_public_note: None,
@@ -231,8 +235,9 @@ macro_rules! shared_store {
             let inserted = sql::query(
                 "INSERT INTO tickets (code, category, agency, confidential, status, description, lat, lng, \
                  accuracy_m, district, village, address, anonymous, contact_name, contact_phone, contact_email, \
-                 source, created_at, updated_at, channel, priority, revision) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-                 $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20, 1) ON CONFLICT (code) DO NOTHING",
+                 source, created_at, updated_at, channel, priority, revision, sla_stage, sla_started_at, sla_due_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, \
+                 $20, 1, $21, $22, $23) ON CONFLICT (code) DO NOTHING",
             )
             .bind(code)
             .bind(&r.category)
@@ -254,6 +259,9 @@ macro_rules! shared_store {
             .bind(t.created_at)
             .bind(t.channel.as_str())
             .bind(t.priority.as_str())
+            .bind(t.clock.map(|c| c.stage.as_str()))
+            .bind(t.clock.map(|c| c.started_at))
+            .bind(t.clock.and_then(|c| c.due_at()))
             .execute(&mut *conn)
             .await?;
             if inserted.rows_affected() == 0 {
@@ -437,10 +445,32 @@ macro_rules! shared_store {
             .await?;
             let entry = AuditEntry::new(change.at, &change.actor, AuditAction::TicketEvent, format!("{compact}#{seq}"));
             insert_audit(conn, &entry).await?;
-            let ticket = load_ticket(conn, compact)
+            let mut ticket = load_ticket(conn, compact)
                 .await?
                 .ok_or_else(|| StoreError::Corrupt(format!("ticket {compact} gone inside its change")))?;
+            // The new clock is read from the history just written, in the same transaction.
+            let clock = change.service.current(&ticket);
+            write_clock(conn, &mut ticket, clock).await?;
             Ok(Changed { event, ticket })
+        }
+
+        /// Stores a ticket's clock (its stage, the stage's start and due time).
+        async fn write_clock(
+            conn: &mut $conn,
+            ticket: &mut TicketRecord,
+            clock: Option<$crate::service_level::StageClock>,
+        ) -> StoreResult<()> {
+            ticket.sla_stage = clock.map(|c| c.stage.as_str().to_owned());
+            ticket.sla_started_at = clock.map(|c| c.started_at);
+            ticket.sla_due_at = clock.and_then(|c| c.due_at());
+            sql::query("UPDATE tickets SET sla_stage = $1, sla_started_at = $2, sla_due_at = $3 WHERE code = $4")
+                .bind(&ticket.sla_stage)
+                .bind(ticket.sla_started_at)
+                .bind(ticket.sla_due_at)
+                .bind(ticket.code.compact())
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
         }
 
         /// Which of `usernames` are agency accounts of `agency`.
@@ -494,6 +524,9 @@ macro_rules! shared_store {
             if let Some(p) = f.priority {
                 q.push(" AND t.priority = ").push_bind(p.as_str());
             }
+            if let Some(at) = f.late_at {
+                q.push(" AND t.sla_due_at <= ").push_bind(at);
+            }
             if let Some(text) = &f.text {
                 q.push(" AND (");
                 if let Some(code) = &text.code {
@@ -544,9 +577,15 @@ macro_rules! shared_store {
                 ));
                 push_filters(&mut q, f);
                 if f.queue_order {
+                    if let Some(at) = f.late_first_at {
+                        // Late work rises to the top: an escalated ticket waits for no one.
+                        q.push(" ORDER BY (CASE WHEN t.sla_due_at <= ").push_bind(at).push(" THEN 0 ELSE 1 END),");
+                    } else {
+                        q.push(" ORDER BY");
+                    }
                     // The `tickets_queue` index's expression, word for word.
                     q.push(
-                        " ORDER BY (CASE priority WHEN 'darurat' THEN 0 WHEN 'tinggi' THEN 1 WHEN 'normal' THEN 2 \
+                        " (CASE priority WHEN 'darurat' THEN 0 WHEN 'tinggi' THEN 1 WHEN 'normal' THEN 2 \
                          ELSE 3 END), t.created_at, t.code LIMIT ",
                     );
                 } else {
@@ -681,6 +720,107 @@ macro_rules! shared_store {
                     .fetch_optional(&mut *self.read().await?)
                     .await?;
                 code.as_deref().map(parse_stored_code).transpose()
+            }
+
+            async fn due_unescalated(&self, now: i64, limit: u32) -> StoreResult<Vec<TicketCode>> {
+                let codes: Vec<String> = sql::query_scalar(
+                    "SELECT t.code FROM tickets t WHERE t.sla_due_at <= $1 AND NOT EXISTS (SELECT 1 FROM \
+                     escalations e WHERE e.ticket_code = t.code AND e.stage = t.sla_stage AND e.started_at = \
+                     t.sla_started_at) ORDER BY t.sla_due_at, t.code LIMIT $2",
+                )
+                .bind(now)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *self.read().await?)
+                .await?;
+                codes.iter().map(|c| parse_stored_code(c)).collect()
+            }
+
+            async fn escalate(&self, esc: $crate::store::Escalation) -> StoreResult<Option<Changed>> {
+                let compact = esc.code.compact();
+                let mut tx = self.write().await?;
+                let current: Option<(String, i64)> =
+                    sql::query_as(concat!("SELECT status, revision FROM tickets WHERE code = $1", $lock))
+                        .bind(compact)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some((status, revision)) = current else { return Ok(None) };
+                if revision != esc.revision {
+                    return Ok(None);
+                }
+                let recorded = sql::query(
+                    "INSERT INTO escalations (ticket_code, stage, started_at, due_at, escalated_at, agency) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ticket_code, stage, started_at) DO NOTHING",
+                )
+                .bind(compact)
+                .bind(esc.clock.stage.as_str())
+                .bind(esc.clock.started_at)
+                .bind(esc.clock.due_at())
+                .bind(esc.at)
+                .bind(&esc.agency)
+                .execute(&mut *tx)
+                .await?;
+                if recorded.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                let status = Status::try_from(status).map_err(|s| StoreError::Corrupt(format!("status {s:?}")))?;
+                let seq = revision + 1;
+                let event = EventRecord {
+                    seq,
+                    at: esc.at,
+                    actor: $crate::service_level::SYSTEM_ACTOR.to_owned(),
+                    from_status: Some(status),
+                    to_status: status,
+                    agency: None,
+                    public_note: None,
+                    internal_note: Some(esc.note.clone()),
+                    duplicate_of: None,
+                    priority: None,
+                    assignee: None,
+                };
+                insert_event(&mut tx, compact, &event).await?;
+                // Only the revision moves: the citizen's view of the ticket is unchanged.
+                sql::query("UPDATE tickets SET revision = $1 WHERE code = $2")
+                    .bind(seq)
+                    .bind(compact)
+                    .execute(&mut *tx)
+                    .await?;
+                let target = format!("{compact}/{}", esc.clock.stage.as_str());
+                let entry = AuditEntry::new(
+                    esc.at,
+                    $crate::service_level::SYSTEM_ACTOR,
+                    AuditAction::TicketEscalate,
+                    target,
+                );
+                insert_audit(&mut tx, &entry).await?;
+                let ticket = load_ticket(&mut tx, compact)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt(format!("ticket {compact} gone inside its escalation")))?;
+                self.announce(&mut tx, &esc.code, &event).await?;
+                tx.commit().await?;
+                self.changed(esc.code, &event);
+                Ok(Some(Changed { event, ticket }))
+            }
+
+            async fn set_clock(
+                &self,
+                code: &TicketCode,
+                revision: i64,
+                clock: Option<$crate::service_level::StageClock>,
+            ) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                sql::query(
+                    "UPDATE tickets SET sla_stage = $1, sla_started_at = $2, sla_due_at = $3 WHERE code = $4 \
+                     AND revision = $5",
+                )
+                .bind(clock.map(|c| c.stage.as_str()))
+                .bind(clock.map(|c| c.started_at))
+                .bind(clock.and_then(|c| c.due_at()))
+                .bind(code.compact())
+                .bind(revision)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
             }
         }
 

@@ -11,7 +11,6 @@ use crate::error::AppError;
 use crate::photos;
 use crate::state::AppState;
 use crate::store::{AuditAction, AuditEntry, Created, Idempotency, NewPhoto, NewTicket, StoreError, TicketRecord};
-use crate::view::now_millis;
 use portal112_core::staff::{Channel, Priority};
 
 /// A report as received, before any check.
@@ -93,7 +92,8 @@ pub async fn submit(state: &AppState, s: Submission) -> Result<Outcome, AppError
         });
     }
 
-    let created_at = now_millis();
+    let created_at = state.clock.now();
+    let clock = state.service.first(&report.category, s.priority, created_at);
     // 2^40 codes make a collision rare, but never impossible: draw again.
     for _ in 0..8 {
         let mut bytes = [0_u8; portal112_core::ticket_code::RANDOM_BYTES];
@@ -117,6 +117,7 @@ pub async fn submit(state: &AppState, s: Submission) -> Result<Outcome, AppError
             created_at,
             idempotency: idempotency.clone(),
             open311_token: s.open311_token.clone(),
+            clock,
         };
         return match state.store.create_ticket(ticket).await {
             Ok(Created::New(t)) => {

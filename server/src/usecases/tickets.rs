@@ -2,6 +2,8 @@
 //! notes), take 112 calls in as tickets, find tickets near another, and add
 //! the photos that show a ticket handled.
 
+use std::sync::Arc;
+
 use portal112_core::city::CityConfig;
 use portal112_core::dto::{Contact, NewReport, Role, TicketUpdate};
 use portal112_core::geo::LatLng;
@@ -12,6 +14,7 @@ use portal112_core::{ApiError, ErrorKind, Field, Status, TicketCode};
 use crate::auth::random_id;
 use crate::error::AppError;
 use crate::photos;
+use crate::service_level::ServiceClock;
 use crate::state::AppState;
 use crate::store::{
     AuditAction, AuditEntry, Changed, Millis, NewPhoto, StaffRecord, Store, TicketChange, TicketRecord,
@@ -44,10 +47,18 @@ pub async fn change_ticket(
     code: &TicketCode,
     update: &TicketUpdate,
     at: Millis,
+    service: &Arc<ServiceClock>,
 ) -> Result<Changed, AppError> {
     let update = validate_update(update, city)?;
     let only_agency = (staff.role == Role::Agency).then(|| staff.agency.clone().unwrap_or_default());
-    let change = TicketChange { update, actor: staff.username.clone(), only_agency, at, on_duty: on_duty(city, at) };
+    let change = TicketChange {
+        update,
+        actor: staff.username.clone(),
+        only_agency,
+        at,
+        on_duty: on_duty(city, at),
+        service: Arc::clone(service),
+    };
     Ok(store.change_ticket(code, change).await?)
 }
 

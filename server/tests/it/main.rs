@@ -20,6 +20,7 @@ mod privacy;
 mod reports;
 mod routes;
 mod security;
+mod service_levels;
 mod sql;
 mod staff;
 mod store_conformance;

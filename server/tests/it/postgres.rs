@@ -39,6 +39,7 @@ async fn new_ticket(store: &SharedStore) -> TicketCode {
         created_at: portal112_server::view::now_millis(),
         idempotency: None,
         open311_token: None,
+        clock: None,
     };
     match store.create_ticket(ticket).await.expect("stored") {
         Created::New(t) => t.code,
@@ -57,6 +58,7 @@ async fn change(store: &SharedStore, code: &TicketCode, mut update: serde_json::
         only_agency: None,
         at: portal112_server::view::now_millis(),
         on_duty: ("2026-12-01".into(), portal112_core::staff::Shift::Pagi),
+        service: std::sync::Arc::new(portal112_server::service_level::ServiceClock::new(&city).expect("calendar")),
     }
 }
 

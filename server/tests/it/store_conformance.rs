@@ -133,6 +133,7 @@ fn new_ticket(report: &Value, created_at: i64) -> NewTicket {
         created_at,
         idempotency: None,
         open311_token: None,
+        clock: None,
     }
 }
 
@@ -148,6 +149,7 @@ fn change(u: &Value, at: i64) -> TicketChange {
         only_agency: None,
         at,
         on_duty: ("2026-12-01".into(), Shift::Pagi),
+        service: std::sync::Arc::default(),
     }
 }
 

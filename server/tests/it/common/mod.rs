@@ -18,6 +18,7 @@ use http_body_util::BodyExt as _;
 use portal112_core::dto::{NewReport, Role};
 use portal112_core::{Status, TicketCode};
 use portal112_server::auth::random_bytes;
+use portal112_server::clock::Clock;
 use portal112_server::store::{Created, Millis, NewTicket, SharedStore};
 use portal112_server::usecases::staff::NewAccount;
 use portal112_server::view::now_millis;
@@ -80,8 +81,18 @@ impl TestApp {
         Self::with_settings(|_| {}).await
     }
 
+    /// A portal whose clock stands at `at` until the test moves it
+    /// (`app.state.clock.set(...)`), so deadlines pass without sleeping.
+    pub async fn at(at: Millis) -> Self {
+        Self::build(|_| {}, Clock::manual(at)).await
+    }
+
     /// A portal whose settings `adjust` changes first.
     pub async fn with_settings(adjust: impl FnOnce(&mut Settings)) -> Self {
+        Self::build(adjust, Clock::system()).await
+    }
+
+    async fn build(adjust: impl FnOnce(&mut Settings), clock: Clock) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
         let city = config::load_city(&city_file()).expect("config/bitung.toml loads");
         let store =
@@ -89,7 +100,8 @@ impl TestApp {
         let mut settings = Settings { media_dir: dir.path().join("media"), ..Settings::default() };
         adjust(&mut settings);
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let state = AppState::new(city, store.clone(), settings, shutdown_rx);
+        let mut state = AppState::new(city, store.clone(), settings, shutdown_rx);
+        state.clock = clock;
         Self { dir, router: router(state.clone()), state, store, shutdown, operator_token: OnceCell::new() }
     }
 
@@ -208,7 +220,7 @@ impl TestApp {
         let valid = portal112_core::validate::validate_report(&report, &self.state.city).expect("a valid report");
         let ticket = NewTicket {
             code: random_code(),
-            report: valid,
+            report: valid.clone(),
             photos: Vec::new(),
             source: "web".into(),
             channel: portal112_core::staff::Channel::Web,
@@ -218,6 +230,7 @@ impl TestApp {
             created_at,
             idempotency: None,
             open311_token: None,
+            clock: self.state.service.first(&valid.category, portal112_core::staff::Priority::default(), created_at),
         };
         match self.store.create_ticket(ticket).await.expect("stored") {
             Created::New(t) => t.code.to_string(),
