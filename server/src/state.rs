@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use portal112_core::city::CityConfig;
 use portal112_core::dto::{Limits, PublicConfig};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 
 use crate::cache::TicketViews;
 use crate::encoding::{Effort, Precompressed};
@@ -67,6 +67,8 @@ pub struct AppState {
     pub photo_slots: Arc<Semaphore>,
     /// Turns true when the server is shutting down; long streams end then.
     pub shutdown: watch::Receiver<bool>,
+    /// Wakes the webhook worker when staff make a delivery due.
+    pub webhooks_wake: Arc<Notify>,
 }
 
 impl AppState {
@@ -96,6 +98,7 @@ impl AppState {
             settings: Arc::new(settings),
             photo_slots: Arc::new(Semaphore::new(cpus)),
             shutdown,
+            webhooks_wake: Arc::new(Notify::new()),
         }
     }
 }

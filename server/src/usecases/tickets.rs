@@ -2,6 +2,8 @@
 //! notes), take 112 calls in as tickets, find tickets near another, and add
 //! the photos that show a ticket handled.
 
+use std::sync::Arc;
+
 use portal112_core::city::CityConfig;
 use portal112_core::dto::{Contact, NewReport, Role, TicketUpdate};
 use portal112_core::geo::LatLng;
@@ -35,11 +37,11 @@ pub const NEARBY_MAX: usize = 20;
 /// shape is checked here, everything that depends on the ticket (the
 /// revision, the status machine, the agency's own tickets, the assignee,
 /// "nothing to change") inside the store's transaction by core's rules, and
-/// the history entry, the ticket's new state and the audit entry are
-/// committed together.
+/// the history entry, the ticket's new state, the audit entry and the
+/// messages to the agencies' webhook endpoints are committed together.
 pub async fn change_ticket(
     store: &dyn Store,
-    city: &CityConfig,
+    city: &Arc<CityConfig>,
     staff: &StaffRecord,
     code: &TicketCode,
     update: &TicketUpdate,
@@ -47,7 +49,14 @@ pub async fn change_ticket(
 ) -> Result<Changed, AppError> {
     let update = validate_update(update, city)?;
     let only_agency = (staff.role == Role::Agency).then(|| staff.agency.clone().unwrap_or_default());
-    let change = TicketChange { update, actor: staff.username.clone(), only_agency, at, on_duty: on_duty(city, at) };
+    let change = TicketChange {
+        update,
+        actor: staff.username.clone(),
+        only_agency,
+        at,
+        on_duty: on_duty(city, at),
+        city: city.clone(),
+    };
     Ok(store.change_ticket(code, change).await?)
 }
 

@@ -57,6 +57,7 @@ async fn change(store: &SharedStore, code: &TicketCode, mut update: serde_json::
         only_agency: None,
         at: portal112_server::view::now_millis(),
         on_duty: ("2026-12-01".into(), portal112_core::staff::Shift::Pagi),
+        city: std::sync::Arc::new(city),
     }
 }
 
