@@ -235,7 +235,9 @@ async fn webhook_command(common: Common, command: WebhookCommand) -> anyhow::Res
                 );
             }
             check_url(&url).map_err(|_| {
-                anyhow::anyhow!("--url: '{url}' is not an http:// or https:// URL with a host (and no user or password)")
+                anyhow::anyhow!(
+                    "--url: '{url}' is not an http:// or https:// URL with a host (and no user or password)"
+                )
             })?;
             let store = store::open(&common.database).await?;
             let (endpoint, secret) =
@@ -256,7 +258,9 @@ async fn webhook_command(common: Common, command: WebhookCommand) -> anyhow::Res
             let store = store::open(&common.database).await?;
             match remove_webhook(store.as_ref(), "cli", id, now_millis()).await {
                 Ok(e) => eprintln!("webhook endpoint {id} ({}, {}) removed", e.agency, e.url),
-                Err(AppError::Api(api) | AppError::Store(StoreError::Rejected(api))) if api.kind == ErrorKind::NotFound => {
+                Err(AppError::Api(api) | AppError::Store(StoreError::Rejected(api)))
+                    if api.kind == ErrorKind::NotFound =>
+                {
                     anyhow::bail!("no active webhook endpoint has id {id} (see `portal112 webhook list`)")
                 }
                 Err(e) => return Err(app_error(e)),

@@ -36,7 +36,10 @@ fn parse_id(raw: &str) -> Result<i64, AppError> {
         (status = 403, description = "Not an admin", body = portal112_core::ErrorEnvelope),
     )
 )]
-pub async fn list_webhooks(State(state): State<AppState>, staff: Staff) -> Result<Json<Vec<WebhookEndpoint>>, AppError> {
+pub async fn list_webhooks(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Json<Vec<WebhookEndpoint>>, AppError> {
     staff.require(&[Role::Admin])?;
     let endpoints = state.store.webhooks().await?;
     Ok(Json(endpoints.iter().map(|e| webhook_endpoint(&state.city, e)).collect()))
@@ -137,9 +140,9 @@ pub async fn list_deliveries(
     staff.require(&[Role::Admin])?;
     let Query(q) = query.map_err(|_| AppError::field(ErrorKind::InvalidValue, Field::Query))?;
     let delivery_state = match q.state.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            DeliveryState::from_name(s).ok_or_else(|| AppError::field(ErrorKind::InvalidValue, Field::Status))?,
-        ),
+        Some(s) => {
+            Some(DeliveryState::from_name(s).ok_or_else(|| AppError::field(ErrorKind::InvalidValue, Field::Status))?)
+        }
         None => None,
     };
     let limit = q.limit.unwrap_or(100);

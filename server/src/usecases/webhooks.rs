@@ -76,7 +76,10 @@ pub async fn remove_webhook(
     at: Millis,
 ) -> Result<WebhookEndpointRecord, AppError> {
     let audit = AuditEntry::new(at, actor, AuditAction::WebhookRemove, id.to_string());
-    store.remove_webhook(id, audit).await?.ok_or_else(|| AppError::field(ErrorKind::NotFound, Field::Other("id".into())))
+    store
+        .remove_webhook(id, audit)
+        .await?
+        .ok_or_else(|| AppError::field(ErrorKind::NotFound, Field::Other("id".into())))
 }
 
 /// The newest deliveries (at most [`DELIVERIES_MAX`]), optionally of one state.
