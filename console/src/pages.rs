@@ -5,3 +5,4 @@ pub mod intake;
 pub mod queue;
 pub mod standby;
 pub mod ticket;
+pub mod webhooks;

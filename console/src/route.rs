@@ -20,6 +20,8 @@ pub enum Page {
     Accounts,
     Templates,
     Videos,
+    /// Webhook endpoints of the agencies' systems and their deliveries.
+    Webhooks,
     Audit,
     NotFound,
 }
@@ -36,6 +38,7 @@ impl Page {
             Page::Accounts => format!("{BASE}/akun"),
             Page::Templates => format!("{BASE}/templat"),
             Page::Videos => format!("{BASE}/video"),
+            Page::Webhooks => format!("{BASE}/webhook"),
             Page::Audit => format!("{BASE}/audit"),
         }
     }
@@ -56,6 +59,7 @@ impl Page {
             ["akun"] => Page::Accounts,
             ["templat"] => Page::Templates,
             ["video"] => Page::Videos,
+            ["webhook"] => Page::Webhooks,
             ["audit"] => Page::Audit,
             _ => Page::NotFound,
         }
