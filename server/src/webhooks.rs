@@ -64,7 +64,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a claimed delivery is its worker's: longer than an attempt can
 /// take, so only a worker that died loses its rows to another.
-pub const LEASE: Duration = Duration::from_secs(60);
+pub const LEASE: Duration = Duration::from_mins(1);
 /// No further attempt this long after the first: the delivery has failed
 /// (and staff may send it again).
 pub const GIVE_UP_AFTER: Duration = Duration::from_hours(24);
@@ -225,12 +225,11 @@ impl Deliverer {
     /// wrong unless it answered 2xx.
     async fn send(&self, delivery: &ClaimedDelivery, now: Millis) -> (Option<i64>, Option<String>) {
         let timestamp = now.div_euclid(1000);
-        let signature = match standardwebhooks::Webhook::new(&delivery.secret)
+        let Ok(signature) = standardwebhooks::Webhook::new(&delivery.secret)
             .and_then(|w| w.sign(&delivery.id, timestamp, delivery.payload.as_bytes()))
-        {
-            Ok(s) => s,
+        else {
             // The secret is ours and well formed; this is a damaged row.
-            Err(_) => return (None, Some("the endpoint's secret is unusable".into())),
+            return (None, Some("the endpoint's secret is unusable".into()));
         };
         let request = self
             .client

@@ -196,7 +196,7 @@ pub fn WebhooksPage() -> impl IntoView {
                                         {active.then(|| view! {
                                             <button type="button" class="btn small" hidden=move || confirming.get() == Some(id)
                                                 aria-label=format!("{} {} {}", w.remove, ctx.agency_name(&e.agency), e.url)
-                                                on:click=move |_| { confirming.set(Some(id)); focus_id(&format!("webhook-yakin-{id}")); }>{w.remove}</button>
+                                                on:click=move |_| { confirming.set(Some(id)); focus_id(format!("webhook-yakin-{id}")); }>{w.remove}</button>
                                             <span role="group" aria-label=w.webhook_remove_confirm hidden=move || confirming.get() != Some(id)>
                                                 <span class="warn">{w.webhook_remove_confirm}</span>" "
                                                 <button type="button" class="btn small danger" id=format!("webhook-yakin-{id}")

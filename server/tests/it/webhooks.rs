@@ -287,8 +287,8 @@ async fn retries_wait_longer_each_time_then_fail_after_a_day_and_can_be_sent_aga
         None,
     );
     assert_eq!(deliverer.deliver_due(now_millis(), 10).await.expect("sent"), 1);
-    let delivered = all_deliveries(&app).await.remove(0);
-    assert_eq!(delivered.state.0, DeliveryState::Delivered);
+    let sent = all_deliveries(&app).await.remove(0);
+    assert_eq!(sent.state.0, DeliveryState::Delivered);
     let last = dlh.received().pop().expect("received");
     assert_eq!(last.id(), failed.id, "sent again under the same webhook-id");
     verify(&secret, &last);
