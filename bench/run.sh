@@ -5,6 +5,9 @@
 #   2. API load    bench/load.py        oha against the portal and nginx, same run
 #   3. postgres    bench/load.py --compare-backends   the API over SQLite and over a
 #                  throw-away PostgreSQL (scripts/with-postgres.sh), same run
+#   3b. webhooks   bench/webhooks.py    deliveries per second to a local receiver, and
+#                  ticket reads and report creations while a receiver hangs vs
+#                  without webhooks
 #   4. Lighthouse  bench/lighthouse.py  mobile performance of /, /lapor, /lacak/{code}
 #   5. konsol      the browser test that takes a 112 call by keyboard alone in
 #                  Konsol 112 (tests/tests/console.rs), run $rounds times: seconds
@@ -31,7 +34,7 @@ rounds="${BENCH_ROUNDS:-3}"
 out=bench/RESULTS.md
 parts="$(mktemp -d)"
 trap 'rm -rf "$parts"' EXIT
-steps=" ${BENCH:-bundle load postgres lighthouse konsol} "
+steps=" ${BENCH:-bundle load postgres webhooks lighthouse konsol} "
 wants() { [[ "$steps" == *" $1 "* ]]; }
 
 # keep FILE HEADING: the section of the previous results under HEADING (up to
@@ -118,6 +121,17 @@ if wants postgres; then
   fi
 else
   keep "$parts/2b-postgres.md" "## API load: SQLite and PostgreSQL"
+fi
+
+if wants webhooks; then
+  say "webhooks (about $(( 4 * rounds * seconds / 60 + 1 )) min)"
+  if ! python3 bench/webhooks.py --bin "$bin" --oha "$(command -v oha)" --seconds "$seconds" --rounds "$rounds" \
+      >"$parts/2c-webhooks.md"; then
+    printf '## Webhooks\n\nFailed: see the output of `make bench`.\n\n' >"$parts/2c-webhooks.md"
+    status=1
+  fi
+else
+  keep "$parts/2c-webhooks.md" "## Webhooks"
 fi
 
 if wants lighthouse; then

@@ -5,11 +5,12 @@
 # ($PORTAL112_TOOLS, default ~/.cache/portal112/tools) so fresh clones and CI
 # runs reuse them; a tool already present at the pinned version costs nothing.
 #
-# usage: scripts/install-tools.sh [build|test|fuzz|schemathesis|bench|all]
+# usage: scripts/install-tools.sh [build|test|fuzz|schemathesis|bench|webhook-verifier|all]
 #   build: what `make run` needs (wasm target, trunk, wasm-bindgen, wasm-opt, sccache, npm deps,
 #          and for the how-to videos Chromium, ffmpeg, espeak-ng and fonts)
 #   test:  build + Chromium and chromedriver for the browser tests, PostgreSQL
-#          and sqlite3 for the store and backup tests
+#          and sqlite3 for the store and backup tests, and the Python reference
+#          verifier of Standard Webhooks in its own virtualenv under the cache
 #   fuzz:  cargo-fuzz (libFuzzer; run on stable with RUSTC_BOOTSTRAP=1, see fuzz/README.md)
 #   schemathesis: schemathesis in its own virtualenv under the cache
 #   bench: oha, nginx, brotli, Chromium and Lighthouse (with its trace-engine patch)
@@ -23,6 +24,8 @@ OHA_VERSION=1.16.0
 SCHEMATHESIS_VERSION=4.32.5
 LIGHTHOUSE_VERSION=12.2.3
 SCCACHE_VERSION=0.19.0
+# The reference verifier of Standard Webhooks, which the webhook test checks our signatures with.
+STANDARDWEBHOOKS_PY_VERSION=1.1.0
 
 what="${1:-build}"
 root="${PORTAL112_TOOLS:-$HOME/.cache/portal112/tools}"
@@ -104,6 +107,21 @@ test_tools() {
   # (scripts/with-postgres.sh); sqlite3 backs up a serving SQLite database in
   # the backup test. Debian bookworm's packages (PostgreSQL 15) are the pin.
   apt_packages chromium chromium-driver ffmpeg postgresql sqlite3
+  webhook_verifier
+}
+
+# The webhook test (tests/tests/webhooks.rs) has every signature it receives
+# checked by the specification's own Python package, not only by our Rust
+# side. Keyed by version like schemathesis: a new pin gets a fresh virtualenv.
+webhook_verifier() {
+  local venv="$cache/standardwebhooks-$STANDARDWEBHOOKS_PY_VERSION"
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import standardwebhooks.webhooks' 2>/dev/null; then
+    return 0
+  fi
+  say "installing the Python standardwebhooks $STANDARDWEBHOOKS_PY_VERSION (one-time, cached in $venv)"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "standardwebhooks==$STANDARDWEBHOOKS_PY_VERSION"
 }
 
 fuzz_tools() {
@@ -157,9 +175,10 @@ bench_tools() {
 case "$what" in
   build) build_tools ;;
   test) build_tools; test_tools ;;
+  webhook-verifier) webhook_verifier ;;
   fuzz) fuzz_tools ;;
   schemathesis) schemathesis_tools ;;
   bench) bench_tools ;;
   all) build_tools; test_tools; fuzz_tools; schemathesis_tools; bench_tools ;;
-  *) echo "usage: $0 [build|test|fuzz|schemathesis|bench|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|test|fuzz|schemathesis|bench|webhook-verifier|all]" >&2; exit 2 ;;
 esac

@@ -14,7 +14,8 @@ use portal112_core::dto::{Credentials, PublicConfig, StaffSession, StaffTicket, 
 use portal112_core::error::ErrorBody;
 use portal112_core::staff::{
     AccountChange, AuditPage, LateReport, NearbyTicket, NewAccount, PhoneIntake, QueueEvent, ReplyTemplate,
-    StaffAccount, StaffMe, StandbyNow, StandbySlot, TemplateInput,
+    StaffAccount, StaffMe, StandbyNow, StandbySlot, TemplateInput, WebhookCreated, WebhookDelivery, WebhookEndpoint,
+    WebhookInput,
 };
 use portal112_core::{ErrorEnvelope, Lang, TicketCode};
 use serde::Serialize;
@@ -295,6 +296,28 @@ pub async fn save_template(id: i64, t: &TemplateInput) -> Result<ReplyTemplate, 
 
 pub async fn remove_template(id: i64) -> Result<(), Failure> {
     send("DELETE", &format!("/api/v1/staff/templates/{id}"), &()).await
+}
+
+pub async fn webhooks() -> Result<Vec<WebhookEndpoint>, Failure> {
+    get("/api/v1/staff/webhooks", None).await
+}
+
+pub async fn add_webhook(input: &WebhookInput) -> Result<WebhookCreated, Failure> {
+    send("POST", "/api/v1/staff/webhooks", input).await
+}
+
+pub async fn remove_webhook(id: i64) -> Result<(), Failure> {
+    send("DELETE", &format!("/api/v1/staff/webhooks/{id}"), &()).await
+}
+
+pub async fn deliveries(failed_only: bool) -> Result<Vec<WebhookDelivery>, Failure> {
+    let q = query(&[("state", if failed_only { "failed".into() } else { String::new() }), ("limit", "100".into())]);
+    get(&format!("/api/v1/staff/webhooks/deliveries{q}"), None).await
+}
+
+pub async fn resend_delivery(id: &str) -> Result<WebhookDelivery, Failure> {
+    let id = String::from(js_sys::encode_uri_component(id));
+    send("POST", &format!("/api/v1/staff/webhooks/deliveries/{id}/resend"), &()).await
 }
 
 pub async fn accounts() -> Result<Vec<StaffAccount>, Failure> {

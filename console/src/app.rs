@@ -132,11 +132,12 @@ fn in_text_field(ev: &web_sys::KeyboardEvent) -> bool {
 }
 
 /// Moves the keyboard focus to the element with `id` (after the view updated).
-pub fn focus_id(id: &'static str) {
+pub fn focus_id(id: impl Into<String>) {
+    let id: String = id.into();
     request_animation_frame(move || {
         if let Some(el) = web_sys::window()
             .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|d| d.get_element_by_id(&id))
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
         {
             let _ = el.focus();
@@ -359,6 +360,7 @@ fn Shell() -> impl IntoView {
                     <Link page=Page::Accounts>{w.accounts}</Link>
                     <Link page=Page::Templates>{w.templates}</Link>
                     <Link page=Page::Videos>{w.videos}</Link>
+                    <Link page=Page::Webhooks>{w.webhooks}</Link>
                 })}
             </nav>
             <span class="who">{who}</span>
@@ -382,6 +384,7 @@ fn Shell() -> impl IntoView {
                 Page::Accounts if is_admin => pages::admin::AccountsPage().into_any(),
                 Page::Templates if is_admin => pages::admin::TemplatesPage().into_any(),
                 Page::Videos if is_admin => pages::admin::VideosPage().into_any(),
+                Page::Webhooks if is_admin => pages::webhooks::WebhooksPage().into_any(),
                 Page::Audit if audits => pages::admin::AuditPage().into_any(),
                 Page::Late if sees_all => pages::late::LatePage().into_any(),
                 _ => view! { <section class="panel"><h1>{w.not_found}</h1><Link page=Page::Queue(None)>{w.queue}</Link></section> }.into_any(),

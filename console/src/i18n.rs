@@ -276,4 +276,28 @@ words! {
     late_intro: "Tiket yang melewati batas waktu tahapnya, per dinas dan tahap. Setiap keterlambatan dicatat sekali di riwayat tiket dan log audit.", "Tickets past their stage's due time, by agency and stage. Each late stage is recorded once in the ticket's history and the audit log.";
     late_none: "Tidak ada tiket yang terlambat.", "No ticket is late.";
     late_only: "Hanya yang terlambat", "Late only";
+    webhooks: "Webhook", "Webhooks";
+    webhooks_intro: "Sistem milik dinas menerima pemberitahuan bertanda tangan (Standard Webhooks) setiap kali tiketnya diteruskan, berubah, atau melewati batas waktu layanan.", "Agencies' own systems receive signed notices (Standard Webhooks) whenever one of their tickets is forwarded, changes, or passes a service-level deadline.";
+    webhook_new: "Endpoint baru", "New endpoint";
+    webhook_url: "URL penerima (http atau https)", "Receiver URL (http or https)";
+    webhook_endpoints: "Endpoint", "Endpoints";
+    webhook_none: "Belum ada endpoint.", "No endpoints yet.";
+    webhook_secret: "Kunci penanda tangan", "Signing secret";
+    webhook_secret_once: "Salin kunci ini sekarang dan serahkan ke pengelola sistem dinas. Kunci hanya ditampilkan sekali ini dan tidak dapat dilihat lagi.", "Copy this secret now and give it to the agency's system administrator. It is shown only this once and cannot be seen again.";
+    webhook_secret_done: "Sudah disalin, tutup", "Copied, close";
+    webhook_remove_confirm: "Hapus endpoint ini? Sistem dinas tidak akan menerima pemberitahuan lagi.", "Remove this endpoint? The agency's system will receive no more notices.";
+    webhook_remove_yes: "Ya, hapus", "Yes, remove";
+    deliveries: "Pengiriman terakhir", "Recent deliveries";
+    deliveries_failed_only: "Hanya yang gagal", "Failed only";
+    deliveries_none: "Belum ada pengiriman.", "No deliveries yet.";
+    delivery_event: "Peristiwa", "Event";
+    delivery_state: "Keadaan", "State";
+    delivery_attempts: "Percobaan", "Attempts";
+    delivery_result: "Hasil terakhir", "Last result";
+    delivery_pending: "Menunggu", "Pending";
+    delivery_delivered: "Terkirim", "Delivered";
+    delivery_failed: "Gagal", "Failed";
+    resend: "Kirim ulang", "Send again";
+    resent: "Dijadwalkan kirim ulang", "Scheduled to send again";
+    refresh: "Muat ulang", "Reload";
 }

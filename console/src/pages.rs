@@ -6,3 +6,4 @@ pub mod late;
 pub mod queue;
 pub mod standby;
 pub mod ticket;
+pub mod webhooks;

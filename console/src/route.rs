@@ -20,6 +20,8 @@ pub enum Page {
     Accounts,
     Templates,
     Videos,
+    /// Webhook endpoints of the agencies' systems and their deliveries.
+    Webhooks,
     Audit,
     /// Late tickets by agency and stage.
     Late,
@@ -38,6 +40,7 @@ impl Page {
             Page::Accounts => format!("{BASE}/akun"),
             Page::Templates => format!("{BASE}/templat"),
             Page::Videos => format!("{BASE}/video"),
+            Page::Webhooks => format!("{BASE}/webhook"),
             Page::Audit => format!("{BASE}/audit"),
             Page::Late => format!("{BASE}/terlambat"),
         }
@@ -59,6 +62,7 @@ impl Page {
             ["akun"] => Page::Accounts,
             ["templat"] => Page::Templates,
             ["video"] => Page::Videos,
+            ["webhook"] => Page::Webhooks,
             ["audit"] => Page::Audit,
             ["terlambat"] => Page::Late,
             _ => Page::NotFound,

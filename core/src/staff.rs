@@ -540,3 +540,108 @@ mod tests {
         }
     }
 }
+
+/// Whether a webhook endpoint still receives deliveries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum EndpointState {
+    Active,
+    /// Removed by an admin: nothing more is sent there.
+    Removed,
+}
+
+/// Where an agency's own system hears of its tickets (admins). The signing
+/// secret is never part of it: it is shown once, when the endpoint is added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookEndpoint {
+    pub id: i64,
+    /// Agency code.
+    pub agency: String,
+    pub url: String,
+    /// RFC 3339, in the city's time.
+    pub created_at: String,
+    pub state: EndpointState,
+}
+
+/// A new webhook endpoint (admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookInput {
+    /// Agency code, e.g. `dlh`.
+    pub agency: String,
+    /// An `http` or `https` URL the agency's system receives POSTs at.
+    pub url: String,
+}
+
+/// An endpoint just added, with the secret its receiver verifies signatures
+/// with; the secret is not shown again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookCreated {
+    pub endpoint: WebhookEndpoint,
+    /// `whsec_` followed by base64 (Standard Webhooks).
+    pub secret: String,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum DeliveryState {
+    /// Waiting for its first or next attempt.
+    Pending,
+    /// The receiver answered 2xx.
+    Delivered,
+    /// Not accepted within 24 hours of the first attempt; staff may send it again.
+    Failed,
+}
+
+impl DeliveryState {
+    pub const ALL: [DeliveryState; 3] = [DeliveryState::Pending, DeliveryState::Delivered, DeliveryState::Failed];
+
+    /// The wire and storage name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Failed => "failed",
+        }
+    }
+
+    /// Reads the wire name back.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<DeliveryState> {
+        DeliveryState::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+/// One message to one endpoint, and how sending it went (admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookDelivery {
+    /// The message's `webhook-id`, the same on every attempt.
+    pub id: String,
+    pub endpoint_id: i64,
+    pub agency: String,
+    pub url: String,
+    /// `ticket.forwarded`, `ticket.changed` or `ticket.escalated`.
+    pub event_type: String,
+    pub state: DeliveryState,
+    pub attempts: i64,
+    pub created_at: String,
+    /// When the next attempt is due (pending deliveries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<String>,
+    /// The receiver's HTTP status at the last attempt, if it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status: Option<i64>,
+    /// Why the last attempt failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<String>,
+}

@@ -19,6 +19,7 @@ pub mod state;
 pub mod store;
 pub mod usecases;
 pub mod view;
+pub mod webhooks;
 
 pub use routes::router;
 pub use state::{AppState, Settings};

@@ -1,4 +1,5 @@
-//! `portal112`: serve the portal, and manage staff accounts and API keys.
+//! `portal112`: serve the portal, and manage staff accounts, API keys and the
+//! agencies' webhook endpoints.
 
 use std::io::Read as _;
 use std::net::SocketAddr;
@@ -18,7 +19,9 @@ use portal112_server::ratelimit::BackoffPolicy;
 use portal112_server::serve::ServeOptions;
 use portal112_server::store::StoreError;
 use portal112_server::usecases::staff::{NewAccount, add_staff, check_account, create_api_key};
-use portal112_server::view::now_millis;
+use portal112_server::usecases::webhooks::{add_webhook, check_url, remove_webhook};
+use portal112_server::view::{format_time, now_millis};
+use portal112_server::webhooks::{Deliverer, Worker};
 use portal112_server::{AppState, Settings, router, store};
 use tokio::sync::watch;
 
@@ -64,6 +67,11 @@ enum Command {
     ApiKey {
         #[command(subcommand)]
         command: ApiKeyCommand,
+    },
+    /// Manage the webhook endpoints of the agencies' own systems.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
     },
     /// Check the city file and exit.
     CheckConfig,
@@ -140,6 +148,27 @@ enum ApiKeyCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum WebhookCommand {
+    /// Add an endpoint; prints the signing secret (`whsec_...`) on the last
+    /// line of stdout. It is not shown again.
+    Add {
+        /// Agency code from the city file, e.g. "dlh".
+        #[arg(long)]
+        agency: String,
+        /// Where the agency's system receives the POSTs (http or https).
+        #[arg(long)]
+        url: String,
+    },
+    /// List the endpoints: id, agency, url, created, state (never the secret).
+    List,
+    /// Remove an endpoint: nothing more is sent there.
+    Remove {
+        /// Its id, as `webhook list` shows it.
+        id: i64,
+    },
+}
+
 fn parse_role(s: &str) -> Result<Role, String> {
     Role::from_name(s).ok_or_else(|| format!("'{s}' is not a role: use operator, agency, supervisor or admin"))
 }
@@ -180,6 +209,7 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("staff account '{username}' ({}) saved", role.as_str());
             Ok(())
         }
+        Command::Webhook { command } => webhook_command(cli.common, command).await,
         Command::ApiKey { command: ApiKeyCommand::Create { label } } => {
             let store = store::open(&cli.common.database).await?;
             let key = create_api_key(store.as_ref(), &label, "cli", now_millis()).await.map_err(app_error)?;
@@ -190,6 +220,54 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+#[expect(clippy::print_stdout, reason = "the secret and the list are these commands' output")]
+async fn webhook_command(common: Common, command: WebhookCommand) -> anyhow::Result<()> {
+    let city = load_city(&common.config)?;
+    match command {
+        WebhookCommand::Add { agency, url } => {
+            // The rules first, so a mistake is told before any database is touched.
+            if city.agency(agency.trim()).is_none() {
+                anyhow::bail!(
+                    "--agency: unknown agency '{agency}'; known: {}",
+                    city.agencies.iter().map(|a| a.code.as_str()).collect::<Vec<_>>().join(", ")
+                );
+            }
+            check_url(&url).map_err(|_| {
+                anyhow::anyhow!(
+                    "--url: '{url}' is not an http:// or https:// URL with a host (and no user or password)"
+                )
+            })?;
+            let store = store::open(&common.database).await?;
+            let (endpoint, secret) =
+                add_webhook(store.as_ref(), &city, "cli", &agency, &url, now_millis()).await.map_err(app_error)?;
+            eprintln!("The signing secret is shown only this once: give it to the agency's system now.");
+            println!("endpoint {} for {}: {}", endpoint.id, endpoint.agency, endpoint.url);
+            println!("{secret}");
+        }
+        WebhookCommand::List => {
+            let store = store::open(&common.database).await?;
+            println!("id\tagency\turl\tcreated\tstate");
+            for e in store.webhooks().await? {
+                let state = if e.removed_at.is_some() { "removed" } else { "active" };
+                println!("{}\t{}\t{}\t{}\t{state}", e.id, e.agency, e.url, format_time(&city, e.created_at));
+            }
+        }
+        WebhookCommand::Remove { id } => {
+            let store = store::open(&common.database).await?;
+            match remove_webhook(store.as_ref(), "cli", id, now_millis()).await {
+                Ok(e) => eprintln!("webhook endpoint {id} ({}, {}) removed", e.agency, e.url),
+                Err(AppError::Api(api) | AppError::Store(StoreError::Rejected(api)))
+                    if api.kind == ErrorKind::NotFound =>
+                {
+                    anyhow::bail!("no active webhook endpoint has id {id} (see `portal112 webhook list`)")
+                }
+                Err(e) => return Err(app_error(e)),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A refused command-line request, in English, naming the option to blame.
@@ -232,7 +310,7 @@ async fn serve(common: Common, args: Serve) -> anyhow::Result<()> {
         ..Settings::default()
     };
     let (stop_tx, stop_rx) = watch::channel(false);
-    let state = AppState::new(city, store, settings, stop_rx);
+    let state = AppState::new(city, store, settings, stop_rx.clone());
     portal112_server::usecases::videos::seed_videos(state.store.as_ref(), &state.city, now_millis())
         .await
         .map_err(|e| anyhow::anyhow!("seeding videos: {e}"))?;
@@ -244,6 +322,8 @@ async fn serve(common: Common, args: Serve) -> anyhow::Result<()> {
         tracing::info!(tickets = refreshed, "service-level clocks set by the rules being served");
     }
     spawn_escalations(&state);
+    let deliverer = Deliverer::new(state.store.clone()).context("the webhook client")?;
+    tokio::spawn(Worker::new(deliverer, state.webhooks_wake.clone()).run(stop_rx));
 
     let app = router(state).layer(axum::middleware::from_fn(log_request));
     let listener =

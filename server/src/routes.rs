@@ -12,6 +12,7 @@ pub mod stream;
 pub mod templates;
 pub mod tickets;
 pub mod videos;
+pub mod webhooks;
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -84,6 +85,10 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(templates::list_templates, templates::add_template))
         .routes(routes!(templates::change_template, templates::remove_template))
         .routes(routes!(audit::audit_log))
+        .routes(routes!(webhooks::list_webhooks, webhooks::add_webhook))
+        .routes(routes!(webhooks::remove_webhook))
+        .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(webhooks::resend_delivery))
         .routes(routes!(open311::top_level))
         .routes(routes!(open311::service_definition))
         .routes(routes!(open311::get_request))

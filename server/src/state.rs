@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use portal112_core::city::CityConfig;
 use portal112_core::dto::{Limits, PublicConfig};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 
 use crate::cache::TicketViews;
 use crate::clock::Clock;
@@ -73,6 +73,8 @@ pub struct AppState {
     pub clock: Clock,
     /// The city's service levels and working-day calendar.
     pub service: Arc<ServiceClock>,
+    /// Wakes the webhook worker when staff make a delivery due.
+    pub webhooks_wake: Arc<Notify>,
 }
 
 impl AppState {
@@ -110,6 +112,7 @@ impl AppState {
             shutdown,
             clock: Clock::system(),
             service: Arc::new(service),
+            webhooks_wake: Arc::new(Notify::new()),
         }
     }
 }

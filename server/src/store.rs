@@ -4,9 +4,10 @@
 //! notice which one they talk to.
 //!
 //! The trait is split by role ([`TicketStore`], [`StaffStore`],
-//! [`MediaStore`], [`TemplateStore`], [`AuditStore`], [`Notices`]); a change that staff make is
-//! written with its audit entry in the same transaction, so no change exists
-//! without its entry and no entry without its change.
+//! [`MediaStore`], [`TemplateStore`], [`AuditStore`], [`WebhookStore`], [`Notices`]); a change
+//! that staff make is written with its audit entry and its webhook outbox rows
+//! in the same transaction, so no change exists without its entry (or its
+//! announcement to the agency) and no entry without its change.
 //!
 //! All SQL lives under this module, always fixed text with bound parameters
 //! ([`sql`] is the only way to it), written once for both databases
@@ -21,8 +22,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use portal112_core::city::CityConfig;
 use portal112_core::dto::Role;
-use portal112_core::staff::{Channel, Priority, Shift};
+use portal112_core::staff::{Channel, DeliveryState, Priority, Shift};
 use portal112_core::validate::{ValidReport, ValidUpdate};
 use portal112_core::{ApiError, Status, TicketCode};
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
@@ -240,6 +242,10 @@ pub struct TicketChange {
     pub on_duty: (String, Shift),
     /// The service levels that give the changed ticket its new clock.
     pub service: Arc<ServiceClock>,
+    /// The city the change's webhook payloads are written for (its names of
+    /// agencies, categories and places, its time offset): the outbox rows are
+    /// written inside the change's transaction, from the ticket as it now stands.
+    pub city: Arc<CityConfig>,
 }
 
 /// A late stage to record once: the history entry and the audit entry that
@@ -255,6 +261,9 @@ pub struct Escalation {
     pub at: Millis,
     /// The internal note of the history entry.
     pub note: String,
+    /// For the agency's webhook payload, written in the same transaction.
+    pub city: Arc<CityConfig>,
+    pub service: Arc<ServiceClock>,
 }
 
 /// A change made: the new history entry and the ticket as it now stands,
@@ -494,11 +503,17 @@ pub enum AuditAction {
     StandbySet,
     /// A ticket's stage passed its due time (recorded once per stage).
     TicketEscalate,
+    /// A webhook endpoint added for an agency.
+    WebhookAdd,
+    /// A webhook endpoint removed.
+    WebhookRemove,
+    /// A webhook delivery sent again by staff.
+    WebhookResend,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit filter lists them.
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
@@ -520,6 +535,9 @@ impl AuditAction {
         AuditAction::PhoneIntake,
         AuditAction::StandbySet,
         AuditAction::TicketEscalate,
+        AuditAction::WebhookAdd,
+        AuditAction::WebhookRemove,
+        AuditAction::WebhookResend,
     ];
 
     /// The stored name.
@@ -547,6 +565,9 @@ impl AuditAction {
             AuditAction::PhoneIntake => "phone_intake",
             AuditAction::StandbySet => "standby_set",
             AuditAction::TicketEscalate => "ticket_escalate",
+            AuditAction::WebhookAdd => "webhook_add",
+            AuditAction::WebhookRemove => "webhook_remove",
+            AuditAction::WebhookResend => "webhook_resend",
         }
     }
 
@@ -803,6 +824,128 @@ pub trait AuditStore {
     async fn audit_page(&self, filter: &AuditFilter) -> StoreResult<(Vec<AuditEntry>, u64)>;
 }
 
+/// An agency's webhook endpoint as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct WebhookEndpointRecord {
+    pub id: i64,
+    pub agency: String,
+    pub url: String,
+    /// `whsec_...`: for signing only, never listed or logged.
+    pub secret: String,
+    pub created_at: Millis,
+    pub removed_at: Option<Millis>,
+}
+
+/// A delivery as staff see it listed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DeliveryRecord {
+    pub id: String,
+    pub endpoint_id: i64,
+    pub agency: String,
+    pub url: String,
+    pub event_type: String,
+    #[sqlx(try_from = "String")]
+    pub state: StoredDeliveryState,
+    pub attempts: i64,
+    pub created_at: Millis,
+    pub first_attempt_at: Option<Millis>,
+    pub next_attempt_at: Millis,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<Millis>,
+}
+
+/// [`DeliveryState`] as read from a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredDeliveryState(pub DeliveryState);
+
+impl TryFrom<String> for StoredDeliveryState {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Self, String> {
+        DeliveryState::from_name(&name).map(StoredDeliveryState).ok_or(name)
+    }
+}
+
+/// A delivery a worker has claimed: what it needs to send it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ClaimedDelivery {
+    pub id: String,
+    pub endpoint_id: i64,
+    pub url: String,
+    /// The endpoint's signing secret.
+    pub secret: String,
+    pub event_type: String,
+    /// The exact body to send.
+    pub payload: String,
+    /// Attempts made before this one.
+    pub attempts: i64,
+    /// When the first attempt was made; `None` before it.
+    pub first_attempt_at: Option<Millis>,
+}
+
+/// What one attempt at a delivery came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryAttempt {
+    pub id: String,
+    pub at: Millis,
+    /// `Delivered`; `Pending` to try again at `next_attempt_at`; `Failed` to give up.
+    pub state: DeliveryState,
+    pub next_attempt_at: Millis,
+    /// The receiver's HTTP status, when it answered.
+    pub status: Option<i64>,
+    /// Why it failed (no URL, no payload: only what went wrong).
+    pub error: Option<String>,
+}
+
+/// Webhook endpoints of the agencies and the outbox of their deliveries.
+/// Outbox rows themselves are written by the transactions of the changes they
+/// announce (see `enqueue_webhooks` in the backends); these methods manage
+/// endpoints and move deliveries along.
+#[async_trait]
+pub trait WebhookStore {
+    /// Adds an endpoint with its audit entry (`webhook_add`, `<id> <agency>`).
+    async fn add_webhook(
+        &self,
+        agency: &str,
+        url: &str,
+        secret: &str,
+        at: Millis,
+        actor: &str,
+    ) -> StoreResult<WebhookEndpointRecord>;
+
+    /// Every endpoint, removed ones too, by id.
+    async fn webhooks(&self) -> StoreResult<Vec<WebhookEndpointRecord>>;
+
+    /// Removes an endpoint with its audit entry; its pending deliveries fail.
+    /// `None` (and no audit entry) when there is no such active endpoint.
+    async fn remove_webhook(&self, id: i64, audit: AuditEntry) -> StoreResult<Option<WebhookEndpointRecord>>;
+
+    /// The newest `limit` deliveries, optionally of one state, newest first.
+    async fn deliveries(&self, state: Option<DeliveryState>, limit: u32) -> StoreResult<Vec<DeliveryRecord>>;
+
+    /// Makes a delivered or failed delivery pending again, due at `audit.at`,
+    /// with its audit entry; refused when it does not exist (`not_found`),
+    /// is still pending (`nothing_to_change`) or its endpoint was removed.
+    async fn resend_delivery(&self, id: &str, audit: AuditEntry) -> StoreResult<DeliveryRecord>;
+
+    /// Claims up to `limit` deliveries due at `now` until `now + lease`: no
+    /// other worker (in this process or another instance) gets them until the
+    /// lease runs out or their attempt is recorded.
+    async fn claim_deliveries(&self, now: Millis, lease: Millis, limit: u32) -> StoreResult<Vec<ClaimedDelivery>>;
+
+    /// Records an attempt and ends its claim.
+    async fn record_attempt(&self, attempt: &DeliveryAttempt) -> StoreResult<()>;
+
+    /// When the next pending delivery falls due (or its claim runs out).
+    async fn next_delivery_due(&self) -> StoreResult<Option<Millis>>;
+
+    /// At start-up: ends the claims of workers that are gone. An SQLite file
+    /// has one process, so every claim found is a dead process's; over
+    /// PostgreSQL claims of other instances are live and left to their lease.
+    async fn release_orphaned_claims(&self) -> StoreResult<u64>;
+}
+
 /// What tells trackers and caches that tickets changed.
 pub trait Notices {
     /// Notices of every public timeline change, from this process and (for
@@ -821,7 +964,17 @@ pub trait Notices {
 /// Persistence for the whole portal.
 #[async_trait]
 pub trait Store:
-    TicketStore + StaffStore + MediaStore + TemplateStore + AuditStore + Notices + Send + Sync + std::fmt::Debug + 'static
+    TicketStore
+    + StaffStore
+    + MediaStore
+    + TemplateStore
+    + AuditStore
+    + WebhookStore
+    + Notices
+    + Send
+    + Sync
+    + std::fmt::Debug
+    + 'static
 {
     /// Whether the database answers (for `/healthz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -1,6 +1,7 @@
 //! What the portal does, one function each: file a report, sign in and out,
 //! change a ticket or add its "after" photos, add or change a staff account,
-//! add an API key, keep reply templates, add or remove a video.
+//! add an API key, keep reply templates, add or remove a video, connect an
+//! agency's system by webhook and send a delivery again.
 //!
 //! A use case checks its input with `core`, writes the change together with
 //! its audit entry in one transaction (the store's methods take the entry),
@@ -16,3 +17,4 @@ pub mod standby;
 pub mod templates;
 pub mod tickets;
 pub mod videos;
+pub mod webhooks;

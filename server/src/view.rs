@@ -12,12 +12,16 @@ use portal112_core::dto::{
 };
 use portal112_core::geo::LatLng;
 use portal112_core::service_level::{Promise, Stage, TicketClock};
-use portal112_core::staff::{AuditLine, ReplyTemplate, Shift, StaffAccount};
+use portal112_core::staff::{
+    AuditLine, DeliveryState, EndpointState, ReplyTemplate, Shift, StaffAccount, WebhookDelivery, WebhookEndpoint,
+};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::service_level::{Due, ServiceClock, StageClock};
-use crate::store::{AuditEntry, EventRecord, Millis, StaffRecord, TemplateRecord, TicketRecord};
+use crate::store::{
+    AuditEntry, DeliveryRecord, EventRecord, Millis, StaffRecord, TemplateRecord, TicketRecord, WebhookEndpointRecord,
+};
 
 /// Now, in storage form.
 #[must_use]
@@ -268,6 +272,38 @@ pub fn staff_account(city: &CityConfig, a: &StaffRecord) -> StaffAccount {
 #[must_use]
 pub fn reply_template(t: &TemplateRecord) -> ReplyTemplate {
     ReplyTemplate { id: t.id, status: t.status, title: t.title.clone(), text: t.text.clone() }
+}
+
+/// A webhook endpoint as admins see it: never its secret.
+#[must_use]
+pub fn webhook_endpoint(city: &CityConfig, e: &WebhookEndpointRecord) -> WebhookEndpoint {
+    WebhookEndpoint {
+        id: e.id,
+        agency: e.agency.clone(),
+        url: e.url.clone(),
+        created_at: format_time(city, e.created_at),
+        state: if e.removed_at.is_some() { EndpointState::Removed } else { EndpointState::Active },
+    }
+}
+
+/// A webhook delivery as admins see it: its state, not its body.
+#[must_use]
+pub fn webhook_delivery(city: &CityConfig, d: &DeliveryRecord) -> WebhookDelivery {
+    let state = d.state.0;
+    WebhookDelivery {
+        id: d.id.clone(),
+        endpoint_id: d.endpoint_id,
+        agency: d.agency.clone(),
+        url: d.url.clone(),
+        event_type: d.event_type.clone(),
+        state,
+        attempts: d.attempts,
+        created_at: format_time(city, d.created_at),
+        next_attempt_at: (state == DeliveryState::Pending).then(|| format_time(city, d.next_attempt_at)),
+        last_status: d.last_status,
+        last_error: d.last_error.clone(),
+        delivered_at: d.delivered_at.map(|at| format_time(city, at)),
+    }
 }
 
 /// One line of the audit log.

@@ -393,6 +393,47 @@ async fn a_forwarded_ticket_reaches_the_officer_on_standby_and_admins_keep_the_h
         axe_clean(&admin, name).await?;
         shots(&mut admin, name).await?;
     }
+    // Webhooks: an endpoint for DLH added in the console shows its secret
+    // once; a ticket change then waits for delivery (this portal runs no
+    // sender), and removing a second endpoint after its confirmation fails
+    // what waited for it, marked in the list.
+    admin.open_console("/petugas/webhook").await?;
+    admin.wait("webhooks", "document.querySelector('main h1') && document.getElementById('webhook-url')").await?;
+    for url in ["http://127.0.0.1:9/dlh", "http://127.0.0.1:9/cadangan"] {
+        admin.js("const s = document.getElementById('webhook-dinas'); s.value = 'dlh'; s.dispatchEvent(new Event('change'))").await?;
+        admin.by_id("webhook-url").await?.send_keys(url).await?;
+        admin.js("document.querySelector('.inline-form .btn-primary').click()").await?;
+        admin
+            .wait(
+                "the secret shown once",
+                &format!(
+                    "document.getElementById('webhook-kunci') && document.getElementById('webhook-kunci').value.startsWith('whsec_') \
+                     && document.activeElement.id === 'webhook-kunci' && document.body.innerText.includes({})",
+                    json!(url)
+                ),
+            )
+            .await?;
+    }
+    axe_clean(&admin, "webhook, secret shown").await?;
+    shots(&mut admin, "webhook-kunci").await?;
+    admin.js("[...document.querySelectorAll('.secret-box button')][0].click()").await?;
+    admin.wait("the secret gone", "!document.getElementById('webhook-kunci')").await?;
+    let ticket = portal.staff_ticket(&code).await?;
+    portal.add_event(&code, &json!({"revision": ticket["revision"], "internal_note": "cek lokasi"})).await?;
+    admin.js("[...document.querySelectorAll('button')].find(b => b.textContent === 'Muat ulang').click()").await?;
+    admin.wait("two pending deliveries", "document.querySelectorAll('.badge.delivery-pending').length === 2").await?;
+    admin.js("[...document.querySelectorAll('tbody tr')].find(r => r.textContent.includes('/cadangan')).querySelector('button').click()").await?;
+    admin
+        .wait("the confirmation", "document.activeElement && document.activeElement.id.startsWith('webhook-yakin-')")
+        .await?;
+    axe_clean(&admin, "webhook, removing").await?;
+    admin.press(Key::Enter).await?;
+    admin
+        .wait("one delivery failed", "document.querySelectorAll('tr.failed .badge.delivery-failed').length === 1")
+        .await?;
+    axe_clean(&admin, "webhook").await?;
+    shots(&mut admin, "webhook").await?;
+
     // A new supervisor account, made in the console.
     admin.open_console("/petugas/akun").await?;
     admin.by_id("akun-nama").await?.send_keys("sup-malam").await?;

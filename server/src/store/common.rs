@@ -143,12 +143,16 @@ pub(super) fn parse_stored_code(code: &str) -> super::StoreResult<TicketCode> {
 /// - `async fn create(&self, NewTicket) -> StoreResult<Created>`: its way of writing reports;
 /// - `async fn announce(&self, &mut $conn, &TicketCode, &EventRecord) -> StoreResult<()>`:
 ///   called inside a change's transaction, before commit;
-/// - `fn changed(&self, TicketCode, &EventRecord)`: called once the change committed.
+/// - `fn changed(&self, TicketCode, &EventRecord)`: called once the change committed;
+/// - `async fn orphaned_claims(&self) -> StoreResult<u64>`: see
+///   [`super::WebhookStore::release_orphaned_claims`].
 ///
 /// `$lock` ends the statement that reads a ticket before changing it (a row
-/// lock where the database has them).
+/// lock where the database has them); `$skip_locked` ends the one that picks
+/// webhook deliveries to claim (rows another worker is claiming are passed
+/// over, not waited for).
 macro_rules! shared_store {
-    ($store:ty, $db:ty, $conn:ty, $lock:literal) => {
+    ($store:ty, $db:ty, $conn:ty, $lock:literal, $skip_locked:literal) => {
         use portal112_core::staff::{Priority, Shift};
         use portal112_core::validate::TicketState;
         use portal112_core::{ApiError, ErrorKind, Field, Status, TicketCode};
@@ -158,11 +162,95 @@ macro_rules! shared_store {
         };
         use $crate::store::sql::{self, Builder};
         use $crate::store::{
-            AuditAction, AuditEntry, AuditFilter, AuditStore, Changed, Created, EventRecord, Idempotency, MediaStore,
-            NearbyRecord, NewPhoto, NewStaff, NewTicket, PhotoRecord, StaffRecord, StaffStore, StaffUpdate,
-            StandbyRecord, StoreError, StoreResult, TemplateRecord, TemplateStore, TicketChange, TicketFilter,
-            TicketRecord, TicketStore, VideoRecord,
+            AuditAction, AuditEntry, AuditFilter, AuditStore, Changed, ClaimedDelivery, Created, DeliveryAttempt,
+            DeliveryRecord, EventRecord, Idempotency, MediaStore, NearbyRecord, NewPhoto, NewStaff,
+            NewTicket, PhotoRecord, StaffRecord, StaffStore, StaffUpdate, StandbyRecord, StoreError, StoreResult,
+            TemplateRecord, TemplateStore, TicketChange, TicketFilter, TicketRecord, TicketStore, VideoRecord,
+            WebhookEndpointRecord, WebhookStore,
         };
+        use $crate::webhooks::EventType;
+
+        /// Ids of the active webhook endpoints of `agency`.
+        async fn active_endpoints(conn: &mut $conn, agency: &str) -> StoreResult<Vec<i64>> {
+            Ok(sql::query_scalar(
+                "SELECT id FROM webhook_endpoints WHERE agency = $1 AND removed_at IS NULL ORDER BY id",
+            )
+            .bind(agency)
+            .fetch_all(&mut *conn)
+            .await?)
+        }
+
+        /// One outbox row per endpoint in `endpoints`, due at once.
+        async fn insert_deliveries(
+            conn: &mut $conn,
+            endpoints: &[i64],
+            event: EventType,
+            data: &serde_json::Value,
+            at: i64,
+        ) -> StoreResult<usize> {
+            if endpoints.is_empty() {
+                return Ok(0);
+            }
+            let body = $crate::webhooks::body(event, data, at);
+            for endpoint in endpoints {
+                sql::query(
+                    "INSERT INTO webhook_deliveries (id, endpoint_id, event_type, payload, created_at, \
+                     next_attempt_at) VALUES ($1, $2, $3, $4, $5, $5)",
+                )
+                .bind($crate::webhooks::new_message_id())
+                .bind(endpoint)
+                .bind(event.as_str())
+                .bind(&body)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Ok(endpoints.len())
+        }
+
+        /// Puts a webhook message for every active endpoint of `agency` into
+        /// the outbox, inside the caller's transaction: it is sent if, and
+        /// only if, that transaction commits. `data` is what the agency's
+        /// staff may see (never a reporter's contact); the body is
+        /// `{"type", "timestamp", "data"}` (Standard Webhooks), fixed now so
+        /// every attempt sends, and signs, the same bytes. Returns how many
+        /// rows were written (none when the agency has no endpoint).
+        ///
+        /// Ticket changes call it from their own transaction; other jobs
+        /// (service-level escalations) call it from theirs.
+        pub(crate) async fn enqueue_webhooks(
+            conn: &mut $conn,
+            agency: &str,
+            event: EventType,
+            data: &serde_json::Value,
+            at: i64,
+        ) -> StoreResult<usize> {
+            let endpoints = active_endpoints(conn, agency).await?;
+            insert_deliveries(conn, &endpoints, event, data, at).await
+        }
+
+        /// The outbox rows of a staff change: the ticket's agency hears that
+        /// it was forwarded to it or changed, with what its staff may see; an
+        /// agency it was moved away from hears only that it is no longer its.
+        async fn announce_to_agencies(
+            conn: &mut $conn,
+            change: &TicketChange,
+            ticket: &TicketRecord,
+            old_agency: &str,
+            forwarded: bool,
+        ) -> StoreResult<()> {
+            let endpoints = active_endpoints(conn, &ticket.agency).await?;
+            if !endpoints.is_empty() {
+                let event = if forwarded { EventType::TicketForwarded } else { EventType::TicketChanged };
+                let data = $crate::webhooks::ticket_data(&change.city, &change.service, ticket, change.at);
+                insert_deliveries(conn, &endpoints, event, &data, change.at).await?;
+            }
+            if old_agency != ticket.agency {
+                let data = $crate::webhooks::moved_away_data(&change.city, ticket);
+                enqueue_webhooks(conn, old_agency, EventType::TicketChanged, &data, change.at).await?;
+            }
+            Ok(())
+        }
 
         /// A ticket with its photo ids and full history, read on `conn`.
         async fn load_ticket(conn: &mut $conn, code: &str) -> StoreResult<Option<TicketRecord>> {
@@ -451,6 +539,7 @@ macro_rules! shared_store {
             // The new clock is read from the history just written, in the same transaction.
             let clock = change.service.current(&ticket);
             write_clock(conn, &mut ticket, clock).await?;
+            announce_to_agencies(conn, change, &ticket, &agency, forwarded).await?;
             Ok(Changed { event, ticket })
         }
 
@@ -795,6 +884,18 @@ macro_rules! shared_store {
                 let ticket = load_ticket(&mut tx, compact)
                     .await?
                     .ok_or_else(|| StoreError::Corrupt(format!("ticket {compact} gone inside its escalation")))?;
+                // The agency's system hears of it in the same transaction.
+                if let Some(due_at) = esc.clock.due_at() {
+                    let data = $crate::webhooks::escalation_data(
+                        &esc.city,
+                        &esc.service,
+                        &ticket,
+                        esc.clock.stage.as_str(),
+                        due_at,
+                        esc.at,
+                    );
+                    enqueue_webhooks(&mut tx, &ticket.agency, EventType::TicketEscalated, &data, esc.at).await?;
+                }
                 self.announce(&mut tx, &esc.code, &event).await?;
                 tx.commit().await?;
                 self.changed(esc.code, &event);
@@ -1202,6 +1303,200 @@ macro_rules! shared_store {
                 }
                 tx.commit().await?;
                 Ok(removed)
+            }
+        }
+
+        /// The columns of a listed delivery (`d` the delivery, `e` its endpoint).
+        macro_rules! delivery_columns {
+            () => {
+                "d.id, d.endpoint_id, e.agency, e.url, d.event_type, d.state, d.attempts, d.created_at, \
+                 d.first_attempt_at, d.next_attempt_at, d.last_status, d.last_error, d.delivered_at"
+            };
+        }
+
+        #[async_trait::async_trait]
+        impl WebhookStore for $store {
+            async fn add_webhook(
+                &self,
+                agency: &str,
+                url: &str,
+                secret: &str,
+                at: i64,
+                actor: &str,
+            ) -> StoreResult<WebhookEndpointRecord> {
+                let mut tx = self.write().await?;
+                let added: WebhookEndpointRecord = sql::query_as(
+                    "INSERT INTO webhook_endpoints (agency, url, secret, created_at) VALUES ($1, $2, $3, $4) \
+                     RETURNING id, agency, url, secret, created_at, removed_at",
+                )
+                .bind(agency)
+                .bind(url)
+                .bind(secret)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let target = format!("{} {agency}", added.id);
+                insert_audit(&mut tx, &AuditEntry::new(at, actor, AuditAction::WebhookAdd, target)).await?;
+                tx.commit().await?;
+                Ok(added)
+            }
+
+            async fn webhooks(&self) -> StoreResult<Vec<WebhookEndpointRecord>> {
+                Ok(sql::query_as(
+                    "SELECT id, agency, url, secret, created_at, removed_at FROM webhook_endpoints ORDER BY id",
+                )
+                .fetch_all(&mut *self.read().await?)
+                .await?)
+            }
+
+            async fn remove_webhook(&self, id: i64, audit: AuditEntry) -> StoreResult<Option<WebhookEndpointRecord>> {
+                let mut tx = self.write().await?;
+                let removed: Option<WebhookEndpointRecord> = sql::query_as(
+                    "UPDATE webhook_endpoints SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL \
+                     RETURNING id, agency, url, secret, created_at, removed_at",
+                )
+                .bind(audit.at)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if removed.is_some() {
+                    sql::query(
+                        "UPDATE webhook_deliveries SET state = 'failed', claimed_until = NULL, \
+                         last_error = 'endpoint removed' WHERE endpoint_id = $1 AND state = 'pending'",
+                    )
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    insert_audit(&mut tx, &audit).await?;
+                }
+                tx.commit().await?;
+                Ok(removed)
+            }
+
+            async fn deliveries(
+                &self,
+                state: Option<portal112_core::staff::DeliveryState>,
+                limit: u32,
+            ) -> StoreResult<Vec<DeliveryRecord>> {
+                let mut q = Builder::<$db>::new(concat!(
+                    "SELECT ",
+                    delivery_columns!(),
+                    " FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE 1 = 1"
+                ));
+                if let Some(s) = state {
+                    q.push(" AND d.state = ").push_bind(s.as_str());
+                }
+                q.push(" ORDER BY d.created_at DESC, d.id LIMIT ").push_bind(i64::from(limit));
+                Ok(q.build_query_as().fetch_all(&mut *self.read().await?).await?)
+            }
+
+            async fn resend_delivery(&self, id: &str, audit: AuditEntry) -> StoreResult<DeliveryRecord> {
+                let not_found =
+                    || StoreError::Rejected(ApiError::field(ErrorKind::NotFound, Field::Other("id".into())));
+                let mut tx = self.write().await?;
+                let current: Option<(String, Option<i64>)> = sql::query_as(concat!(
+                    "SELECT d.state, e.removed_at FROM webhook_deliveries d \
+                     JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1",
+                    $lock
+                ))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((state, removed_at)) = current else { return Err(not_found()) };
+                if removed_at.is_some() {
+                    return Err(not_found());
+                }
+                if state == "pending" {
+                    return Err(StoreError::Rejected(ErrorKind::NothingToChange.into()));
+                }
+                sql::query(
+                    "UPDATE webhook_deliveries SET state = 'pending', attempts = 0, first_attempt_at = NULL, \
+                     next_attempt_at = $1, claimed_until = NULL, last_status = NULL, last_error = NULL, \
+                     delivered_at = NULL WHERE id = $2",
+                )
+                .bind(audit.at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                insert_audit(&mut tx, &audit).await?;
+                let record: DeliveryRecord = sql::query_as(concat!(
+                    "SELECT ",
+                    delivery_columns!(),
+                    " FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1"
+                ))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(record)
+            }
+
+            async fn claim_deliveries(
+                &self,
+                now: i64,
+                lease: i64,
+                limit: u32,
+            ) -> StoreResult<Vec<ClaimedDelivery>> {
+                let mut tx = self.write().await?;
+                let ids: Vec<String> = sql::query_scalar(concat!(
+                    "UPDATE webhook_deliveries SET claimed_until = $1 WHERE id IN (SELECT id FROM \
+                     webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $2 \
+                     AND (claimed_until IS NULL OR claimed_until <= $2) ORDER BY next_attempt_at LIMIT $3",
+                    $skip_locked,
+                    ") RETURNING id"
+                ))
+                .bind(now.saturating_add(lease))
+                .bind(now)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *tx)
+                .await?;
+                if ids.is_empty() {
+                    tx.commit().await?;
+                    return Ok(Vec::new());
+                }
+                let mut q = Builder::<$db>::new(
+                    "SELECT d.id, d.endpoint_id, e.url, e.secret, d.event_type, d.payload, d.attempts, \
+                     d.first_attempt_at FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+                     WHERE d.id IN ",
+                );
+                q.push_bind_list(ids.iter().cloned()).push(" ORDER BY d.next_attempt_at, d.id");
+                let claimed: Vec<ClaimedDelivery> = q.build_query_as().fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(claimed)
+            }
+
+            async fn record_attempt(&self, a: &DeliveryAttempt) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                sql::query(
+                    "UPDATE webhook_deliveries SET attempts = attempts + 1, \
+                     first_attempt_at = COALESCE(first_attempt_at, $1), state = $2, next_attempt_at = $3, \
+                     claimed_until = NULL, last_status = $4, last_error = $5, \
+                     delivered_at = CASE WHEN $2 = 'delivered' THEN $1 ELSE delivered_at END \
+                     WHERE id = $6 AND state = 'pending'",
+                )
+                .bind(a.at)
+                .bind(a.state.as_str())
+                .bind(a.next_attempt_at)
+                .bind(a.status)
+                .bind(&a.error)
+                .bind(&a.id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn next_delivery_due(&self) -> StoreResult<Option<i64>> {
+                Ok(sql::query_scalar(
+                    "SELECT MIN(CASE WHEN claimed_until > next_attempt_at THEN claimed_until \
+                     ELSE next_attempt_at END) FROM webhook_deliveries WHERE state = 'pending'",
+                )
+                .fetch_one(&mut *self.read().await?)
+                .await?)
+            }
+
+            async fn release_orphaned_claims(&self) -> StoreResult<u64> {
+                self.orphaned_claims().await
             }
         }
 

@@ -125,7 +125,9 @@ macro_rules! db_now {
 // A change reads its ticket with the row locked until commit: a change on
 // another instance waits and then checks the status machine against this
 // one's result.
-shared_store!(PgStore, Postgres, PgConnection, " FOR UPDATE");
+// Webhook deliveries another instance is claiming are passed over: each
+// instance takes rows nobody else holds.
+shared_store!(PgStore, Postgres, PgConnection, " FOR UPDATE", " FOR UPDATE SKIP LOCKED");
 
 impl PgStore {
     /// Connects to the database at `url`, applies migrations and starts
@@ -337,6 +339,12 @@ impl PgStore {
         let payload = format!("{}:{}:{}:{visibility}", self.shared.instance, code.compact(), event.seq);
         sql::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&mut *tx).await?;
         Ok(())
+    }
+
+    /// Other instances' claims are live: they end with their lease.
+    #[expect(clippy::unused_async, reason = "SQLite's counterpart writes to the database")]
+    async fn orphaned_claims(&self) -> StoreResult<u64> {
+        Ok(0)
     }
 
     fn changed(&self, code: TicketCode, event: &EventRecord) {

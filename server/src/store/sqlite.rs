@@ -54,8 +54,8 @@ impl std::fmt::Debug for Pending {
 }
 
 // SQLite has one writer at a time: the single writer connection serialises
-// changes, so reading the ticket needs no lock of its own.
-shared_store!(SqliteStore, Sqlite, SqliteConnection, "");
+// changes (and claims of webhook deliveries), so reading needs no lock of its own.
+shared_store!(SqliteStore, Sqlite, SqliteConnection, "", "");
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` and applies migrations.
@@ -113,6 +113,19 @@ impl SqliteStore {
     #[expect(clippy::unused_async, reason = "the shared change code awaits what PostgreSQL does here")]
     async fn announce(&self, _: &mut SqliteConnection, _: &TicketCode, _: &EventRecord) -> StoreResult<()> {
         Ok(())
+    }
+
+    /// Only this process uses the file: a claim found at start-up was made
+    /// by a process that died before recording its attempt.
+    async fn orphaned_claims(&self) -> StoreResult<u64> {
+        let mut tx = self.write().await?;
+        let done = sql::query(
+            "UPDATE webhook_deliveries SET claimed_until = NULL WHERE state = 'pending' AND claimed_until IS NOT NULL",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
     }
 
     fn changed(&self, code: TicketCode, event: &EventRecord) {

@@ -52,6 +52,8 @@ pub async fn escalate_late(state: &AppState, now: Millis) -> Result<Vec<Changed>
                         agency: ticket.agency.clone(),
                         at: now,
                         note,
+                        city: state.city.clone(),
+                        service: state.service.clone(),
                     };
                     if let Some(changed) = state.store.escalate(escalation).await? {
                         tracing::info!(code = %code, stage = %clock.stage, agency = %ticket.agency, "stage late: escalated");

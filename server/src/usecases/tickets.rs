@@ -38,11 +38,11 @@ pub const NEARBY_MAX: usize = 20;
 /// shape is checked here, everything that depends on the ticket (the
 /// revision, the status machine, the agency's own tickets, the assignee,
 /// "nothing to change") inside the store's transaction by core's rules, and
-/// the history entry, the ticket's new state and the audit entry are
-/// committed together.
+/// the history entry, the ticket's new state, the audit entry and the
+/// messages to the agencies' webhook endpoints are committed together.
 pub async fn change_ticket(
     store: &dyn Store,
-    city: &CityConfig,
+    city: &Arc<CityConfig>,
     staff: &StaffRecord,
     code: &TicketCode,
     update: &TicketUpdate,
@@ -58,6 +58,7 @@ pub async fn change_ticket(
         at,
         on_duty: on_duty(city, at),
         service: Arc::clone(service),
+        city: city.clone(),
     };
     Ok(store.change_ticket(code, change).await?)
 }

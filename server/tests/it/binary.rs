@@ -310,3 +310,56 @@ fn check_config_names_the_file_and_the_field() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("map.zoom"));
 }
+
+/// `portal112 webhook ...` on the test folder's database.
+fn webhook(dir: &Path, args: &[&str]) -> Output {
+    portal112(dir)
+        .args(["webhook", "--database", &database_url(dir)])
+        .arg("--config")
+        .arg(crate::common::city_file())
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+#[tokio::test]
+async fn webhook_endpoints_are_added_listed_and_removed_on_the_command_line() {
+    let dir = TempDir::new().expect("temporary folder");
+    let out = webhook(dir.path(), &["add", "--agency", "dlh", "--url", "https://sistem.dlh.example.go.id/masuk"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let secret = stdout.lines().last().expect("a last line");
+    assert!(secret.starts_with("whsec_"), "{stdout:?}");
+    standardwebhooks::Webhook::new(secret).expect("a secret the specification's crate takes");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only"), "warned that it is shown once");
+
+    let list = webhook(dir.path(), &["list"]);
+    assert!(list.status.success());
+    let listed = String::from_utf8(list.stdout).expect("UTF-8");
+    assert!(listed.starts_with("id\tagency\turl\tcreated\tstate\n"), "{listed}");
+    assert!(listed.contains("1\tdlh\thttps://sistem.dlh.example.go.id/masuk\t"), "{listed}");
+    assert!(listed.trim_end().ends_with("\tactive"), "{listed}");
+    assert!(!listed.contains(&secret["whsec_".len()..]), "the secret is never listed");
+
+    let unknown = webhook(dir.path(), &["add", "--agency", "dinas-hantu", "--url", "https://x.example/"]);
+    assert!(!unknown.status.success());
+    let why = String::from_utf8_lossy(&unknown.stderr);
+    assert!(why.contains("--agency") && why.contains("dlh, "), "names the known agencies: {why}");
+    let bad_url = webhook(dir.path(), &["add", "--agency", "dlh", "--url", "ftp://x.example/"]);
+    assert!(!bad_url.status.success());
+    assert!(String::from_utf8_lossy(&bad_url.stderr).contains("--url"));
+    assert!(bad_url.stdout.is_empty() && unknown.stdout.is_empty());
+
+    let removed = webhook(dir.path(), &["remove", "1"]);
+    assert!(removed.status.success(), "{}", String::from_utf8_lossy(&removed.stderr));
+    let again = webhook(dir.path(), &["remove", "1"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no active webhook endpoint"));
+    let listed = String::from_utf8(webhook(dir.path(), &["list"]).stdout).expect("UTF-8");
+    assert!(listed.trim_end().ends_with("\tremoved"), "{listed}");
+
+    let store = portal112_server::store::open(&database_url(dir.path())).await.expect("database");
+    let actions: Vec<&str> =
+        store.audit_entries(10).await.expect("audit").iter().map(|e| e.action.as_str()).collect::<Vec<_>>();
+    assert_eq!(actions, ["webhook_remove", "webhook_add"]);
+}

@@ -26,3 +26,4 @@ mod staff;
 mod store_conformance;
 mod tickets;
 mod views;
+mod webhooks;

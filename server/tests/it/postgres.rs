@@ -59,6 +59,7 @@ async fn change(store: &SharedStore, code: &TicketCode, mut update: serde_json::
         at: portal112_server::view::now_millis(),
         on_duty: ("2026-12-01".into(), portal112_core::staff::Shift::Pagi),
         service: std::sync::Arc::new(portal112_server::service_level::ServiceClock::new(&city).expect("calendar")),
+        city: std::sync::Arc::new(city),
     }
 }
 

@@ -137,6 +137,11 @@ async fn a_late_stage_escalates_once_and_rises_in_the_queue() {
     let sup = app.sign_in("rina").await;
     change(&app, &sup, &fresh, json!({"priority": "tinggi"})).await;
 
+    // DLH's own system listens: it hears of the escalation too.
+    let admin = app.staff("admin", Role::Admin, None).await;
+    let hook = json!({"agency": "dlh", "url": "https://dlh.example.go.id/portal112"});
+    assert_eq!(app.post_json_as(&admin, "/api/v1/staff/webhooks", &hook).await.status, StatusCode::CREATED);
+
     let escalated = escalate_late(&app.state, app.state.clock.now()).await.expect("runs");
     assert_eq!(escalated.len(), 1);
     assert_eq!(escalated[0].ticket.code.to_string(), late);
@@ -177,6 +182,12 @@ async fn a_late_stage_escalates_once_and_rises_in_the_queue() {
     assert_eq!(report["groups"][0]["agency"]["code"], "dlh");
     assert_eq!(report["groups"][0]["stage"], "verify");
     assert_eq!(report["groups"][0]["tickets"][0]["code"], late.as_str());
+
+    // One message to the agency's system, written with the escalation.
+    let deliveries = app.get_as(&admin, "/api/v1/staff/webhooks/deliveries").await.json();
+    let escalations: Vec<&Value> =
+        deliveries.as_array().expect("a list").iter().filter(|d| d["event_type"] == "ticket.escalated").collect();
+    assert_eq!(escalations.len(), 1, "{deliveries}");
 
     // And the audit log names it once.
     let audit = app.get_as(&sup, "/api/v1/staff/audit?action=ticket_escalate").await.json();

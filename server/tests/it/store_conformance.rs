@@ -109,6 +109,8 @@ conformance!(
     a_change_on_a_stale_revision_writes_nothing,
     the_queue_search_and_nearby_queries,
     the_standby_roster_and_who_takes_a_forwarded_ticket,
+    webhook_outbox_rows_go_with_their_change,
+    webhook_claims_are_exclusive_and_leased,
 );
 
 fn city() -> portal112_core::city::CityConfig {
@@ -150,6 +152,7 @@ fn change(u: &Value, at: i64) -> TicketChange {
         at,
         on_duty: ("2026-12-01".into(), Shift::Pagi),
         service: std::sync::Arc::default(),
+        city: std::sync::Arc::new(city()),
     }
 }
 
@@ -1066,4 +1069,96 @@ async fn the_standby_roster_and_who_takes_a_forwarded_ticket(b: Backend) {
     );
     let naming = change(&json!({"revision": 4, "assignee": "bpbd.citra"}), T0 + 4);
     assert_eq!(s.change_ticket(&t.code, naming).await.expect("ok").ticket.assignee.as_deref(), Some("bpbd.citra"));
+}
+
+/// An active webhook endpoint of DLH, as the CLI adds it.
+async fn dlh_endpoint(s: &SharedStore) -> i64 {
+    s.add_webhook("dlh", "http://127.0.0.1:9/hook", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", T0, "cli")
+        .await
+        .expect("endpoint added")
+        .id
+}
+
+async fn webhook_outbox_rows_go_with_their_change(b: Backend) {
+    let s = &b.store;
+    let endpoint = dlh_endpoint(s).await;
+    let t = create(&b, new_ticket(&crate::common::valid_report(), T0)).await;
+    assert_eq!(t.agency, "dlh");
+    s.change_ticket(&t.code, change(&json!({"revision": 1, "status": "verified"}), T0 + 1)).await.expect("changed");
+    let rows = s.deliveries(None, 10).await.expect("read");
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].endpoint_id, rows[0].event_type.as_str()), (endpoint, "ticket.changed"));
+    assert_eq!(rows[0].next_attempt_at, T0 + 1, "due at once");
+    // A refused change and a change whose transaction fails write no message.
+    let refused = s.change_ticket(&t.code, change(&json!({"revision": 2, "status": "closed"}), T0 + 2)).await;
+    assert!(refused.is_err());
+    refuse_audit_entries(&b).await;
+    let failed = s.change_ticket(&t.code, change(&json!({"revision": 2, "status": "assigned"}), T0 + 3)).await;
+    assert!(failed.is_err());
+    assert_eq!(s.deliveries(None, 10).await.expect("read").len(), 1, "no half-written change");
+}
+
+async fn webhook_claims_are_exclusive_and_leased(b: Backend) {
+    use portal112_core::staff::DeliveryState;
+    use portal112_server::store::DeliveryAttempt;
+    let s = &b.store;
+    dlh_endpoint(s).await;
+    dlh_endpoint(s).await;
+    for i in 0..10 {
+        let t = create(&b, new_ticket(&crate::common::valid_report(), T0)).await;
+        s.change_ticket(&t.code, change(&json!({"revision": 1, "status": "verified"}), T0 + i)).await.expect("changed");
+    }
+    assert_eq!(s.deliveries(None, 100).await.expect("read").len(), 20);
+    assert!(s.claim_deliveries(T0 - 1, 60_000, 100).await.expect("claims").is_empty(), "nothing due yet");
+    // Two instances claiming at once never get the same row.
+    let other = portal112_server::store::open(&b.url).await.expect("a second instance");
+    let now = T0 + 100;
+    let claims = (0..4).map(|i| {
+        let store = if i % 2 == 0 { s.clone() } else { other.clone() };
+        tokio::spawn(async move { store.claim_deliveries(now, 60_000, 6).await.expect("claims") })
+    });
+    let mut seen = HashSet::new();
+    for claim in claims {
+        for d in claim.await.expect("task") {
+            assert!(seen.insert(d.id.clone()), "{} claimed twice", d.id);
+            assert!(d.payload.contains("\"type\":\"ticket.changed\""), "the body as sent");
+        }
+    }
+    let rest = s.claim_deliveries(now, 60_000, 100).await.expect("claims");
+    for d in &rest {
+        assert!(seen.insert(d.id.clone()), "{} claimed twice", d.id);
+    }
+    assert_eq!(seen.len(), 20);
+    // Claimed rows stay with their worker until the lease ends.
+    assert!(s.claim_deliveries(now + 59_999, 60_000, 100).await.expect("claims").is_empty());
+    assert_eq!(s.next_delivery_due().await.expect("due"), Some(now + 60_000));
+    let again = other.claim_deliveries(now + 60_000, 60_000, 100).await.expect("claims");
+    assert_eq!(again.len(), 20, "a dead worker's rows are taken up after the lease");
+    let done = &again[0];
+    s.record_attempt(&DeliveryAttempt {
+        id: done.id.clone(),
+        at: now + 60_001,
+        state: DeliveryState::Delivered,
+        next_attempt_at: now + 60_001,
+        status: Some(204),
+        error: None,
+    })
+    .await
+    .expect("recorded");
+    let delivered = s.deliveries(Some(DeliveryState::Delivered), 100).await.expect("read");
+    assert_eq!(delivered.len(), 1);
+    assert_eq!((delivered[0].attempts, delivered[0].delivered_at), (1, Some(now + 60_001)));
+    let claimed = s.claim_deliveries(now + 200_000, 60_000, 100).await.expect("claims");
+    assert_eq!(claimed.len(), 19, "a delivered row is never sent again");
+    // A removed endpoint hears nothing more, and what waited for it fails.
+    let first = s.webhooks().await.expect("endpoints")[0].id;
+    let audit = AuditEntry::new(T0 + 4, "cli", AuditAction::WebhookRemove, first.to_string());
+    assert!(s.remove_webhook(first, audit.clone()).await.expect("removed").is_some());
+    assert!(s.remove_webhook(first, audit).await.expect("no error").is_none(), "removed once");
+    let failed = s.deliveries(Some(DeliveryState::Failed), 100).await.expect("read");
+    let delivered_there = usize::from(delivered[0].endpoint_id == first);
+    assert_eq!(failed.len(), 10 - delivered_there, "{failed:?}");
+    assert!(failed.iter().all(|d| d.endpoint_id == first && d.last_error.as_deref() == Some("endpoint removed")));
+    let left = s.claim_deliveries(now + 400_000, 60_000, 100).await.expect("claims");
+    assert_eq!(left.len(), 9 + delivered_there, "only the other endpoint's");
 }
