@@ -10,7 +10,7 @@ use crate::app::use_ctx;
 /// The clock of a ticket: "Verifikasi · 2 j 5 m lagi", "Terlambat 1 j ·
 /// Verifikasi" or "Jam berhenti (ditunda) · sisa 3 hr 2 j".
 #[component]
-pub fn Due(clock: TicketClock, #[prop(optional)] long: bool) -> impl IntoView {
+pub fn Due(clock: TicketClock, #[prop(optional)] with_time: bool) -> impl IntoView {
     let ctx = use_ctx();
     let w = ctx.w();
     let lang = ctx.lang.get_untracked();
@@ -41,7 +41,7 @@ pub fn Due(clock: TicketClock, #[prop(optional)] long: bool) -> impl IntoView {
         move || !clock.paused && due.is_some_and(|d| d as f64 <= ctx.now.get())
     };
     view! {
-        <span class="due" class:late=late.clone() class:paused=clock.paused>{text}</span>
-        {long.then(|| due_words.map(|d| view! { <span class="due-at">{format!(" ({} {d})", w.due_by)}</span> }))}
+        <span class="due" class:late=late class:paused=clock.paused>{text}</span>
+        {with_time.then(|| due_words.map(|d| view! { <span class="due-at">{format!(" ({} {d})", w.due_by)}</span> }))}
     }
 }

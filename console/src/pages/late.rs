@@ -68,7 +68,7 @@ pub fn LatePage() -> impl IntoView {
                                                     </span>
                                                     <span class="row-mid">{category}</span>
                                                     <span class="row-sum">{t.summary.clone()}</span>
-                                                    <span class="row-meta">{t.clock.map(|c| view! { <Due clock=c long=true/> })}</span>
+                                                    <span class="row-meta">{t.clock.map(|c| view! { <Due clock=c with_time=true/> })}</span>
                                                 </Link>
                                             </li>
                                         }

@@ -28,6 +28,8 @@ struct Filters {
     priority: String,
     /// Only tickets that need someone (the default).
     all: bool,
+    /// Only tickets past their stage's due time.
+    late: bool,
 }
 
 impl Filters {
@@ -41,6 +43,7 @@ impl Filters {
             ("channel", self.channel.clone()),
             ("priority", self.priority.clone()),
             ("open", if self.all || !self.status.is_empty() { String::new() } else { "true".into() }),
+            ("late", if self.late { "true".into() } else { String::new() }),
             ("sort", "queue".into()),
             ("page_size", "100".into()),
         ])
@@ -250,6 +253,10 @@ pub fn QueuePage(code: Option<String>) -> impl IntoView {
                     <label class="check">
                         <input type="checkbox" on:change=move |ev| filters.update(|f| f.all = event_target_checked(&ev))/>
                         <span>{w.show_finished}</span>
+                    </label>
+                    <label class="check">
+                        <input type="checkbox" on:change=move |ev| filters.update(|f| f.late = event_target_checked(&ev))/>
+                        <span>{w.late_only}</span>
                     </label>
                 </form>
                 <p class="error" role="alert">{move || error.get()}</p>

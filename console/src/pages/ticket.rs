@@ -343,7 +343,7 @@ pub fn TicketView(code: String, changed: RwSignal<u32>, on_close: Callback<()>) 
                             <span class="badge">{w.channel}": "{t.channel.label(lang)}</span>
                             {t.confidential.then(|| view! { <span class="badge secret">{w.confidential}</span> })}
                         </p>
-                        {t.clock.clone().map(|c| view! { <p class="ticket-due">{w.stage}": "<Due clock=c long=true/></p> })}
+                        {t.clock.clone().map(|c| view! { <p class="ticket-due">{w.stage}": "<Due clock=c with_time=true/></p> })}
                     </header>
                     // The actions first: the keyboard is there, and nothing needs scrolling on a monitor.
                     <ActionBar ticket=t.clone() role=role me=my_name.get_value() action=action open=Callback::new(open_action)/>
