@@ -11,6 +11,7 @@ pub mod error;
 pub mod field;
 pub mod geo;
 pub mod lang;
+pub mod open;
 pub mod staff;
 pub mod status;
 pub mod ticket_code;

@@ -258,12 +258,13 @@ async fn serve(common: Common, args: Serve) -> anyhow::Result<()> {
 
 fn spawn_limiter_cleanup(state: &AppState) {
     let (reports, logins) = (state.report_limiter.clone(), state.login_limiter.clone());
-    let backoff = state.login_backoff.clone();
+    let (supports, backoff) = (state.support_limiter.clone(), state.login_backoff.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(portal112_server::ratelimit::FORGET_EVERY);
         loop {
             tick.tick().await;
             reports.forget_idle().await;
+            supports.forget_idle().await;
             logins.forget_idle().await;
             backoff.forget_idle().await;
         }
