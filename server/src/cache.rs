@@ -117,11 +117,8 @@ impl<T> Fresh<T> {
         use tokio::sync::broadcast::error::TryRecvError;
         {
             let mut notices = self.notices.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            loop {
-                match notices.try_recv() {
-                    Ok(_) | Err(TryRecvError::Lagged(_)) => self.changed.store(true, Ordering::SeqCst),
-                    Err(TryRecvError::Empty | TryRecvError::Closed) => break,
-                }
+            while let Ok(_) | Err(TryRecvError::Lagged(_)) = notices.try_recv() {
+                self.changed.store(true, Ordering::SeqCst);
             }
         }
         let mut slot = self.slot.lock().await;

@@ -104,7 +104,7 @@ pub fn csv(city: &CityConfig, rows: &[PublicRow]) -> anyhow::Result<Vec<u8>> {
     for p in rows.iter().filter_map(|r| public_point(city, r)) {
         out.write_record(values(city, &p))?;
     }
-    Ok(out.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?)
+    out.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
 }
 
 /// Every public ticket as a GeoJSON feature collection; a ticket without a
