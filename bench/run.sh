@@ -5,6 +5,9 @@
 #   2. API load    bench/load.py        oha against the portal and nginx, same run
 #   3. postgres    bench/load.py --compare-backends   the API over SQLite and over a
 #                  throw-away PostgreSQL (scripts/with-postgres.sh), same run
+#   3b. open       bench/open.py        10,000 tickets on SQLite and PostgreSQL: the public
+#                  map's answer (brotli bytes, latency), nearby p99, statistics p99
+#                  (cached) and computed afresh
 #   4. Lighthouse  bench/lighthouse.py  mobile performance of /, /lapor, /lacak/{code}
 #   5. konsol      the browser test that takes a 112 call by keyboard alone in
 #                  Konsol 112 (tests/tests/console.rs), run $rounds times: seconds
@@ -31,7 +34,7 @@ rounds="${BENCH_ROUNDS:-3}"
 out=bench/RESULTS.md
 parts="$(mktemp -d)"
 trap 'rm -rf "$parts"' EXIT
-steps=" ${BENCH:-bundle load postgres lighthouse konsol} "
+steps=" ${BENCH:-bundle load postgres open lighthouse konsol} "
 wants() { [[ "$steps" == *" $1 "* ]]; }
 
 # keep FILE HEADING: the section of the previous results under HEADING (up to
@@ -118,6 +121,17 @@ if wants postgres; then
   fi
 else
   keep "$parts/2b-postgres.md" "## API load: SQLite and PostgreSQL"
+fi
+
+if wants open; then
+  say "open data: 10,000 tickets, SQLite and PostgreSQL (about $(( 6 * seconds / 60 + 3 )) min)"
+  if ! scripts/with-postgres.sh python3 bench/open.py --bin "$bin" --oha "$(command -v oha)" --seconds "$seconds" \
+      >"$parts/2c-open.md"; then
+    printf '## Open data: map, nearby, statistics over 10,000 tickets\n\nFailed: see the output of `make bench`.\n\n' >"$parts/2c-open.md"
+    status=1
+  fi
+else
+  keep "$parts/2c-open.md" "## Open data: map, nearby, statistics over 10,000 tickets"
 fi
 
 if wants lighthouse; then
