@@ -64,6 +64,25 @@ def verify(base: str, token: str, codes: list[str]) -> None:
         list(pool.map(one, codes))
 
 
+class Sequential:
+    """Without oha: one connection, requests one after another, timed here.
+    Slower than oha's figures by Python's own cost per request."""
+
+    def __init__(self, requests: int):
+        self.requests = requests
+
+    def run(self, url: str, _conns: int) -> dict:
+        times = []
+        started = time.perf_counter()
+        for _ in range(self.requests):
+            t = time.perf_counter()
+            urllib.request.urlopen(url, timeout=10).read()
+            times.append((time.perf_counter() - t) * 1000)
+        times.sort()
+        return {"rps": self.requests / (time.perf_counter() - started), "p50": times[len(times) // 2],
+                "p99": times[int(len(times) * 0.99) - 1]}
+
+
 def brotli_size(url: str) -> tuple[int, int]:
     raw = urllib.request.urlopen(url, timeout=30).read()
     req = urllib.request.Request(url, headers={"accept-encoding": "br"})
@@ -91,7 +110,7 @@ def bench_backend(args, name: str, database: str, work: Path, procs: list) -> di
     stats_url = f"{base}/api/v1/stats"
     raw, br = brotli_size(map_url)
     answer = json.loads(http("GET", map_url))
-    oha = Oha(args.oha, args.seconds)
+    oha = Oha(args.oha, args.seconds) if shutil.which(args.oha) else Sequential(args.requests)
     # Warm the caches once; then the figures under load.
     for url in (map_url, nearby_url, stats_url):
         http("GET", url)
@@ -116,6 +135,7 @@ def main() -> None:
     ap.add_argument("--oha", default=shutil.which("oha") or "oha")
     ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--tickets", type=int, default=TICKETS)
+    ap.add_argument("--requests", type=int, default=2000, help="per URL when oha is not installed")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="portal112-bench-open-"))
     procs: list[subprocess.Popen] = []
@@ -138,10 +158,12 @@ def main() -> None:
 
     ok = lambda v, goal: "yes" if v <= goal else "**no**"  # noqa: E731
     print("## Open data: map, nearby, statistics over 10,000 tickets\n")
+    client = (f"oha, 16 connections, {args.seconds} s each" if shutil.which(args.oha)
+              else f"oha not installed: {args.requests} requests one after another from Python, timed there")
     print(f"`bench/open.py` (step `open` of `bench/run.sh`): {args.tickets} reports filed over HTTP at random points "
-          "of the city (every tenth confidential), 30 % verified by an operator; then oha, 16 connections, "
-          f"{args.seconds} s each, caches warm. Fresh statistics: `portal112 stats` 20 times (time to read every "
-          "ticket and add up, without the process start).\n")
+          f"of the city (every tenth confidential), 30 % verified by an operator; then {client}, caches warm. "
+          "Fresh statistics: `portal112 stats` 20 times (time to read every ticket and add up, without the "
+          "process start).\n")
     print("| backend | map answer (city view) raw / brotli | map p50 / p99 | nearby p99 | stats p99 (cached) | "
           "stats fresh median / worst |")
     print("|---|---:|---:|---:|---:|---:|")

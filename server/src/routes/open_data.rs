@@ -30,7 +30,7 @@ pub async fn reports_csv(State(state): State<AppState>) -> Result<Response, AppE
     get,
     path = "/open-data/reports.geojson",
     tag = "open-data",
-    responses((status = 200, description = "A GeoJSON FeatureCollection (RFC 7946); a ticket without a public place has no geometry", content_type = "application/geo+json", body = String))
+    responses((status = 200, description = "A GeoJSON FeatureCollection (RFC 7946); a ticket without a public place has no geometry", content_type = "application/geo+json", body = Object))
 )]
 pub async fn reports_geojson(State(state): State<AppState>) -> Result<Response, AppError> {
     let rows = public_rows(&state).await?;
