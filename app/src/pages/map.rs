@@ -119,7 +119,7 @@ pub fn MapPage() -> impl IntoView {
                 let (Some(l), Some(a)) = (guard.as_ref(), a) else { return };
                 l.layer.clear_layers();
                 for t in &a.tickets {
-                    let options = circle_options(5.0, status_colour(t.status));
+                    let options = circle_options(8.0, status_colour(t.status));
                     let dot = CircleMarker::new_with_options(&LatLng::new(t.lat, t.lng), &options);
                     let popup = format!(
                         "<a href=\"{}\">{}</a><br>{}",

@@ -99,7 +99,7 @@ fn group_section(
         <section class="card" aria-labelledby=id>
             <h2 id=id>{title}</h2>
             {bars(groups.iter().map(|(name, g)| (name.clone(), g.received, g.resolved)).collect())}
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-labelledby=id>
                 <table>
                     <thead>
                         <tr>
