@@ -137,6 +137,8 @@ def main() -> None:
     ap.add_argument("--tickets", type=int, default=TICKETS)
     ap.add_argument("--requests", type=int, default=2000, help="per URL when oha is not installed")
     args = ap.parse_args()
+    # The servers run in a temporary folder: a path relative to here would not be found there.
+    args.bin = str(Path(args.bin).resolve())
     work = Path(tempfile.mkdtemp(prefix="portal112-bench-open-"))
     procs: list[subprocess.Popen] = []
     results: dict[str, dict] = {}
