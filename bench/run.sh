@@ -8,6 +8,9 @@
 #   3b. webhooks   bench/webhooks.py    deliveries per second to a local receiver, and
 #                  ticket reads and report creations while a receiver hangs vs
 #                  without webhooks
+#   3c. open       bench/open.py        10,000 tickets on SQLite and PostgreSQL: the public
+#                  map's answer (brotli bytes, latency), nearby p99, statistics p99
+#                  (cached) and computed afresh
 #   4. Lighthouse  bench/lighthouse.py  mobile performance of /, /lapor, /lacak/{code}
 #   5. konsol      the browser test that takes a 112 call by keyboard alone in
 #                  Konsol 112 (tests/tests/console.rs), run $rounds times: seconds
@@ -34,7 +37,7 @@ rounds="${BENCH_ROUNDS:-3}"
 out=bench/RESULTS.md
 parts="$(mktemp -d)"
 trap 'rm -rf "$parts"' EXIT
-steps=" ${BENCH:-bundle load postgres webhooks lighthouse konsol} "
+steps=" ${BENCH:-bundle load postgres webhooks open lighthouse konsol} "
 wants() { [[ "$steps" == *" $1 "* ]]; }
 
 # keep FILE HEADING: the section of the previous results under HEADING (up to
@@ -132,6 +135,17 @@ if wants webhooks; then
   fi
 else
   keep "$parts/2c-webhooks.md" "## Webhooks"
+fi
+
+if wants open; then
+  say "open data: 10,000 tickets, SQLite and PostgreSQL (about $(( 6 * seconds / 60 + 3 )) min)"
+  if ! scripts/with-postgres.sh python3 bench/open.py --bin "$bin" --oha "$(command -v oha)" --seconds "$seconds" \
+      >"$parts/2c-open.md"; then
+    printf '## Open data: map, nearby, statistics over 10,000 tickets\n\nFailed: see the output of `make bench`.\n\n' >"$parts/2c-open.md"
+    status=1
+  fi
+else
+  keep "$parts/2c-open.md" "## Open data: map, nearby, statistics over 10,000 tickets"
 fi
 
 if wants lighthouse; then

@@ -9,8 +9,10 @@
 #   build: what `make run` needs (wasm target, trunk, wasm-bindgen, wasm-opt, sccache, npm deps,
 #          and for the how-to videos Chromium, ffmpeg, espeak-ng and fonts)
 #   test:  build + Chromium and chromedriver for the browser tests, PostgreSQL
-#          and sqlite3 for the store and backup tests, and the Python reference
-#          verifier of Standard Webhooks in its own virtualenv under the cache
+#          and sqlite3 for the store and backup tests, the Python reference
+#          verifier of Standard Webhooks in its own virtualenv under the cache, and
+#          the open-data readers the tests check our files with (frictionless in a
+#          virtualenv, GDAL's ogrinfo)
 #   fuzz:  cargo-fuzz (libFuzzer; run on stable with RUSTC_BOOTSTRAP=1, see fuzz/README.md)
 #   schemathesis: schemathesis in its own virtualenv under the cache
 #   bench: oha, nginx, brotli, Chromium and Lighthouse (with its trace-engine patch)
@@ -22,6 +24,7 @@ WASM_OPT_VERSION=0.116.1
 CARGO_FUZZ_VERSION=0.13.2
 OHA_VERSION=1.16.0
 SCHEMATHESIS_VERSION=4.32.5
+FRICTIONLESS_VERSION=5.18.1
 LIGHTHOUSE_VERSION=12.2.3
 SCCACHE_VERSION=0.19.0
 # The reference verifier of Standard Webhooks, which the webhook test checks our signatures with.
@@ -106,8 +109,9 @@ test_tools() {
   # postgresql: the store tests run against a throw-away PostgreSQL cluster
   # (scripts/with-postgres.sh); sqlite3 backs up a serving SQLite database in
   # the backup test. Debian bookworm's packages (PostgreSQL 15) are the pin.
-  apt_packages chromium chromium-driver ffmpeg postgresql sqlite3
+  apt_packages chromium chromium-driver ffmpeg postgresql sqlite3 gdal-bin
   webhook_verifier
+  frictionless_tools
 }
 
 # The webhook test (tests/tests/webhooks.rs) has every signature it receives
@@ -122,6 +126,21 @@ webhook_verifier() {
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "standardwebhooks==$STANDARDWEBHOOKS_PY_VERSION"
+}
+
+# Readers of the open data that nobody here wrote: the tests hand them what
+# the server publishes. The virtualenv is keyed by version like schemathesis'.
+frictionless_tools() {
+  local venv="$cache/frictionless-$FRICTIONLESS_VERSION"
+  if [ -x "$venv/bin/frictionless" ] && "$venv/bin/frictionless" --version 2>/dev/null | grep -q "$FRICTIONLESS_VERSION"; then
+    ln -sf "$venv/bin/frictionless" "$root/bin/frictionless"
+    return 0
+  fi
+  say "installing frictionless $FRICTIONLESS_VERSION (one-time, cached in $venv)"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "frictionless==$FRICTIONLESS_VERSION"
+  ln -sf "$venv/bin/frictionless" "$root/bin/frictionless"
 }
 
 fuzz_tools() {

@@ -3,6 +3,7 @@
 
 use gloo_net::http::{Request, Response};
 use portal112_core::dto::{CreatedReport, NewReport, PublicConfig, PublicTicket, TimelineEntry, Video};
+use portal112_core::open::{MapAnswer, NearbyReport, Stats, Supported};
 use portal112_core::{ErrorEnvelope, Lang, TicketCode};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
@@ -93,6 +94,56 @@ pub async fn ticket(
 /// The video catalogue.
 pub async fn videos(abort: Option<AbortSignal>) -> Result<Vec<Video>, ApiFailure> {
     into_json(Request::get("/api/v1/videos").abort_signal(abort.as_ref()).send().await).await
+}
+
+/// A number as the browser writes it (Rust's float formatting would add
+/// kilobytes of WebAssembly for this).
+fn num(x: f64) -> String {
+    js_sys::Number::from(x).to_string_with_radix(10).map(String::from).unwrap_or_default()
+}
+
+/// The public map's tickets in the area `bbox` (south, west, north, east),
+/// with the filters that are not empty.
+pub async fn map(
+    bbox: [f64; 4],
+    filters: &[(&str, String)],
+    abort: Option<AbortSignal>,
+) -> Result<MapAnswer, ApiFailure> {
+    let [s, w, n, e] = bbox.map(num);
+    let mut url = format!("/api/v1/map?bbox={s},{w},{n},{e}");
+    for (name, value) in filters.iter().filter(|(_, v)| !v.is_empty()) {
+        url.push('&');
+        url.push_str(name);
+        url.push('=');
+        url.push_str(&String::from(js_sys::encode_uri_component(value)));
+    }
+    into_json(Request::get(&url).abort_signal(abort.as_ref()).send().await).await
+}
+
+/// Open tickets of `category` near a point: "someone already reported this".
+pub async fn nearby(
+    lat: f64,
+    lng: f64,
+    category: &str,
+    abort: Option<AbortSignal>,
+) -> Result<Vec<NearbyReport>, ApiFailure> {
+    let category = String::from(js_sys::encode_uri_component(category));
+    let url = format!("/api/v1/reports/nearby?lat={}&lng={}&category={category}", num(lat), num(lng));
+    into_json(Request::get(&url).abort_signal(abort.as_ref()).send().await).await
+}
+
+/// "Me too": this phone (its `key`) joins the ticket `code`, once.
+pub async fn support(code: &str, key: &str, lang: Lang) -> Result<Supported, ApiFailure> {
+    let code = String::from(js_sys::encode_uri_component(code));
+    let request = Request::post(&format!("/api/v1/tickets/{code}/supporters"))
+        .header("Idempotency-Key", key)
+        .header("Accept-Language", accept_language(lang));
+    into_json(request.send().await).await
+}
+
+/// How the city answers reports.
+pub async fn stats(abort: Option<AbortSignal>) -> Result<Stats, ApiFailure> {
+    into_json(Request::get("/api/v1/stats").abort_signal(abort.as_ref()).send().await).await
 }
 
 /// Sends a report with its photos (already resized JPEGs) under one

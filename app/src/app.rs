@@ -98,6 +98,8 @@ pub fn App(shell: Masthead) -> impl IntoView {
                         Page::Report => pages::report::ReportForm().fresh(),
                         Page::Track(code) => view! { <pages::track::TrackPage code=code/> }.fresh(),
                         Page::Videos(agency) => view! { <pages::videos::VideosPage agency=agency/> }.fresh(),
+                        Page::Map => pages::map::MapPage().fresh(),
+                        Page::Stats => pages::stats::StatsPage().fresh(),
                         Page::NotFound => pages::not_found::NotFound().fresh(),
                     }
                 }}

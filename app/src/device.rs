@@ -16,6 +16,7 @@ const MY_TICKETS: &str = "p112.tickets";
 const LANG: &str = "p112.lang";
 const CONFIG: &str = "p112.config";
 const TICKET_PREFIX: &str = "p112.ticket.";
+const DEVICE_KEY: &str = "p112.device";
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -285,6 +286,18 @@ pub fn cache_config_json(json: &str) {
     if let Some(s) = storage() {
         let _ = s.set_item(CONFIG, json);
     }
+}
+
+/// This phone's own key for "me too" (made once, kept): the server counts
+/// a phone once per ticket, however often it asks.
+#[must_use]
+pub fn device_key() -> String {
+    if let Some(key) = read::<String>(DEVICE_KEY) {
+        return key;
+    }
+    let key = random_id();
+    write(DEVICE_KEY, &key);
+    key
 }
 
 /// The language chosen on this device, if any.

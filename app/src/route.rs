@@ -20,6 +20,10 @@ pub enum Page {
     Track(Option<String>),
     /// Videos, optionally of one agency.
     Videos(Option<String>),
+    /// The public map of reports.
+    Map,
+    /// How the city answers reports.
+    Stats,
     /// An address the portal does not have.
     NotFound,
 }
@@ -28,6 +32,8 @@ impl Page {
     const REPORT: &'static str = "lapor";
     const TRACK: &'static str = "lacak";
     const VIDEOS: &'static str = "video";
+    const MAP: &'static str = "peta";
+    const STATS: &'static str = "statistik";
 
     /// The page's URL path.
     #[must_use]
@@ -39,6 +45,8 @@ impl Page {
             Page::Track(Some(code)) => format!("/{}/{}", Self::TRACK, encode(code)),
             Page::Videos(None) => format!("/{}", Self::VIDEOS),
             Page::Videos(Some(agency)) => format!("/{}/{}", Self::VIDEOS, encode(agency)),
+            Page::Map => format!("/{}", Self::MAP),
+            Page::Stats => format!("/{}", Self::STATS),
         }
     }
 
@@ -54,6 +62,8 @@ impl Page {
             [Self::TRACK, code] => Page::Track(Some((*code).to_owned())),
             [Self::VIDEOS] => Page::Videos(None),
             [Self::VIDEOS, agency] => Page::Videos(Some((*agency).to_owned())),
+            [Self::MAP] => Page::Map,
+            [Self::STATS] => Page::Stats,
             _ => Page::NotFound,
         }
     }
@@ -66,6 +76,8 @@ impl Page {
             Page::Report => 1,
             Page::Track(_) => 2,
             Page::Videos(_) => 3,
+            Page::Map => 4,
+            Page::Stats => 5,
         }
     }
 }
@@ -188,8 +200,15 @@ mod tests {
 
     #[test]
     fn paths_round_trip() {
-        for page in [Page::Home, Page::Report, Page::Track(None), Page::Videos(None), Page::Videos(Some("dlh".into()))]
-        {
+        for page in [
+            Page::Home,
+            Page::Report,
+            Page::Track(None),
+            Page::Videos(None),
+            Page::Videos(Some("dlh".into())),
+            Page::Map,
+            Page::Stats,
+        ] {
             assert_eq!(Page::from_path(&page.path()), page);
         }
         assert_eq!(Page::from_path("/lacak/K7M-2QX-94R"), Page::Track(Some("K7M-2QX-94R".into())));

@@ -146,6 +146,7 @@ words! {
     close_ticket: "Tutup tiket ini", "Close this ticket";
     close: "Tutup", "Close";
     assignee: "Petugas", "Assigned to";
+    supporters: "Warga yang juga mengalami", "Citizens with the same problem";
     nobody: "Belum ada", "Nobody yet";
     received_at: "Diterima", "Received";
     place: "Lokasi", "Place";

@@ -55,6 +55,49 @@ pub struct CityConfig {
     #[serde(default, skip_serializing)]
     #[cfg_attr(feature = "openapi", schema(ignore))]
     pub calendar: Calendar,
+    /// What the portal publishes for everyone, and under which licence.
+    #[serde(default)]
+    pub open_data: OpenData,
+}
+
+/// The open data the portal publishes (`/open-data/...`, the public map).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OpenData {
+    /// The licence the city publishes its data under; without one the data
+    /// package names none, and reusers must ask.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence: Option<Licence>,
+    /// How far apart two reports of one category may be and still be "the
+    /// same problem" (the report form's "someone already reported this").
+    #[serde(default = "OpenData::default_nearby_radius_m")]
+    pub nearby_radius_m: f64,
+}
+
+impl OpenData {
+    fn default_nearby_radius_m() -> f64 {
+        150.0
+    }
+}
+
+impl Default for OpenData {
+    fn default() -> Self {
+        Self { licence: None, nearby_radius_m: Self::default_nearby_radius_m() }
+    }
+}
+
+/// A licence as the Frictionless data package names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Licence {
+    /// An SPDX identifier, e.g. `CC-BY-4.0`.
+    pub name: String,
+    /// Its name for people, e.g. `Creative Commons Attribution 4.0`.
+    pub title: String,
+    /// Where its text is, e.g. `https://creativecommons.org/licenses/by/4.0/`.
+    pub path: String,
 }
 
 /// The city itself.
@@ -153,6 +196,10 @@ pub struct Category {
     /// Nothing but the status is ever public (violence against women and children).
     #[serde(default)]
     pub confidential: bool,
+    /// Where it happened could point at a person (someone ill, someone
+    /// living on the street): public data gives its place only coarsely.
+    #[serde(default)]
+    pub sensitive: bool,
 }
 
 /// A how-to video the catalogue starts with.
@@ -289,11 +336,29 @@ impl CityConfig {
             }
             check_text(&mut bad, &format!("categories[{i}].name"), &c.name);
             check_text(&mut bad, &format!("categories[{i}].description"), &c.description);
+            if c.confidential && c.sensitive {
+                bad(format!("categories[{i}].sensitive"), "a confidential category is never public: drop `sensitive`");
+            }
         }
         for a in &self.agencies {
             if !self.categories.iter().any(|c| c.agency == a.code) {
                 bad("categories".into(), &format!("agency '{}' has no category", a.code));
             }
+        }
+
+        if let Some(l) = &self.open_data.licence {
+            if !(1..=64).contains(&l.name.len()) || l.name.contains(char::is_whitespace) {
+                bad("open_data.licence.name".into(), "must be an SPDX identifier such as \"CC-BY-4.0\"");
+            }
+            if l.title.trim().is_empty() {
+                bad("open_data.licence.title".into(), "must not be empty");
+            }
+            if !l.path.starts_with("https://") || l.path.contains(char::is_whitespace) {
+                bad("open_data.licence.path".into(), "must be an https:// address of the licence text");
+            }
+        }
+        if !(10.0..=2000.0).contains(&self.open_data.nearby_radius_m) {
+            bad("open_data.nearby_radius_m".into(), "must be between 10 and 2000 metres");
         }
 
         for (i, v) in self.videos.iter().enumerate() {

@@ -313,6 +313,9 @@ pub struct StaffTicket {
     /// Photos the agency added when resolving ("after").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub after_photos: Vec<String>,
+    /// Citizens who said "me too" to this report on the portal.
+    #[serde(default)]
+    pub supporters: u32,
     pub events: Vec<StaffEvent>,
 }
 

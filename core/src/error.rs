@@ -107,6 +107,12 @@ pub enum ErrorKind {
     VideoUnsupported,
     /// The path exists, but not with this HTTP method.
     MethodNotAllowed,
+    /// A map area (`bbox`) that is not four numbers south,west,north,east on Earth.
+    BboxInvalid,
+    /// A number outside the range the endpoint accepts.
+    OutOfRange { min: i64, max: i64 },
+    /// The ticket is no longer open: nobody can join it any more.
+    TicketNotOpen,
     /// Something failed on the server; details are in its log.
     Internal,
     /// The server is shutting down or overloaded.
@@ -167,6 +173,9 @@ impl ErrorKind {
             ErrorKind::MethodNotAllowed => "method_not_allowed",
             ErrorKind::Internal => "internal",
             ErrorKind::Unavailable => "unavailable",
+            ErrorKind::BboxInvalid => "bbox_invalid",
+            ErrorKind::OutOfRange { .. } => "out_of_range",
+            ErrorKind::TicketNotOpen => "ticket_not_open",
         }
     }
 
@@ -186,7 +195,8 @@ impl ErrorKind {
             | ErrorKind::IllegalTransition { .. }
             | ErrorKind::RevisionConflict { .. }
             | ErrorKind::UsernameTaken
-            | ErrorKind::OwnAccount => 409,
+            | ErrorKind::OwnAccount
+            | ErrorKind::TicketNotOpen => 409,
             ErrorKind::TooManyPhotos { .. } | ErrorKind::PhotoTooLarge { .. } | ErrorKind::BodyTooLarge { .. } => 413,
             ErrorKind::PhotoUnsupported | ErrorKind::UnsupportedMediaType | ErrorKind::VideoUnsupported => 415,
             ErrorKind::MethodNotAllowed => 405,
@@ -194,6 +204,8 @@ impl ErrorKind {
             ErrorKind::Internal => 500,
             ErrorKind::Unavailable => 503,
             ErrorKind::Required
+            | ErrorKind::BboxInvalid
+            | ErrorKind::OutOfRange { .. }
             | ErrorKind::InvalidValue
             | ErrorKind::UnknownCategory
             | ErrorKind::UnknownDistrict
@@ -421,6 +433,21 @@ impl ErrorKind {
             ErrorKind::Unavailable => (
                 "Layanan sedang sibuk. Coba lagi sebentar lagi.".into(),
                 "The service is busy. Try again shortly.".into(),
+            ),
+            ErrorKind::BboxInvalid => (
+                "Area peta (bbox) harus empat angka: selatan,barat,utara,timur (derajat), selatan di bawah utara dan \
+                 barat di bawah timur."
+                    .into(),
+                "The map area (bbox) must be four numbers: south,west,north,east (degrees), south below north and west \
+                 below east."
+                    .into(),
+            ),
+            ErrorKind::OutOfRange { min, max } => {
+                (format!("Harus angka bulat dari {min} sampai {max}."), format!("Must be a whole number from {min} to {max}."))
+            }
+            ErrorKind::TicketNotOpen => (
+                "Laporan ini sudah selesai atau ditutup. Kirim laporan baru bila masalahnya muncul lagi.".into(),
+                "This report is already resolved or closed. Send a new report if the problem is back.".into(),
             ),
         };
         match lang {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod field;
 pub mod geo;
 pub mod lang;
+pub mod open;
 pub mod service_level;
 pub mod staff;
 pub mod status;

@@ -76,3 +76,62 @@ mod tests {
         assert_eq!(views.get(&code(1), 1).map(|v| v.identity().clone()), Some(Bytes::from_static(b"new")));
     }
 }
+
+/// Something read from the store for everyone (the public tickets, the
+/// statistics) and kept briefly: read again when a ticket changed — at most
+/// once per `quiet`, so a stream of new reports cannot make every request
+/// read everything — and at least every [`Fresh::MAX_AGE`] (ages move on).
+#[derive(Debug)]
+pub struct Fresh<T> {
+    slot: tokio::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<T>)>>,
+    notices: std::sync::Mutex<tokio::sync::broadcast::Receiver<crate::store::TicketNotice>>,
+    changed: std::sync::atomic::AtomicBool,
+    quiet: std::time::Duration,
+}
+
+impl<T> Fresh<T> {
+    /// Kept at most this long even when no ticket changed.
+    pub const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(30);
+
+    /// Empty; `notices` tells it of changes (the store's subscription).
+    #[must_use]
+    pub fn new(
+        notices: tokio::sync::broadcast::Receiver<crate::store::TicketNotice>,
+        quiet: std::time::Duration,
+    ) -> Self {
+        Self {
+            slot: tokio::sync::Mutex::new(None),
+            notices: std::sync::Mutex::new(notices),
+            changed: std::sync::atomic::AtomicBool::new(false),
+            quiet,
+        }
+    }
+
+    /// The kept value, or a new one from `load` when it is stale. Callers
+    /// that arrive during a load wait for it rather than load again.
+    pub async fn get_or_load<E, Fut>(&self, load: impl FnOnce() -> Fut) -> Result<std::sync::Arc<T>, E>
+    where
+        Fut: std::future::Future<Output = Result<T, E>>,
+    {
+        use std::sync::atomic::Ordering;
+        use tokio::sync::broadcast::error::TryRecvError;
+        {
+            let mut notices = self.notices.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            while let Ok(_) | Err(TryRecvError::Lagged(_)) = notices.try_recv() {
+                self.changed.store(true, Ordering::SeqCst);
+            }
+        }
+        let mut slot = self.slot.lock().await;
+        if let Some((at, value)) = slot.as_ref() {
+            let age = at.elapsed();
+            if age < Self::MAX_AGE && (age < self.quiet || !self.changed.load(Ordering::SeqCst)) {
+                return Ok(value.clone());
+            }
+        }
+        // Changes noticed from here on make the new value stale in turn.
+        self.changed.store(false, Ordering::SeqCst);
+        let value = std::sync::Arc::new(load().await?);
+        *slot = Some((std::time::Instant::now(), value.clone()));
+        Ok(value)
+    }
+}

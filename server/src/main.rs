@@ -75,6 +75,9 @@ enum Command {
     },
     /// Check the city file and exit.
     CheckConfig,
+    /// Print the statistics (`GET /api/v1/stats`) as JSON, computed afresh
+    /// from the database, and say on stderr how long that took.
+    Stats,
 }
 
 #[derive(Debug, Args)]
@@ -187,6 +190,21 @@ async fn main() -> anyhow::Result<()> {
                 city.agencies.len(),
                 city.categories.len()
             );
+            Ok(())
+        }
+        Command::Stats => {
+            let city = load_city(&cli.common.config)?;
+            let store = store::open(&cli.common.database).await?;
+            let started = std::time::Instant::now();
+            let rows = store.stats_rows().await?;
+            let figures = portal112_server::stats::figures(&city, &rows, now_millis());
+            let json = serde_json::to_string(&figures)?;
+            let took = started.elapsed();
+            #[expect(clippy::print_stdout, reason = "the figures are this command's output")]
+            {
+                println!("{json}");
+            }
+            eprintln!("stats of {} tickets computed in {:.2} ms", rows.len(), took.as_secs_f64() * 1000.0);
             Ok(())
         }
         Command::Staff { command: StaffCommand::Add { username, role, agency } } => {
@@ -361,12 +379,13 @@ fn spawn_escalations(state: &AppState) {
 
 fn spawn_limiter_cleanup(state: &AppState) {
     let (reports, logins) = (state.report_limiter.clone(), state.login_limiter.clone());
-    let backoff = state.login_backoff.clone();
+    let (supports, backoff) = (state.support_limiter.clone(), state.login_backoff.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(portal112_server::ratelimit::FORGET_EVERY);
         loop {
             tick.tick().await;
             reports.forget_idle().await;
+            supports.forget_idle().await;
             logins.forget_idle().await;
             backoff.forget_idle().await;
         }

@@ -17,6 +17,8 @@ use utoipa::{Modify, OpenApi};
         (name = "reports", description = "Filing a report"),
         (name = "tickets", description = "Tracking a ticket"),
         (name = "videos", description = "How-to videos of the agencies"),
+        (name = "public", description = "Open by default: the public map, \"someone already reported this\" and the statistics; never a contact, an internal note or a confidential ticket"),
+        (name = "open-data", description = "Every non-confidential ticket as CSV and GeoJSON, described by a Frictionless data package under the city's licence"),
         (name = "staff", description = "Call centre and agency staff (bearer token)"),
         (name = "open311", description = "Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2): the standard's documents in JSON or XML, chosen by the extension; the ticket code is the service_request_id"),
         (name = "meta", description = "Health and this document"),

@@ -5,6 +5,8 @@ pub mod app;
 pub mod audit;
 pub mod meta;
 pub mod open311;
+pub mod open_data;
+pub mod public;
 pub mod reports;
 pub mod staff;
 pub mod standby;
@@ -70,6 +72,13 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::ticket_events))
         .routes(routes!(tickets::get_photo))
         .routes(routes!(videos::list_videos))
+        .routes(routes!(public::map))
+        .routes(routes!(public::nearby))
+        .routes(routes!(public::support))
+        .routes(routes!(public::stats))
+        .routes(routes!(open_data::reports_csv))
+        .routes(routes!(open_data::reports_geojson))
+        .routes(routes!(open_data::datapackage))
         .routes(routes!(staff::sign_in, staff::sign_out, staff::who_am_i))
         .routes(routes!(staff::list_tickets, staff::create_ticket))
         .routes(routes!(staff::get_ticket))

@@ -9,12 +9,12 @@ use portal112_core::city::CityConfig;
 use portal112_core::dto::{Limits, PublicConfig};
 use tokio::sync::{Notify, Semaphore, watch};
 
-use crate::cache::TicketViews;
+use crate::cache::{Fresh, TicketViews};
 use crate::clock::Clock;
 use crate::encoding::{Effort, Precompressed};
 use crate::ratelimit::{BackoffPolicy, Limiter, LoginBackoff};
 use crate::service_level::ServiceClock;
-use crate::store::SharedStore;
+use crate::store::{PublicRow, SharedStore};
 
 /// Tunables of a running server (from the command line).
 #[derive(Debug, Clone)]
@@ -35,6 +35,9 @@ pub struct Settings {
     pub dist_dir: Option<PathBuf>,
     /// How often a staff stream checks that its session still lives.
     pub session_check_every: Duration,
+    /// The public map, open data and statistics are read again after a
+    /// ticket changed, but at most this often.
+    pub public_quiet: Duration,
 }
 
 impl Default for Settings {
@@ -48,6 +51,7 @@ impl Default for Settings {
             media_dir: PathBuf::from("data/media"),
             dist_dir: None,
             session_check_every: Duration::from_secs(15),
+            public_quiet: Duration::from_secs(2),
         }
     }
 }
@@ -65,6 +69,12 @@ pub struct AppState {
     pub login_backoff: Arc<LoginBackoff>,
     /// Rendered public ticket views.
     pub ticket_views: Arc<TicketViews>,
+    /// "Me too" calls per client, counted like reports.
+    pub support_limiter: Arc<Limiter>,
+    /// Every non-confidential ticket as the public may see it (map, open data).
+    pub public_rows: Arc<Fresh<Vec<PublicRow>>>,
+    /// `GET /api/v1/stats`, rendered and compressed.
+    pub stats: Arc<Fresh<Precompressed>>,
     /// Image decoding is CPU- and memory-heavy: at most this many at once.
     pub photo_slots: Arc<Semaphore>,
     /// Turns true when the server is shutting down; long streams end then.
@@ -104,7 +114,13 @@ impl AppState {
                 Limiter::per_minute(settings.login_rate_per_minute, settings.login_rate_per_minute)
                     .shared("sign_in", shared.clone()),
             ),
+            support_limiter: Arc::new(
+                Limiter::per_minute(settings.report_rate_per_minute, settings.report_rate_per_minute)
+                    .shared("support", shared.clone()),
+            ),
             login_backoff: Arc::new(LoginBackoff::new(settings.login_backoff).shared(shared)),
+            public_rows: Arc::new(Fresh::new(store.subscribe(), settings.public_quiet)),
+            stats: Arc::new(Fresh::new(store.subscribe(), settings.public_quiet)),
             store,
             ticket_views: Arc::new(TicketViews::default()),
             settings: Arc::new(settings),

@@ -137,6 +137,8 @@ pub struct TicketRecord {
     pub assignee: Option<String>,
     /// The seq of its newest history entry.
     pub revision: i64,
+    /// Citizens who said "me too" to it.
+    pub supporters: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
     /// The stage it is in, as its history last said (`verify`, ...).
@@ -334,6 +336,60 @@ pub struct NearbyRecord {
     pub lat: f64,
     pub lng: f64,
     pub description: String,
+}
+
+/// What may become public of a non-confidential ticket, before
+/// `view::public_point` decides how much of it does.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PublicRow {
+    pub code: String,
+    pub category: String,
+    pub agency: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
+    pub description: String,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub district: Option<String>,
+    pub village: Option<String>,
+    pub address: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub supporters: i64,
+}
+
+/// Which non-confidential tickets to read for the public (all when empty).
+#[derive(Debug, Clone, Default)]
+pub struct PublicQuery {
+    /// Points in `lat.0..=lat.1`, `lng.0..=lng.1` (tickets without a point are left out).
+    pub area: Option<((f64, f64), (f64, f64))>,
+    pub categories: Option<Vec<String>>,
+    pub agency: Option<String>,
+    pub statuses: Option<Vec<Status>>,
+    pub district: Option<String>,
+}
+
+/// The times the statistics need of one ticket (confidential ones included).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct StatsRow {
+    pub category: String,
+    pub agency: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
+    pub created_at: Millis,
+    /// The first step staff took after the report.
+    pub first_response_at: Option<Millis>,
+    /// The first time it was resolved (or closed without being resolved first).
+    pub resolved_at: Option<Millis>,
+}
+
+/// How a "me too" ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Supporting {
+    /// The ticket's count now.
+    pub supporters: i64,
+    /// False when this key had already joined.
+    pub added: bool,
 }
 
 /// One shift of the standby roster: who of `agency` is on duty, in order.
@@ -694,6 +750,17 @@ pub trait TicketStore {
         lat: (f64, f64),
         lng: (f64, f64),
     ) -> StoreResult<Vec<NearbyRecord>>;
+
+    /// Non-confidential tickets `query` selects, newest first.
+    async fn public_rows(&self, query: &PublicQuery) -> StoreResult<Vec<PublicRow>>;
+
+    /// Every ticket's category, agency, status and times, for the statistics.
+    async fn stats_rows(&self) -> StoreResult<Vec<StatsRow>>;
+
+    /// Counts the holder of `key_hash` as a supporter of the open,
+    /// non-confidential ticket `code`, once, in one transaction; refused as
+    /// `ticket_not_found` (no such public ticket) or `ticket_not_open`.
+    async fn add_supporter(&self, code: &TicketCode, key_hash: &str, at: Millis) -> StoreResult<Supporting>;
 
     /// A photo by id.
     async fn photo(&self, id: &str) -> StoreResult<Option<PhotoRecord>>;

@@ -9,6 +9,7 @@
 //! jobs only translate to and from these functions; none of them writes on
 //! its own. Time comes in as an argument, so tests choose it.
 
+pub mod public;
 pub mod report;
 pub mod service_levels;
 pub mod session;

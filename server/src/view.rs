@@ -174,6 +174,7 @@ pub fn staff_ticket(
         clock: service.current(t).map(|c| ticket_clock(city, &c, now)),
         photos: t.photo_ids.iter().map(|id| photo_url(id)).collect(),
         after_photos: t.after_photo_ids.iter().map(|id| photo_url(id)).collect(),
+        supporters: u32::try_from(t.supporters).unwrap_or(0),
         events: t
             .events
             .iter()
@@ -349,4 +350,91 @@ pub fn on_duty(city: &CityConfig, at: Millis) -> (String, Shift) {
     let (shift, day_before) = Shift::at_hour(hour);
     let date = if day_before { date.previous_day().unwrap_or(date) } else { date };
     (format_date(date), shift)
+}
+
+/// Side of the grid cell, in degrees (about 1.1 km), that a sensitive
+/// category's place is given as.
+pub const COARSE_CELL_DEG: f64 = 0.01;
+
+/// The centre of the coarse cell `x` (a latitude or longitude) lies in.
+#[must_use]
+pub fn coarse(x: f64) -> f64 {
+    round5(((x / COARSE_CELL_DEG).floor() + 0.5) * COARSE_CELL_DEG)
+}
+
+/// Five decimals: about a metre, all a phone's GPS is worth.
+#[must_use]
+pub fn round5(x: f64) -> f64 {
+    (x * 100_000.0).round() / 100_000.0
+}
+
+/// Whether staff have looked at the report and let it stand, so that what the
+/// citizen wrote may be shown to everyone. A rejected or duplicate report, or
+/// one not yet looked at, shows no text.
+#[must_use]
+pub fn is_verified(status: Status) -> bool {
+    matches!(
+        status,
+        Status::Verified | Status::Assigned | Status::InProgress | Status::OnHold | Status::Resolved | Status::Closed
+    )
+}
+
+/// What everyone may see of a ticket, the one place that decides it for the
+/// public map, "someone already reported this" and the open data: never a
+/// contact or an internal note (the row has none), nothing at all of a
+/// confidential category, the description and address only once verified,
+/// and for sensitive categories a coarse cell instead of the point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicPoint<'a> {
+    pub row: &'a crate::store::PublicRow,
+    /// The ticket code as people write it (`K7M-2QX-94R`).
+    pub code: String,
+    /// The place as published (exact to 5 decimals, or a cell centre).
+    pub point: Option<LatLng>,
+    /// `point` is a cell centre.
+    pub coarse: bool,
+    pub description: Option<&'a str>,
+    pub address: Option<&'a str>,
+}
+
+/// The public projection of `row`; `None` when its category is confidential
+/// (or unknown to the city file, which cannot say it is not).
+#[must_use]
+pub fn public_point<'a>(city: &CityConfig, row: &'a crate::store::PublicRow) -> Option<PublicPoint<'a>> {
+    let category = city.category(&row.category)?;
+    if category.confidential {
+        return None;
+    }
+    let sensitive = category.sensitive;
+    let exact = match (row.lat, row.lng) {
+        (Some(lat), Some(lng)) => Some(LatLng { lat, lng }),
+        _ => None,
+    };
+    let point = exact.map(|p| {
+        if sensitive {
+            LatLng { lat: coarse(p.lat), lng: coarse(p.lng) }
+        } else {
+            LatLng { lat: round5(p.lat), lng: round5(p.lng) }
+        }
+    });
+    let verified = is_verified(row.status);
+    Some(PublicPoint {
+        row,
+        code: portal112_core::TicketCode::parse(&row.code).map_or_else(|_| row.code.clone(), |c| c.to_string()),
+        point,
+        coarse: sensitive && point.is_some(),
+        description: verified.then_some(row.description.as_str()),
+        // A landmark can name a house as well as a point can: not for sensitive categories.
+        address: if verified && !sensitive { row.address.as_deref() } else { None },
+    })
+}
+
+/// The name of a kecamatan, and of a kelurahan within it, by their codes.
+#[must_use]
+pub fn place_names(
+    city: &CityConfig,
+    district: Option<&str>,
+    village: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    (district_ref(city, district).map(|d| d.name), village_ref(city, district, village).map(|v| v.name))
 }

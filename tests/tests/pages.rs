@@ -64,7 +64,10 @@ async fn the_language_switch_is_remembered() -> Result {
     let city = portal112_server::config::load_city(&fixtures::workspace().join("config/bitung.toml"))?;
     assert_eq!(b.js("return document.title").await?, city.city.service_name.en.as_str());
     let nav = b.js("return [...document.querySelectorAll('nav.nav a')].map(a => a.textContent.trim())").await?;
-    assert_eq!(nav, json!([en("nav_home"), en("nav_report"), en("nav_track"), en("nav_videos")]));
+    assert_eq!(
+        nav,
+        json!([en("nav_home"), en("nav_report"), en("nav_track"), en("nav_videos"), en("nav_map"), en("nav_stats")])
+    );
     assert_eq!(b.js(&format!("return {}", text_of("header button.lang"))).await?, en("switch_to").as_str());
     b.screenshot("beranda-en").await?;
 

@@ -140,6 +140,7 @@ mod tests {
             keywords: vec!["tps".into(), "garbage".into()],
             urgent: false,
             confidential: false,
+            sensitive: false,
         }
     }
 

@@ -57,6 +57,8 @@ pub fn Header(masthead: Masthead) -> impl IntoView {
                 <a href=Page::Report.path() aria-current=current(1)>{tr.nav_report}</a>
                 <a href=Page::Track(None).path() aria-current=current(2)>{tr.nav_track}</a>
                 <a href=Page::Videos(None).path() aria-current=current(3)>{tr.nav_videos}</a>
+                <a href=Page::Map.path() aria-current=current(4)>{tr.nav_map}</a>
+                <a href=Page::Stats.path() aria-current=current(5)>{tr.nav_stats}</a>
             </nav>
         </header>
     }

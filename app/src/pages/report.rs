@@ -16,6 +16,7 @@ use portal112_core::{ApiError, Field, Lang};
 use crate::api::ApiFailure;
 use crate::components::category_picker::CategoryPicker;
 use crate::components::map_picker::{MapPicker, fixed};
+use crate::components::nearby_offer::NearbyOffer;
 use crate::components::photo_picker::PhotoPicker;
 use crate::config::use_config;
 use crate::device::{self, Draft, Pending, Step};
@@ -329,6 +330,7 @@ fn step_location(
     let i18n = use_i18n();
     let tr = i18n.t();
     let location = Signal::derive(move || draft.with(|d| d.location));
+    let nav = crate::route::use_nav();
     let district = Signal::derive(move || draft.with(|d| d.district.clone()));
     let village = Signal::derive(move || draft.with(|d| d.village.clone()));
     let (map, boundary, city_name) =
@@ -354,6 +356,19 @@ fn step_location(
             location=location
             on_change=Callback::new(move |loc: Option<ReportLocation>| draft.update(|d| d.location = loc))
             error=error_for(Field::Location)
+        />
+        <NearbyOffer
+            category=Signal::derive(move || draft.with(|d| d.category.clone()))
+            location=location
+            on_joined=Callback::new(move |_code: String| {
+                // Joined instead of reporting again: this draft is done with.
+                let ids = draft.with_untracked(|d| d.photo_ids.clone());
+                spawn_local(async move {
+                    let _ = device::photos::delete(&ids).await;
+                });
+                draft.set(Draft::start());
+                nav.go(&Page::Home);
+            })
         />
         <fieldset id="tanpa-peta" class="field-group">
             <legend>{tr.no_map_title}</legend>

@@ -362,6 +362,7 @@ pub fn TicketView(code: String, changed: RwSignal<u32>, on_close: Callback<()>) 
                             }}
                         </dd></div>
                         <div><dt>{w.assignee}</dt><dd>{t.assignee.clone().unwrap_or_else(|| w.nobody.to_owned())}</dd></div>
+                        {(t.supporters > 0).then(|| view! { <div><dt>{w.supporters}</dt><dd>{t.supporters}</dd></div> })}
                         <div><dt>{w.received_at}</dt><dd>{clock(&t.created_at)}" ("{age(&t.created_at, lang)}")"</dd></div>
                         <div><dt>{w.place}</dt><dd>{if place.is_empty() { w.no_place.to_owned() } else { place }}</dd></div>
                         {t.contact.clone().map(|c| view! {

@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::usecases::webhooks;
-use crate::view::{now_millis, webhook_delivery, webhook_endpoint};
+use crate::view::{webhook_delivery, webhook_endpoint};
 
 /// An endpoint id in a path; anything else is no endpoint.
 fn parse_id(raw: &str) -> Result<i64, AppError> {
@@ -74,7 +74,7 @@ pub async fn add_webhook(
         &staff.account.username,
         &input.agency,
         &input.url,
-        now_millis(),
+        state.clock.now(),
     )
     .await?;
     let body = WebhookCreated { endpoint: webhook_endpoint(&state.city, &added), secret };
@@ -103,7 +103,7 @@ pub async fn remove_webhook(
 ) -> Result<StatusCode, AppError> {
     staff.require(&[Role::Admin])?;
     let id = parse_id(&id)?;
-    webhooks::remove_webhook(state.store.as_ref(), &staff.account.username, id, now_millis()).await?;
+    webhooks::remove_webhook(state.store.as_ref(), &staff.account.username, id, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -178,7 +178,7 @@ pub async fn resend_delivery(
     if id.len() > 100 {
         return Err(AppError::field(ErrorKind::NotFound, Field::Other("id".into())));
     }
-    let record = webhooks::resend(state.store.as_ref(), &staff.account.username, &id, now_millis()).await?;
+    let record = webhooks::resend(state.store.as_ref(), &staff.account.username, &id, state.clock.now()).await?;
     state.webhooks_wake.notify_one();
     Ok(Json(webhook_delivery(&state.city, &record)))
 }

@@ -21,7 +21,7 @@ macro_rules! ticket_columns {
         "t.code, t.category, t.agency, t.confidential, t.status, t.description, t.lat, t.lng, t.accuracy_m, \
          t.district, t.village, t.address, t.anonymous, t.contact_name, t.contact_phone, t.contact_email, \
          t.source, t.channel, t.priority, t.assignee, t.revision, t.created_at, t.updated_at, t.sla_stage, \
-         t.sla_started_at, t.sla_due_at"
+         t.sla_started_at, t.sla_due_at, t.supporters"
     };
 }
 pub(super) use ticket_columns;
@@ -118,6 +118,7 @@ pub(super) fn record_of(t: &NewTicket) -> TicketRecord {
         priority: t.priority,
         assignee: None,
         revision: 1,
+        supporters: 0,
         created_at: t.created_at,
         updated_at: t.created_at,
         sla_stage: t.clock.map(|c| c.stage.as_str().to_owned()),
@@ -163,10 +164,10 @@ macro_rules! shared_store {
         use $crate::store::sql::{self, Builder};
         use $crate::store::{
             AuditAction, AuditEntry, AuditFilter, AuditStore, Changed, ClaimedDelivery, Created, DeliveryAttempt,
-            DeliveryRecord, EventRecord, Idempotency, MediaStore, NearbyRecord, NewPhoto, NewStaff,
-            NewTicket, PhotoRecord, StaffRecord, StaffStore, StaffUpdate, StandbyRecord, StoreError, StoreResult,
-            TemplateRecord, TemplateStore, TicketChange, TicketFilter, TicketRecord, TicketStore, VideoRecord,
-            WebhookEndpointRecord, WebhookStore,
+            DeliveryRecord, EventRecord, Idempotency, MediaStore, NearbyRecord, NewPhoto, NewStaff, NewTicket,
+            PhotoRecord, PublicQuery, PublicRow, StaffRecord, StaffStore, StaffUpdate, StandbyRecord, StatsRow,
+            StoreError, StoreResult, Supporting, TemplateRecord, TemplateStore, TicketChange, TicketFilter,
+            TicketRecord, TicketStore, VideoRecord, WebhookEndpointRecord, WebhookStore,
         };
         use $crate::webhooks::EventType;
 
@@ -714,6 +715,90 @@ macro_rules! shared_store {
                     .push_bind(lng.1)
                     .push(" LIMIT 1000");
                 Ok(q.build_query_as().fetch_all(&mut *self.read().await?).await?)
+            }
+
+            async fn public_rows(&self, f: &PublicQuery) -> StoreResult<Vec<PublicRow>> {
+                let mut q = Builder::<$db>::new(
+                    "SELECT code, category, agency, status, description, lat, lng, district, village, address, \
+                     created_at, updated_at, supporters FROM tickets WHERE confidential = FALSE",
+                );
+                if let Some(((lat_min, lat_max), (lng_min, lng_max))) = f.area {
+                    q.push(" AND lat BETWEEN ")
+                        .push_bind(lat_min)
+                        .push(" AND ")
+                        .push_bind(lat_max)
+                        .push(" AND lng BETWEEN ")
+                        .push_bind(lng_min)
+                        .push(" AND ")
+                        .push_bind(lng_max);
+                }
+                if let Some(categories) = &f.categories {
+                    q.push(" AND category IN ").push_bind_list(categories.iter().map(String::as_str));
+                }
+                if let Some(a) = &f.agency {
+                    q.push(" AND agency = ").push_bind(a.as_str());
+                }
+                if let Some(statuses) = &f.statuses {
+                    q.push(" AND status IN ").push_bind_list(statuses.iter().map(|s| s.as_str()));
+                }
+                if let Some(d) = &f.district {
+                    q.push(" AND district = ").push_bind(d.as_str());
+                }
+                q.push(" ORDER BY created_at DESC, code");
+                Ok(q.build_query_as().fetch_all(&mut *self.read().await?).await?)
+            }
+
+            async fn stats_rows(&self) -> StoreResult<Vec<StatsRow>> {
+                Ok(sql::query_as(
+                    "SELECT t.category, t.agency, t.status, t.created_at, f.first_response_at, f.resolved_at \
+                     FROM tickets t LEFT JOIN (SELECT ticket_code, \
+                       MIN(CASE WHEN seq > 1 THEN at END) AS first_response_at, \
+                       MIN(CASE WHEN to_status IN ('resolved', 'closed') THEN at END) AS resolved_at \
+                       FROM ticket_events GROUP BY ticket_code) f ON f.ticket_code = t.code",
+                )
+                .fetch_all(&mut *self.read().await?)
+                .await?)
+            }
+
+            async fn add_supporter(&self, code: &TicketCode, key_hash: &str, at: i64) -> StoreResult<Supporting> {
+                let compact = code.compact();
+                let mut tx = self.write().await?;
+                let current: Option<(String, bool, i64)> = sql::query_as(concat!(
+                    "SELECT status, confidential, supporters FROM tickets WHERE code = $1",
+                    $lock
+                ))
+                .bind(compact)
+                .fetch_optional(&mut *tx)
+                .await?;
+                // A confidential case is not public: joining it would tell that it exists.
+                let Some((status, _, supporters)) = current.filter(|(_, confidential, _)| !confidential) else {
+                    return Err(StoreError::Rejected(ErrorKind::TicketNotFound.into()));
+                };
+                let status = Status::try_from(status).map_err(|s| StoreError::Corrupt(format!("status {s:?}")))?;
+                let done = sql::query(
+                    "INSERT INTO supporters (ticket_code, key_hash, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (ticket_code, key_hash) DO NOTHING",
+                )
+                .bind(compact)
+                .bind(key_hash)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    // Asked again by the same phone: the answer it got before.
+                    tx.commit().await?;
+                    return Ok(Supporting { supporters, added: false });
+                }
+                if !status.is_open() {
+                    return Err(StoreError::Rejected(ErrorKind::TicketNotOpen.into()));
+                }
+                let supporters: i64 =
+                    sql::query_scalar("UPDATE tickets SET supporters = supporters + 1 WHERE code = $1 RETURNING supporters")
+                        .bind(compact)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                tx.commit().await?;
+                Ok(Supporting { supporters, added: true })
             }
 
             async fn photo(&self, id: &str) -> StoreResult<Option<PhotoRecord>> {

@@ -14,6 +14,7 @@ mod console_tickets;
 mod crash;
 mod errors;
 mod instances;
+mod open;
 mod open311;
 mod postgres;
 mod privacy;

@@ -15,9 +15,9 @@ use portal112_core::validate::{ValidReport, ValidUpdate, validate_report, valida
 use portal112_core::{ErrorKind, Field, Status, TicketCode};
 use portal112_server::config::load_city;
 use portal112_server::store::{
-    AuditAction, AuditEntry, AuditFilter, Created, Idempotency, NewPhoto, NewStaff, NewTicket, SharedStore,
-    StaffUpdate, StandbyRecord, StoreError, TemplateRecord, TextSearch, TicketChange, TicketFilter, TicketRecord,
-    VideoKind, VideoRecord,
+    AuditAction, AuditEntry, AuditFilter, Created, Idempotency, NewPhoto, NewStaff, NewTicket, PublicQuery,
+    SharedStore, StaffUpdate, StandbyRecord, StoreError, TemplateRecord, TextSearch, TicketChange, TicketFilter,
+    TicketRecord, VideoKind, VideoRecord,
 };
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -111,6 +111,7 @@ conformance!(
     the_standby_roster_and_who_takes_a_forwarded_ticket,
     webhook_outbox_rows_go_with_their_change,
     webhook_claims_are_exclusive_and_leased,
+    public_rows_statistics_and_supporters,
 );
 
 fn city() -> portal112_core::city::CityConfig {
@@ -1161,4 +1162,44 @@ async fn webhook_claims_are_exclusive_and_leased(b: Backend) {
     assert!(failed.iter().all(|d| d.endpoint_id == first && d.last_error.as_deref() == Some("endpoint removed")));
     let left = s.claim_deliveries(now + 400_000, 60_000, 100).await.expect("claims");
     assert_eq!(left.len(), 9 + delivered_there, "only the other endpoint's");
+}
+
+/// What the public map, the open data and the statistics read, and "me
+/// too" counted once per key in its own transaction.
+async fn public_rows_statistics_and_supporters(b: Backend) {
+    let s = &b.store;
+    let at = |category: &str, lat: f64| json!({"category": category, "description": "Isi", "location": {"lat": lat, "lng": 125.1978}});
+    let rubbish = create(&b, new_ticket(&at("sampah", 1.4472), T0)).await;
+    let secret = create(&b, new_ticket(&at("kekerasan-anak", 1.4472), T0 + 1)).await;
+    let flood = create(&b, new_ticket(&at("banjir", 1.50), T0 + 2)).await;
+    s.change_ticket(&rubbish.code, change(&json!({"revision": 1, "status": "verified"}), T0 + 60_000))
+        .await
+        .expect("ok");
+
+    let all = s.public_rows(&PublicQuery::default()).await.expect("reads");
+    assert_eq!(all.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(), [flood.code.compact(), rubbish.code.compact()]);
+    let boxed = PublicQuery {
+        area: Some(((1.44, 1.45), (125.19, 125.20))),
+        categories: Some(vec!["sampah".into()]),
+        statuses: Some(vec![Status::Verified]),
+        agency: Some("dlh".into()),
+        ..PublicQuery::default()
+    };
+    assert_eq!(s.public_rows(&boxed).await.expect("reads").len(), 1);
+
+    let stats = s.stats_rows().await.expect("reads");
+    assert_eq!(stats.len(), 3, "confidential tickets count in the figures");
+    let row = stats.iter().find(|r| r.category == "sampah").expect("the rubbish");
+    assert_eq!((row.first_response_at, row.resolved_at), (Some(T0 + 60_000), None));
+
+    let first = s.add_supporter(&rubbish.code, "key-a", T0 + 2).await.expect("joins");
+    let again = s.add_supporter(&rubbish.code, "key-a", T0 + 3).await.expect("joins");
+    let other = s.add_supporter(&rubbish.code, "key-b", T0 + 4).await.expect("joins");
+    assert_eq!(
+        (first.supporters, first.added, again.supporters, again.added, other.supporters),
+        (1, true, 1, false, 2)
+    );
+    assert_eq!(s.ticket(&rubbish.code).await.expect("reads").expect("there").supporters, 2);
+    let refused = s.add_supporter(&secret.code, "key-a", T0).await.expect_err("not public");
+    assert!(matches!(refused, StoreError::Rejected(ref e) if e.kind == ErrorKind::TicketNotFound), "{refused:?}");
 }

@@ -1,0 +1,192 @@
+//! What the portal shows everyone: the public map, "someone already reported
+//! this" with its "me too", the statistics, and the rows of the open data.
+//! What a ticket shows is decided by [`crate::view::public_point`] alone.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use portal112_core::geo::LatLng;
+use portal112_core::open::{MapAnswer, MapCluster, MapTicket, NearbyReport, Supported};
+use portal112_core::{ErrorKind, Field, Status, TicketCode};
+use sha2::{Digest as _, Sha256};
+
+use crate::encoding::{Effort, Precompressed};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::{Millis, PublicQuery, PublicRow};
+use crate::view::{COARSE_CELL_DEG, format_time, public_point};
+
+/// Tickets a map answer shows one by one when none is asked for.
+pub const MAP_LIMIT_DEFAULT: u32 = 200;
+/// At most this many.
+pub const MAP_LIMIT_MAX: u32 = 500;
+/// At most this many nearby tickets are offered.
+pub const NEARBY_MAX: usize = 10;
+/// A map summary's length in characters.
+const SUMMARY_CHARS: usize = 140;
+const DAY: Millis = 24 * 60 * 60 * 1000;
+
+/// What the map asks for: a visible area and filters.
+#[derive(Debug, Clone, Default)]
+pub struct MapRequest {
+    /// South, west, north, east.
+    pub area: (f64, f64, f64, f64),
+    pub category: Option<String>,
+    pub agency: Option<String>,
+    pub status: Option<Status>,
+    pub district: Option<String>,
+    pub limit: u32,
+}
+
+/// Every non-confidential ticket as stored, kept briefly (see [`crate::cache::Fresh`]).
+pub async fn public_rows(state: &AppState) -> Result<Arc<Vec<PublicRow>>, AppError> {
+    let store = state.store.clone();
+    state.public_rows.get_or_load(|| async move { Ok(store.public_rows(&PublicQuery::default()).await?) }).await
+}
+
+/// The tickets in the visible area, newest first; when more match than
+/// `limit`, those sharing a cell of a grid over the area are counted as a
+/// cluster instead of shown one by one.
+pub async fn map(state: &AppState, req: &MapRequest, now: Millis) -> Result<MapAnswer, AppError> {
+    let rows = public_rows(state).await?;
+    let (south, west, north, east) = req.area;
+    let points: Vec<(LatLng, MapTicket)> = rows
+        .iter()
+        .filter(|r| req.category.as_ref().is_none_or(|c| *c == r.category))
+        .filter(|r| req.agency.as_ref().is_none_or(|a| *a == r.agency))
+        .filter(|r| req.status.is_none_or(|s| s == r.status))
+        .filter(|r| req.district.as_ref().is_none_or(|d| Some(d) == r.district.as_ref()))
+        .filter_map(|r| public_point(&state.city, r))
+        .filter_map(|p| {
+            // The area is matched against the public place, so that asking
+            // about ever smaller areas tells no more than the place shown.
+            let at = p.point?;
+            if !(south..=north).contains(&at.lat) || !(west..=east).contains(&at.lng) {
+                return None;
+            }
+            let r = p.row;
+            let ticket = MapTicket {
+                code: p.code.clone(),
+                category: r.category.clone(),
+                agency: r.agency.clone(),
+                status: r.status,
+                age_days: u32::try_from(now.saturating_sub(r.created_at).max(0) / DAY).unwrap_or(u32::MAX),
+                lat: at.lat,
+                lng: at.lng,
+                coarse: p.coarse,
+                district: r.district.clone(),
+                summary: p.description.map(|d| d.chars().take(SUMMARY_CHARS).collect()),
+            };
+            Some((at, ticket))
+        })
+        .collect();
+    let total = u32::try_from(points.len()).unwrap_or(u32::MAX);
+    if points.len() <= req.limit as usize {
+        return Ok(MapAnswer { tickets: points.into_iter().map(|(_, t)| t).collect(), clusters: Vec::new(), total });
+    }
+    // A grid of at most `limit` cells, so the single tickets left fit too.
+    let side = f64::from(req.limit).sqrt().floor().clamp(1.0, 16.0);
+    let cell = |x: f64, lo: f64, hi: f64| {
+        (((x - lo) / (hi - lo).max(f64::EPSILON)) * side).floor().clamp(0.0, side - 1.0) as u32
+    };
+    let mut cells: HashMap<(u32, u32), Vec<(LatLng, MapTicket)>> = HashMap::new();
+    for (at, ticket) in points {
+        cells.entry((cell(at.lat, south, north), cell(at.lng, west, east))).or_default().push((at, ticket));
+    }
+    let mut tickets = Vec::new();
+    let mut clusters = Vec::new();
+    for (_, mut members) in cells {
+        if members.len() == 1 {
+            tickets.extend(members.pop().map(|(_, t)| t));
+        } else {
+            let n = members.len() as f64;
+            let lat = members.iter().map(|(p, _)| p.lat).sum::<f64>() / n;
+            let lng = members.iter().map(|(p, _)| p.lng).sum::<f64>() / n;
+            clusters.push(MapCluster {
+                lat: crate::view::round5(lat),
+                lng: crate::view::round5(lng),
+                count: u32::try_from(members.len()).unwrap_or(u32::MAX),
+            });
+        }
+    }
+    // Same input, same answer: caches and tests see a stable order.
+    tickets.sort_by(|a, b| a.age_days.cmp(&b.age_days).then_with(|| a.code.cmp(&b.code)));
+    clusters.sort_by(|a, b| b.count.cmp(&a.count).then(a.lat.total_cmp(&b.lat)).then(a.lng.total_cmp(&b.lng)));
+    Ok(MapAnswer { tickets, clusters, total })
+}
+
+/// Open tickets of `category` near `here` that the citizen may be about to
+/// report again, nearest first. A confidential category has none to show.
+pub async fn nearby(state: &AppState, here: LatLng, category: &str) -> Result<Vec<NearbyReport>, AppError> {
+    let Some(c) = state.city.category(category) else {
+        return Err(AppError::field(ErrorKind::UnknownCategory, Field::Category));
+    };
+    if c.confidential {
+        return Ok(Vec::new());
+    }
+    let radius = state.city.open_data.nearby_radius_m;
+    // A sensitive category's place is a cell centre: a ticket counts as near
+    // by that centre, so the answer says no more than the map does.
+    let slack = if c.sensitive { COARSE_CELL_DEG * 111_000.0 } else { 0.0 };
+    let reach = radius + slack;
+    let dlat = reach / 111_000.0 + if c.sensitive { COARSE_CELL_DEG } else { 0.0 };
+    let dlng = dlat / here.lat.to_radians().cos().abs().max(0.01);
+    let query = PublicQuery {
+        area: Some(((here.lat - dlat, here.lat + dlat), (here.lng - dlng, here.lng + dlng))),
+        categories: Some(vec![category.to_owned()]),
+        statuses: Some(Status::ALL.into_iter().filter(|s| s.is_open()).collect()),
+        ..PublicQuery::default()
+    };
+    let rows = state.store.public_rows(&query).await?;
+    let mut found: Vec<(f64, NearbyReport)> = rows
+        .iter()
+        .filter_map(|r| public_point(&state.city, r))
+        .filter_map(|p| {
+            let distance = here.distance_m(p.point?);
+            if distance > reach {
+                return None;
+            }
+            let step = if p.coarse { 1000.0 } else { 10.0 };
+            Some((
+                distance,
+                NearbyReport {
+                    code: p.code.clone(),
+                    status: p.row.status,
+                    category: p.row.category.clone(),
+                    created_at: format_time(&state.city, p.row.created_at),
+                    distance_m: ((distance / step).round() * step) as u32,
+                    summary: p.description.map(|d| d.chars().take(SUMMARY_CHARS).collect()),
+                    supporters: u32::try_from(p.row.supporters).unwrap_or(0),
+                },
+            ))
+        })
+        .collect();
+    found.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.code.cmp(&b.1.code)));
+    Ok(found.into_iter().take(NEARBY_MAX).map(|(_, r)| r).collect())
+}
+
+/// Counts the phone that sent `key` as one more citizen with the problem of
+/// the ticket `code` — once, however often it asks.
+pub async fn support(state: &AppState, code: &TicketCode, key: &str, at: Millis) -> Result<Supported, AppError> {
+    crate::usecases::report::check_idempotency_key(key)?;
+    // Stored hashed: the key is the phone's, not ours to keep.
+    let key_hash = hex::encode(Sha256::digest(format!("supporter:{key}").as_bytes()));
+    let done = state.store.add_supporter(code, &key_hash, at).await?;
+    Ok(Supported { code: code.to_string(), supporters: u32::try_from(done.supporters).unwrap_or(0), added: done.added })
+}
+
+/// `GET /api/v1/stats`, rendered and compressed, kept briefly.
+pub async fn stats(state: &AppState, now: Millis) -> Result<Arc<Precompressed>, AppError> {
+    let store = state.store.clone();
+    let city = state.city.clone();
+    state
+        .stats
+        .get_or_load(|| async move {
+            let rows = store.stats_rows().await?;
+            let figures = crate::stats::figures(&city, &rows, now);
+            let json = serde_json::to_vec(&figures).map_err(|e| anyhow::anyhow!("stats serialisation: {e}"))?;
+            Ok::<_, AppError>(Precompressed::new(Bytes::from(json), Effort::Often))
+        })
+        .await
+}
