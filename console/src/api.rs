@@ -377,7 +377,7 @@ pub async fn add_youtube_video(
 /// What the live stream says.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Live {
-    Ticket(QueueEvent),
+    Ticket(Box<QueueEvent>),
     /// The session ended on the server: sign in again.
     SessionEnded,
 }
@@ -437,7 +437,7 @@ fn parse_event(block: &str) -> Option<Live> {
         }
     }
     match name {
-        "ticket" => serde_json::from_str(&data).ok().map(Live::Ticket),
+        "ticket" => serde_json::from_str(&data).ok().map(|e| Live::Ticket(Box::new(e))),
         "session_ended" => Some(Live::SessionEnded),
         _ => None,
     }

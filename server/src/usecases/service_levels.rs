@@ -119,8 +119,8 @@ pub async fn late_report(state: &AppState, staff: &StaffRecord, now: Millis) -> 
     let (tickets, total) = state.store.list_tickets(&filter).await?;
     let mut groups: BTreeMap<(String, Stage), Vec<_>> = BTreeMap::new();
     for t in &tickets {
-        let Some(stage) = t.sla_stage.as_deref().and_then(Stage::from_name) else { continue };
-        groups.entry((t.agency.clone(), stage)).or_default().push(staff_summary(&state.city, t, now));
+        let Some(late_stage) = t.sla_stage.as_deref().and_then(Stage::from_name) else { continue };
+        groups.entry((t.agency.clone(), late_stage)).or_default().push(staff_summary(&state.city, t, now));
     }
     let order = |code: &str| state.city.agencies.iter().position(|a| a.code == code).unwrap_or(usize::MAX);
     let mut groups: Vec<LateGroup> = groups
