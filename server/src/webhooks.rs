@@ -306,21 +306,42 @@ impl Worker {
             if let Err(e) = self.start_due(&finished).await {
                 tracing::warn!(error = %e, "webhook outbox unreadable; trying again shortly");
             }
-            let wait = match store.next_delivery_due().await {
-                Ok(Some(due)) => Duration::from_millis(u64::try_from(due - now_millis()).unwrap_or(0)).min(POLL_EVERY),
-                _ => POLL_EVERY,
-            }
-            .max(Duration::from_millis(20));
-            tokio::select! {
-                notice = notices.recv() => {
-                    if let Err(tokio::sync::broadcast::error::RecvError::Closed) = notice {
-                        notices = store.subscribe();
+            // With every slot taken (a receiver hangs), only a finished send
+            // frees one: asking the database what is due meanwhile would cost
+            // the API's connections for nothing.
+            let wait = if self.slots.available_permits() == 0 {
+                POLL_EVERY
+            } else {
+                match store.next_delivery_due().await {
+                    Ok(Some(due)) => {
+                        Duration::from_millis(u64::try_from(due - now_millis()).unwrap_or(0)).min(POLL_EVERY)
                     }
+                    _ => POLL_EVERY,
                 }
-                () = self.wake.notified() => {}
-                () = finished.notified() => {}
-                () = tokio::time::sleep(wait) => {}
-                _ = shutdown.wait_for(|stop| *stop) => break,
+                .max(Duration::from_millis(20))
+            };
+            let sleep = tokio::time::sleep(wait);
+            tokio::pin!(sleep);
+            let stop = loop {
+                tokio::select! {
+                    notice = notices.recv() => match notice {
+                        // A new report announces nothing (only staff changes
+                        // and escalations do): no reason to look.
+                        Ok(n) if n.seq == 1 => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                            notices = store.subscribe();
+                            break false;
+                        }
+                        _ => break false,
+                    },
+                    () = self.wake.notified() => break false,
+                    () = finished.notified() => break false,
+                    () = &mut sleep => break false,
+                    _ = shutdown.wait_for(|stop| *stop) => break true,
+                }
+            };
+            if stop {
+                break;
             }
         }
     }
