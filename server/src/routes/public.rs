@@ -93,8 +93,8 @@ pub struct NearbyQuery {
 /// Open tickets of the same category close to a point ("someone already
 /// reported this"), nearest first, with public fields only.
 ///
-/// Close means within the city file's `open_data.nearby_radius_m` (150 m in
-/// Bitung). A confidential category has none to show.
+/// Close means within the city file's `open_data.nearby_radius_m` (150 m unless
+/// the file says otherwise). A confidential category has none to show.
 #[utoipa::path(
     get,
     path = "/api/v1/reports/nearby",
