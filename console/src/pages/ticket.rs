@@ -181,11 +181,19 @@ pub fn TicketView(code: String, changed: RwSignal<u32>, on_close: Callback<()>) 
             spawn_local(async move {
                 match request.await {
                     Ok(t) => {
-                        error.set(None);
-                        ticket.set(Some(t));
+                        let _ = error.try_set(None);
+                        // The revision already shown (our own change, told back
+                        // by the live stream): drawing it again would only take
+                        // the keyboard out of a form opened meanwhile.
+                        let shown = ticket.try_with_untracked(|c| c.as_ref().map(|c| c.revision)).flatten();
+                        if shown != Some(t.revision) {
+                            let _ = ticket.try_set(Some(t));
+                        }
                     }
                     Err(Failure::Aborted) => {}
-                    Err(e) => error.set(Some(e.message(lang))),
+                    Err(e) => {
+                        let _ = error.try_set(Some(e.message(lang)));
+                    }
                 }
             });
         }

@@ -170,7 +170,8 @@ pub fn WebhooksPage() -> impl IntoView {
             })}
             <p class="error" role="alert">{move || list_problem.get()}</p>
             <h2 class="sub">{w.webhook_endpoints}</h2>
-            <div class="scroll">
+            // Wider than a phone: the keyboard must be able to scroll it too.
+            <div class="scroll" tabindex="0" role="region" aria-label=w.webhook_endpoints>
             <table class="table">
                 <thead><tr>
                     <th scope="col">"ID"</th><th scope="col">{w.agency}</th><th scope="col">"URL"</th>
@@ -221,7 +222,7 @@ pub fn WebhooksPage() -> impl IntoView {
                 </label>
                 <button type="button" class="btn small" on:click=move |_| load_deliveries()>{w.refresh}</button>
             </div>
-            <div class="scroll">
+            <div class="scroll" tabindex="0" role="region" aria-label=w.deliveries>
             <table class="table" aria-labelledby="kiriman-judul">
                 <thead><tr>
                     <th scope="col">{w.time}</th><th scope="col">{w.agency}</th><th scope="col">{w.delivery_event}</th>
