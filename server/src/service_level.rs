@@ -253,7 +253,7 @@ impl ServiceClock {
 
 /// What a ticket's history says about its stages.
 #[derive(Debug, Default)]
-struct Story {
+struct Story<'a> {
     created: Millis,
     /// The newest forwarding to an agency: when, and its entry's seq.
     forwarded: Option<(Millis, i64)>,
@@ -263,12 +263,12 @@ struct Story {
     resolved: Vec<(Millis, Option<Millis>)>,
     /// The status the ticket was in when it was put on hold.
     before_hold: Option<Status>,
-    events: Vec<EventRecord>,
+    events: &'a [EventRecord],
 }
 
-impl Story {
-    fn read(t: &TicketRecord) -> Story {
-        let mut story = Story { created: t.created_at, events: t.events.clone(), ..Story::default() };
+impl Story<'_> {
+    fn read(t: &TicketRecord) -> Story<'_> {
+        let mut story = Story { created: t.created_at, events: &t.events, ..Story::default() };
         for e in &t.events {
             let moved = e.from_status.is_some_and(|from| from != e.to_status);
             if e.agency.is_some() || (moved && e.to_status == Status::Assigned) {
