@@ -46,8 +46,12 @@ tools-test:
 # the app is a bug either way). This needs nightly flags, unlocked on the
 # pinned stable compiler with RUSTC_BOOTSTRAP for this one build; it saves
 # about 17 KB brotli. Host builds (build scripts, the server) are unaffected.
+# --emit-relocs keeps the linker's relocations, which splitting the citizens'
+# app into parts needs (scripts/build-app-wasm.sh, which builds Konsol 112 the
+# same way: the splitter drops the relocations, and both builds share
+# compiled crates).
 WASM_SIZE_ENV := RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
-  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none -Clink-args=--emit-relocs"
 
 ## app: the two browser apps, built offline by Trunk (wasm-opt -Oz) and
 ## precompressed: the citizens' portal into dist/, Konsol 112 into

@@ -2,8 +2,10 @@
 # Sizes of the built app: every file of dist/ raw, gzip -9 and brotli -q 11
 # (as scripts/compress-dist.sh precompresses them), and the first view — what
 # a phone downloads for `/` before it can be used: index.html and every
-# script, WebAssembly module and style sheet index.html names. Leaflet loads
-# with the map step only and is counted apart.
+# script, WebAssembly module and style sheet index.html names, except the
+# parts of the app that load with their own page (index.html lists them in
+# its `app-parts` block; scripts/build-app-wasm.sh). Each part, and Leaflet
+# (with the map step only), is counted apart.
 #
 # usage: bench/bundle.sh [dist] > section.md
 # Exit status 3 when the first view is over the README's budget (200 KB
@@ -19,6 +21,18 @@ gz() { gzip -9 -n -c "$1" | wc -c; }
 br() { brotli -q 11 -c "$1" | wc -c; }
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1000 }'; }
 
+# The parts: "/split_report_123-abc.wasm" is the report page's part; a
+# "chunk_..." module holds code two or more parts share.
+parts_listed="$(grep -o '<script id=app-parts type=application/json>[^<]*' "$dist/index.html" | sed 's/.*>//' | tr -d '[]"' | tr ',' '\n' || true)"
+part_of() {
+  local name="$1"
+  grep -qxF "/$name" <<<"$parts_listed" || return 1
+  case "$name" in
+    split_*) name="${name#split_}"; printf 'part: %s' "${name%%_[0-9]*}" ;;
+    *) printf 'part: shared by several (%s)' "${name%%-*}" ;;
+  esac
+}
+parts_raw=0; parts_br=0
 first_raw=0; first_gz=0; first_br=0
 console_raw=0; console_gz=0; console_br=0
 leaf_raw=0; leaf_gz=0; leaf_br=0
@@ -30,6 +44,8 @@ while IFS= read -r f; do
   name="$(basename "$f")"
   if [ "$rel" = "index.html" ]; then
     role="first view"
+  elif role="$(part_of "$name")"; then
+    parts_raw=$((parts_raw + raw)); parts_br=$((parts_br + b))
   elif [[ "$rel" != */* ]] && [[ "$name" =~ \.(js|wasm|css)$ ]] && grep -qF "/$name" "$dist/index.html"; then
     role="first view"
   elif [[ "$rel" == leaflet/leaflet.js || "$rel" == leaflet/leaflet.css ]]; then
@@ -57,6 +73,7 @@ cat <<EOF
 | | raw | gzip | brotli |
 |---|---:|---:|---:|
 | **first view** (index.html + the scripts, wasm and CSS it names) | $(kb "$first_raw") KB | $(kb "$first_gz") KB | **$(kb "$first_br") KB** |
+| the pages' own parts (each loads when its page opens; every file below marked "part") | $(kb "$parts_raw") KB | | $(kb "$parts_br") KB |
 | Leaflet JS + CSS (map step only) | $(kb "$leaf_raw") KB | $(kb "$leaf_gz") KB | $(kb "$leaf_br") KB |
 | Konsol 112 at \`/petugas/\` (its html, js, wasm and CSS; staff only, never part of the citizens' pages) | $(kb "$console_raw") KB | $(kb "$console_gz") KB | $(kb "$console_br") KB |
 

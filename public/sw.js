@@ -11,10 +11,12 @@ const SHELL = ["/", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192
   "/leaflet/leaflet.js", "/leaflet/leaflet.css", "/leaflet/images/marker-icon.png",
   "/leaflet/images/marker-icon-2x.png", "/leaflet/images/marker-shadow.png"];
 
-// The hashed files an index.html refers to.
+// The hashed files an index.html refers to: its scripts, styles and
+// WebAssembly (quoted or not), and the app's parts that load with their own
+// page (listed in its `app-parts` block), so every page opens offline.
 function assetsOf(html) {
   const found = new Set();
-  for (const m of html.matchAll(/(?:href|src|module_or_path:)\s*=?\s*['"](\/[^'"]+\.(?:js|wasm|css))['"]/g)) {
+  for (const m of html.matchAll(/["'=,\[](\/[\w.\/-]+\.(?:js|wasm|css))(?=["'\s>,\]])/g)) {
     found.add(m[1]);
   }
   return [...found];

@@ -27,6 +27,8 @@ SCHEMATHESIS_VERSION=4.32.5
 FRICTIONLESS_VERSION=5.18.1
 LIGHTHOUSE_VERSION=12.2.3
 SCCACHE_VERSION=0.19.0
+# Splits the citizens' app into a part per page (scripts/build-app-wasm.sh).
+WASM_SPLIT_VERSION=0.2.4
 # The reference verifier of Standard Webhooks, which the webhook test checks our signatures with.
 STANDARDWEBHOOKS_PY_VERSION=1.1.0
 
@@ -78,6 +80,10 @@ build_tools() {
   # Not --locked: its lock file names a crate version the registry no longer has.
   cargo_tool wasm-bindgen "$WASM_BINDGEN_VERSION" wasm-bindgen-cli
   cargo_tool wasm-opt "$WASM_OPT_VERSION" wasm-opt --locked
+  # It has no --version: cargo's own record of installed crates is the check.
+  grep -q "^\"wasm_split_cli_support $WASM_SPLIT_VERSION " "$root/.crates.toml" 2>/dev/null \
+    || { say "installing wasm_split_cli_support $WASM_SPLIT_VERSION (one-time, cached in $root)"
+         cargo install --root "$root" wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --locked --features build-binary; }
   # Caches compiled crates across clones (the Makefile uses it once present);
   # local disk only, none of the cloud back-ends.
   cargo_tool sccache "$SCCACHE_VERSION" sccache --locked --no-default-features

@@ -11,7 +11,7 @@ use crate::device;
 use crate::fresh::IntoFresh;
 use crate::i18n::{I18n, fill, fill_city, use_i18n};
 use crate::outbox::Outbox;
-use crate::pages;
+use crate::parts;
 use crate::route::{Nav, Page};
 
 /// Whether the browser believes it is online, kept current.
@@ -93,15 +93,7 @@ pub fn App(shell: Masthead) -> impl IntoView {
                         .fresh();
                     };
                     provide_page_config(config);
-                    match page {
-                        Page::Home => pages::home::Home().fresh(),
-                        Page::Report => pages::report::ReportForm().fresh(),
-                        Page::Track(code) => view! { <pages::track::TrackPage code=code/> }.fresh(),
-                        Page::Videos(agency) => view! { <pages::videos::VideosPage agency=agency/> }.fresh(),
-                        Page::Map => pages::map::MapPage().fresh(),
-                        Page::Stats => pages::stats::StatsPage().fresh(),
-                        Page::NotFound => pages::not_found::NotFound().fresh(),
-                    }
+                    parts::page_view(page)
                 }}
             </main>
             <footer class="footer">

@@ -15,12 +15,32 @@ mod i18n;
 mod json;
 mod outbox;
 mod pages;
+mod parts;
 mod route;
 
 fn main() {
-    // The static shell in index.html stays until the app can replace it, so a
-    // phone that never runs the WebAssembly still shows the header and the
-    // emergency number (the server fills both in from the city file).
+    // The page the server sent stays until the app can replace it, so a phone
+    // that never runs the WebAssembly still shows the header, the emergency
+    // number and the page's words (the server fills them in from the city file).
+    // The page's own part of the app is fetched first: replacing the page
+    // before it is here would show "Memuat…" where the words were.
+    let page = route::Page::current();
+    wasm_bindgen_futures::spawn_local(async move {
+        // A part that fails to arrive is fetched again when the page is built,
+        // which says so and offers to try again.
+        let _ = parts::preload(&page).await;
+        mount();
+        register_service_worker();
+        // Most people who open the portal go on to report: fetch the form's
+        // part once this page has painted, so "Lapor" opens at once.
+        leptos::prelude::set_timeout(
+            || wasm_bindgen_futures::spawn_local(async { _ = parts::preload(&route::Page::Report).await }),
+            std::time::Duration::from_millis(300),
+        );
+    });
+}
+
+fn mount() {
     // The shell hid the home page's introduction on other pages; the app's
     // router decides from now on.
     if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
@@ -31,7 +51,6 @@ fn main() {
         body.set_inner_html("");
     }
     leptos::mount::mount_to_body(move || leptos::view! { <app::App shell=shell/> });
-    register_service_worker();
 }
 
 /// The service worker keeps the shell for offline use; the portal works without it.

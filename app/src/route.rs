@@ -124,6 +124,14 @@ pub fn use_nav() -> Nav {
     expect_context::<Nav>()
 }
 
+impl Page {
+    /// The page the address bar shows.
+    #[must_use]
+    pub fn current() -> Self {
+        Self::from_path(&current_path())
+    }
+}
+
 fn current_path() -> String {
     web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/".into())
 }

@@ -16,6 +16,7 @@ pub static STRINGS: Strings = Strings {
     offline_banner: "You are offline. You can still fill in a report; it will be sent when there is a signal.",
     config_failed: "The city data could not be loaded yet. Check your signal.",
     retry: "Try again",
+    part_failed: "This page has not loaded yet. Check your signal or data, then try again.",
     back: "Back",
     next: "Next",
     close: "Close",

@@ -16,6 +16,7 @@ pub static STRINGS: Strings = Strings {
     offline_banner: "Anda sedang offline. Laporan tetap bisa diisi dan akan dikirim saat ada sinyal.",
     config_failed: "Data kota belum bisa dimuat. Periksa sinyal Anda.",
     retry: "Coba lagi",
+    part_failed: "Halaman ini belum termuat. Periksa sinyal atau data Anda, lalu coba lagi.",
     back: "Kembali",
     next: "Lanjut",
     close: "Tutup",

@@ -17,6 +17,8 @@ pub struct Strings {
     pub offline_banner: &'static str,
     pub config_failed: &'static str,
     pub retry: &'static str,
+    /// A page's part of the app did not arrive (a weak or lost connection).
+    pub part_failed: &'static str,
     pub back: &'static str,
     pub next: &'static str,
     pub close: &'static str,

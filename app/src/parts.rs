@@ -1,0 +1,133 @@
+//! The pages that load their own part of the WebAssembly when they open.
+//!
+//! `/` needs only the header, the home page and the app's plumbing; the
+//! report form (with its map step), tracking, the videos, the public map and
+//! the statistics are each split into a module of their own by the build
+//! (`scripts/build-app-wasm.sh`: cargo, then `wasm-split-cli`, then
+//! wasm-bindgen). A call to one of the functions below first fetches its
+//! module (once), then builds the page.
+//!
+//! Loads are `fallible`: on a flaky connection a module may fail to arrive,
+//! and that must show "try again" rather than abort the whole app (a failed
+//! load is not remembered, so trying again fetches anew). Outside the browser
+//! (`cargo test`) the functions are plain calls.
+
+// The page functions cannot fail, but `fallible` needs a `Result` to return
+// a failed load in.
+#![allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
+
+use std::future::Future;
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
+use send_wrapper::SendWrapper;
+
+use crate::fresh::{Fresh, IntoFresh};
+use crate::i18n::use_i18n;
+use crate::pages;
+use crate::route::Page;
+
+/// A page's module did not arrive.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadFailed;
+
+impl From<SplitLoaderError> for LoadFailed {
+    fn from(_: SplitLoaderError) -> Self {
+        LoadFailed
+    }
+}
+
+type Part = Result<Fresh, LoadFailed>;
+
+#[wasm_split(report, wasm_split_path = ::leptos::wasm_split, preload(preload_report), fallible)]
+fn report_page() -> Part {
+    Ok(pages::report::ReportForm().fresh())
+}
+
+#[wasm_split(track, wasm_split_path = ::leptos::wasm_split, preload(preload_track), fallible)]
+fn track_page(code: Option<String>) -> Part {
+    Ok(view! { <pages::track::TrackPage code=code/> }.fresh())
+}
+
+#[wasm_split(videos, wasm_split_path = ::leptos::wasm_split, preload(preload_videos), fallible)]
+fn videos_page(agency: Option<String>) -> Part {
+    Ok(view! { <pages::videos::VideosPage agency=agency/> }.fresh())
+}
+
+#[wasm_split(map, wasm_split_path = ::leptos::wasm_split, preload(preload_map), fallible)]
+fn map_page() -> Part {
+    Ok(pages::map::MapPage().fresh())
+}
+
+#[wasm_split(stats, wasm_split_path = ::leptos::wasm_split, preload(preload_stats), fallible)]
+fn stats_page() -> Part {
+    Ok(pages::stats::StatsPage().fresh())
+}
+
+/// Fetches the module `page` needs, without building it: before the app
+/// replaces the page the server sent (so the page's words never give way to
+/// "Memuat…"), and ahead of a page the citizen is likely to open next.
+pub async fn preload(page: &Page) -> Result<(), LoadFailed> {
+    match page {
+        Page::Home | Page::NotFound => Ok(()),
+        Page::Report => Ok(preload_report().await?),
+        Page::Track(_) => Ok(preload_track().await?),
+        Page::Videos(_) => Ok(preload_videos().await?),
+        Page::Map => Ok(preload_map().await?),
+        Page::Stats => Ok(preload_stats().await?),
+    }
+}
+
+/// The view of `page`: at once for the home page, else once its module is here.
+pub fn page_view(page: Page) -> Fresh {
+    match page {
+        Page::Home => pages::home::Home().fresh(),
+        Page::NotFound => pages::not_found::NotFound().fresh(),
+        Page::Report => loaded(report_page),
+        Page::Track(code) => loaded(move || track_page(code.clone())),
+        Page::Videos(agency) => loaded(move || videos_page(agency.clone())),
+        Page::Map => loaded(map_page),
+        Page::Stats => loaded(stats_page),
+    }
+}
+
+/// A page built by `load` once its module has arrived: nothing while it loads
+/// (the module is usually fetched ahead, so the page is there at once), and a
+/// message with "try again" if it cannot be fetched.
+fn loaded<F, Fut>(load: F) -> Fresh
+where
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Part> + 'static,
+{
+    let i18n = use_i18n();
+    let tr = i18n.t();
+    let attempt = RwSignal::new(0_u32);
+    let loading = RwSignal::new(true);
+    (move || {
+        attempt.track();
+        loading.set(true);
+        let load = load.clone();
+        let part = Suspend::new(SendWrapper::new(async move {
+            let part = load().await;
+            loading.set(false);
+            match part {
+                Ok(page) => Either::Left(page),
+                Err(LoadFailed) => Either::Right(view! {
+                    <section class="card">
+                        <p role="alert">{tr.part_failed}</p>
+                        <button type="button" class="button" on:click=move |_| attempt.update(|n| *n += 1)>
+                            {tr.retry}
+                        </button>
+                    </section>
+                }),
+            }
+        }));
+        view! {
+            <p role="status" class="part-loading" hidden=move || !loading.get()>{tr.loading}</p>
+            {part}
+        }
+        .fresh()
+    })
+    .fresh()
+}

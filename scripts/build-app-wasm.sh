@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Trunk post-build hook (Trunk.toml): builds the citizens' app and splits its
+# WebAssembly so that `/` loads only what `/` needs.
+#
+# Trunk has no step between cargo and wasm-bindgen, where the split must
+# happen (the splitter reads the linker's relocations, which wasm-bindgen
+# drops), so this hook runs the whole chain itself, into Trunk's staging
+# folder, after Trunk has written index.html there:
+#
+#   cargo build (linker keeps relocations: -Clink-args=--emit-relocs)
+#   -> wasm-split-cli: the main module, one module per split point
+#      (app/src/parts.rs) and shared chunks, and the loader __wasm_split.js
+#   -> wasm-bindgen --target web --keep-lld-exports (the split modules use
+#      the main module's memory, table and functions)
+#   -> wasm-opt -Oz on every module
+#
+# Every file name carries one hash, that of the linked WebAssembly everything
+# else is made from, so all of them are served with long caching and a new
+# build never mixes with an old one. index.html gets the boot script, the
+# preloads of what `/` needs, and the list of the other parts (the service
+# worker keeps them for offline use).
+#
+# Trunk runs the hook for every build it makes; only an index.html that asks
+# for it (a <meta name="portal112-wasm" content="<package>/<bin>">) is served.
+set -euo pipefail
+
+staging="${TRUNK_STAGING_DIR:?run by trunk (Trunk.toml [[hooks]])}"
+index="$staging/index.html"
+spec="$(grep -o '<meta content=[^ >]* name=portal112-wasm>\|<meta name="portal112-wasm" content="[^"]*">' "$index" || true)"
+[ -n "$spec" ] || exit 0
+spec="$(sed -E 's/.*content="?([^" >]+)"?.*/\1/' <<<"$spec")"
+package="${spec%%/*}"
+bin="${spec##*/}"
+public_url="${TRUNK_PUBLIC_URL:-/}"
+
+say() { printf '\033[1m[wasm]\033[0m %s\n' "$*" >&2; }
+
+if [ "${TRUNK_PROFILE:-release}" = release ]; then
+  profile=wasm-release
+else
+  profile=dev
+fi
+# The splitter needs the linker's relocations. The Makefile sets this flag
+# for every wasm build (Konsol 112 too), so the two builds share compiled
+# crates; added here when Trunk is run without it.
+flags="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-}"
+case " $flags " in
+  *" -Clink-args=--emit-relocs "*) ;;
+  *) export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$flags -Clink-args=--emit-relocs" ;;
+esac
+
+say "cargo build -p $package --bin $bin --profile $profile"
+cargo build --target wasm32-unknown-unknown -p "$package" --bin "$bin" --profile "$profile" --offline --locked
+target_dir="$(cargo metadata --format-version 1 --no-deps --offline | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+profile_dir="$profile"
+[ "$profile" = dev ] && profile_dir=debug
+linked="$target_dir/wasm32-unknown-unknown/$profile_dir/$bin.wasm"
+
+hash="$(sha256sum "$linked" | cut -c1-16)"
+name="$bin-$hash"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+say "wasm-split-cli ($name)"
+wasm-split-cli --target web --out-name "$name" "$linked" "$work/split"
+
+split_modules=("$work"/split/split_*.wasm)
+if [ -e "${split_modules[0]}" ]; then
+  # The split modules use the main module's own exports (memory, table, functions).
+  bindgen_flags=(--keep-lld-exports --no-demangle)
+else
+  # An app without split points (Konsol 112) goes through the splitter only
+  # to lose the relocations; it needs no loader.
+  bindgen_flags=()
+  rm "$work/split/__wasm_split.js"
+fi
+say "wasm-bindgen"
+wasm-bindgen --target web "${bindgen_flags[@]}" --no-typescript \
+  --out-dir "$work/out" --out-name "$name" "$work/split/$name.wasm"
+
+# The loader and the split modules get the build's hash too, and the files
+# that name them are told.
+loader="__wasm_split-$hash.js"
+if [ -e "$work/split/__wasm_split.js" ]; then
+  mv "$work/split/__wasm_split.js" "$work/out/$loader"
+  grep -q '"./__wasm_split.js"' "$work/out/$name.js" || { echo "wasm-bindgen's glue does not import ./__wasm_split.js" >&2; exit 1; }
+  # Only the JS import: the keys of the imports object name the module the
+  # WebAssembly imports from, which stays "./__wasm_split.js".
+  sed -i "/^import /s|\"./__wasm_split.js\"|\"./$loader\"|" "$work/out/$name.js"
+fi
+parts=()
+for module in "$work"/split/*.wasm; do
+  base="$(basename "$module" .wasm)"
+  [ "$base" = "$name" ] && continue
+  grep -q "\"./$base.wasm\"" "$work/out/$loader" || { echo "the loader does not name $base.wasm" >&2; exit 1; }
+  sed -i "s|\"./$base.wasm\"|\"./$base-$hash.wasm\"|g" "$work/out/$loader"
+  mv "$module" "$work/out/$base-$hash.wasm"
+  parts+=("$base-$hash.wasm")
+done
+
+say "wasm-opt -Oz (${#parts[@]} parts and the main module)"
+opt_flags=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
+  --enable-reference-types --enable-multivalue)
+for module in "$work/out/${name}_bg.wasm" "${parts[@]/#/$work/out/}"; do
+  if [ "$profile" = wasm-release ]; then
+    # The splitter's name sections carry subsections wasm-opt 116 does not
+    # know; it drops them (names are not needed at run time) and says so per
+    # module, which is noise.
+    wasm-opt -Oz "${opt_flags[@]}" --output "$module.opt" "$module" 2>&1 \
+      | { grep -v 'unknown name subsection\|in name section' || true; } >&2
+    mv "$module.opt" "$module"
+  fi
+done
+
+cp "$work/out/"* "$staging/"
+
+sri() { printf 'sha384-%s' "$(openssl dgst -sha384 -binary "$1" | openssl base64 -A)"; }
+js="$public_url$name.js"
+wasm="$public_url${name}_bg.wasm"
+part_list=""
+if [ "${#parts[@]}" -gt 0 ]; then
+  part_list="$(printf '"%s",' "${parts[@]/#/$public_url}" | sed 's/,$//')"
+fi
+boot="<script type=module>import init from '$js';init({module_or_path:'$wasm'})</script>"
+boot+="<link crossorigin href=$js integrity=$(sri "$work/out/$name.js") rel=modulepreload>"
+if [ -e "$work/out/$loader" ]; then
+  boot+="<link crossorigin href=$public_url$loader rel=modulepreload>"
+fi
+# (No integrity here: Chromium ignores it on a fetch preload and says so.)
+boot+="<link as=fetch crossorigin href=$wasm rel=preload type=application/wasm>"
+# Not a script the browser runs: the parts the service worker keeps.
+if [ "${#parts[@]}" -gt 0 ]; then
+  boot+="<script id=app-parts type=application/json>[$part_list]</script>"
+fi
+python3 - "$index" "$spec" "$boot" <<'EOF'
+import re, sys
+path, spec, boot = sys.argv[1:]
+html = open(path, encoding="utf-8").read()
+html, n = re.subn(r'<meta (?:content="?%s"? name=portal112-wasm|name="portal112-wasm" content="%s")>' % (re.escape(spec), re.escape(spec)), lambda _: boot, html, count=1)
+if n != 1:
+    sys.exit("index.html lost its portal112-wasm marker")
+# Trunk leaves the link it was told to skip; the browser has no use for it.
+html = re.sub(r'<link [^>]*data-trunk-skip[^>]*>', '', html)
+open(path, "w", encoding="utf-8").write(html)
+EOF
+say "$name: main $(stat -c %s "$work/out/${name}_bg.wasm") B, ${#parts[@]} parts"
