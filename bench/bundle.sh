@@ -28,11 +28,11 @@ part_of() {
   local name="$1"
   grep -qxF "/$name" <<<"$parts_listed" || return 1
   case "$name" in
-    split_*) name="${name#split_}"; printf 'part: %s' "${name%%_[0-9]*}" ;;
+    split_*) name="${name#split_}"; printf 'part: %s page' "${name%%-*}" ;;
     *) printf 'part: shared by several (%s)' "${name%%-*}" ;;
   esac
 }
-parts_raw=0; parts_br=0
+parts_raw=0; parts_gz=0; parts_br=0
 first_raw=0; first_gz=0; first_br=0
 console_raw=0; console_gz=0; console_br=0
 leaf_raw=0; leaf_gz=0; leaf_br=0
@@ -45,7 +45,7 @@ while IFS= read -r f; do
   if [ "$rel" = "index.html" ]; then
     role="first view"
   elif role="$(part_of "$name")"; then
-    parts_raw=$((parts_raw + raw)); parts_br=$((parts_br + b))
+    parts_raw=$((parts_raw + raw)); parts_gz=$((parts_gz + g)); parts_br=$((parts_br + b))
   elif [[ "$rel" != */* ]] && [[ "$name" =~ \.(js|wasm|css)$ ]] && grep -qF "/$name" "$dist/index.html"; then
     role="first view"
   elif [[ "$rel" == leaflet/leaflet.js || "$rel" == leaflet/leaflet.css ]]; then
@@ -73,7 +73,7 @@ cat <<EOF
 | | raw | gzip | brotli |
 |---|---:|---:|---:|
 | **first view** (index.html + the scripts, wasm and CSS it names) | $(kb "$first_raw") KB | $(kb "$first_gz") KB | **$(kb "$first_br") KB** |
-| the pages' own parts (each loads when its page opens; every file below marked "part") | $(kb "$parts_raw") KB | | $(kb "$parts_br") KB |
+| the pages' own parts (each loads when its page opens; every file below marked "part") | $(kb "$parts_raw") KB | $(kb "$parts_gz") KB | $(kb "$parts_br") KB |
 | Leaflet JS + CSS (map step only) | $(kb "$leaf_raw") KB | $(kb "$leaf_gz") KB | $(kb "$leaf_br") KB |
 | Konsol 112 at \`/petugas/\` (its html, js, wasm and CSS; staff only, never part of the citizens' pages) | $(kb "$console_raw") KB | $(kb "$console_gz") KB | $(kb "$console_br") KB |
 

@@ -2,7 +2,7 @@
 """Lighthouse (mobile, simulated throttling) on the portal's pages, served by
 the release binary from dist/ with its precompressed files.
 
-Pages: `/`, `/lapor` and `/lacak/{code}` of a real ticket. Each page is
+Pages: `/`, `/lapor`, `/lacak/{code}` of a real ticket and `/video`. Each page is
 measured `--rounds` times; the figures are the medians. Prints a Markdown
 section on stdout; progress on stderr.
 
@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GOALS = {"score": 95, "lcp_s": 1.5, "cls": 0.05}
+GOALS = {"score": 98, "lcp_s": 1.5, "tbt_ms": 100, "cls": 0.0}
 # As the browser tests start Chromium: no network beyond loopback, no
 # background traffic (map tiles from openstreetmap.org fail at once here).
 CHROME_FLAGS = (
@@ -98,7 +98,7 @@ def main() -> None:
         with urllib.request.urlopen(req, timeout=10) as r:
             code = json.loads(r.read())["code"]
 
-        pages = ["/", "/lapor", f"/lacak/{code}"]
+        pages = ["/", "/lapor", f"/lacak/{code}", "/video"]
         rows = []
         findings: dict[str, str] = {}
         repeated = 0
@@ -152,7 +152,8 @@ def main() -> None:
         f"Lighthouse {version}, mobile form factor with its simulated throttling (slow 4G, 4x CPU slowdown), "
         f"performance category only, {chrome}; the release "
         f"binary serving `dist/` (precompressed brotli) on loopback. Median of {len(rows[0][2])} runs per page. "
-        f"Goals: score >= {GOALS['score']}, LCP <= {GOALS['lcp_s']} s, CLS <= {GOALS['cls']} (✗ marks a miss).",
+        f"Goals: score >= {GOALS['score']}, LCP <= {GOALS['lcp_s']} s, TBT <= {GOALS['tbt_ms']} ms, "
+        f"CLS {GOALS['cls']} (✗ marks a miss).",
         "",
         "| page | score | FCP s | LCP s | TBT ms | CLS | scores of the runs |",
         "|---|---:|---:|---:|---:|---:|---|",
@@ -161,7 +162,7 @@ def main() -> None:
         scores = ", ".join(f"{r['score']:.0f}" for r in runs)
         lines.append(
             f"| `{page}` | {m['score']:.0f}{mark(m['score'] >= GOALS['score'])} | {m['fcp_s']:.2f} "
-            f"| {m['lcp_s']:.2f}{mark(m['lcp_s'] <= GOALS['lcp_s'])} | {m['tbt_ms']:.0f} "
+            f"| {m['lcp_s']:.2f}{mark(m['lcp_s'] <= GOALS['lcp_s'])} | {m['tbt_ms']:.0f}{mark(m['tbt_ms'] <= GOALS['tbt_ms'])} "
             f"| {m['cls']:.3f}{mark(m['cls'] <= GOALS['cls'])} | {scores} |"
         )
     if repeated:

@@ -11,7 +11,7 @@
 #   3c. open       bench/open.py        10,000 tickets on SQLite and PostgreSQL: the public
 #                  map's answer (brotli bytes, latency), nearby p99, statistics p99
 #                  (cached) and computed afresh
-#   4. Lighthouse  bench/lighthouse.py  mobile performance of /, /lapor, /lacak/{code}
+#   4. Lighthouse  bench/lighthouse.py  mobile performance of /, /lapor, /lacak/{code}, /video
 #   5. konsol      the browser test that takes a 112 call by keyboard alone in
 #                  Konsol 112 (tests/tests/console.rs), run $rounds times: seconds
 #                  and actions from the first key to the forwarded ticket
