@@ -1,8 +1,9 @@
 //! Portal 112: the citizens' app. Which city it serves comes from the
 //! configuration the server gives it, never from code.
 //!
-//! The modules form a tree: `app` (the root) uses `pages`, which use
-//! `components`; both use `route`, `config`, `i18n`, `outbox`, `device` and
+//! The modules form a tree: `app` (the root) uses `parts` (the pages each
+//! loaded with their own part of the WebAssembly), which use `pages`, which
+//! use `components`; all use `route`, `config`, `i18n`, `outbox`, `device` and
 //! `api`, and nothing uses a module that uses it back.
 
 mod api;

@@ -124,7 +124,9 @@ where
             }
         }));
         view! {
-            <p role="status" class="part-loading" hidden=move || !loading.get()>{tr.loading}</p>
+            // Only while it loads: pages (and the tests) take a status line in
+            // `main` to mean that something is still on its way.
+            {move || loading.get().then(|| view! { <p role="status" class="part-loading">{tr.loading}</p> })}
             {part}
         }
         .fresh()
