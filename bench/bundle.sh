@@ -28,7 +28,7 @@ part_of() {
   local name="$1"
   grep -qxF "/$name" <<<"$parts_listed" || return 1
   case "$name" in
-    split_*) name="${name#split_}"; printf 'part: %s page' "${name%%-*}" ;;
+    split_*) name="${name#split_}"; printf 'part: %s' "${name%%-*}" ;;
     *) printf 'part: shared by several (%s)' "${name%%-*}" ;;
   esac
 }

@@ -3,8 +3,12 @@
 //! no sequence of failures loses it; its one Idempotency-Key makes every
 //! re-send return the same ticket instead of creating another.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use portal112_core::Lang;
 use portal112_core::dto::CreatedReport;
 use wasm_bindgen::JsCast;
@@ -82,7 +86,19 @@ impl Outbox {
     }
 
     /// Tries to send one report now.
+    ///
+    /// Sending (reading the photos from IndexedDB, the multipart request) is a
+    /// part of the WebAssembly of its own: most visits never send anything, so
+    /// `/` does not carry it. A part that does not arrive means no signal, and
+    /// the report waits like any other.
     pub async fn send(&self, key: &str, lang: Lang) -> Delivery {
+        match sending(*self, key.to_owned(), lang).await {
+            Ok(delivery) => delivery.await,
+            Err(NotLoaded) => Delivery::Waiting,
+        }
+    }
+
+    async fn send_now(&self, key: &str, lang: Lang) -> Delivery {
         let Some(pending) = self.items.with_untracked(|i| i.iter().find(|p| p.key == key).cloned()) else {
             return Delivery::Waiting;
         };
@@ -152,4 +168,27 @@ impl Outbox {
     pub fn is_busy(&self) -> bool {
         self.busy.get()
     }
+}
+
+/// Fetches the sending part ahead (the report form does, so "Kirim" does not
+/// wait for it); a failure is tried again when a report is sent.
+pub async fn preload() {
+    _ = preload_sending().await;
+}
+
+/// The outbox's part of the WebAssembly did not arrive.
+struct NotLoaded;
+
+impl From<SplitLoaderError> for NotLoaded {
+    fn from(_: SplitLoaderError) -> Self {
+        NotLoaded
+    }
+}
+
+type Sending = Pin<Box<dyn Future<Output = Delivery>>>;
+
+#[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
+#[wasm_split(outbox, wasm_split_path = ::leptos::wasm_split, preload(preload_sending), fallible)]
+fn sending(outbox: Outbox, key: String, lang: Lang) -> Result<Sending, NotLoaded> {
+    Ok(Box::pin(async move { outbox.send_now(&key, lang).await }))
 }

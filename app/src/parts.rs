@@ -42,6 +42,9 @@ type Part = Result<Fresh, LoadFailed>;
 
 #[wasm_split(report, wasm_split_path = ::leptos::wasm_split, preload(preload_report), fallible)]
 fn report_page() -> Part {
+    // Sending is a part of its own (see `Outbox::send`): fetch it while the
+    // citizen fills in the form.
+    leptos::task::spawn_local(crate::outbox::preload());
     Ok(pages::report::ReportForm().fresh())
 }
 

@@ -49,10 +49,13 @@ pub struct CityConfig {
     /// How long each stage of a ticket may take; without them tickets keep
     /// no clock. Staff-side rules: not part of the public configuration.
     #[serde(default, skip_serializing)]
+    // The server never sends them, so the browser apps carry no code to read them.
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[cfg_attr(feature = "openapi", schema(ignore))]
     pub service_levels: Option<ServiceLevels>,
     /// The days service levels count as working days.
     #[serde(default, skip_serializing)]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[cfg_attr(feature = "openapi", schema(ignore))]
     pub calendar: Calendar,
     /// What the portal publishes for everyone, and under which licence.
