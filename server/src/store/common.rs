@@ -21,7 +21,7 @@ macro_rules! ticket_columns {
         "t.code, t.category, t.agency, t.confidential, t.status, t.description, t.lat, t.lng, t.accuracy_m, \
          t.district, t.village, t.address, t.anonymous, t.contact_name, t.contact_phone, t.contact_email, \
          t.source, t.channel, t.priority, t.assignee, t.revision, t.created_at, t.updated_at, t.sla_stage, \
-         t.sla_started_at, t.sla_due_at, t.supporters"
+         t.sla_started_at, t.sla_due_at, t.supporters, t.details_hidden"
     };
 }
 pub(super) use ticket_columns;
@@ -119,6 +119,7 @@ pub(super) fn record_of(t: &NewTicket) -> TicketRecord {
         assignee: None,
         revision: 1,
         supporters: 0,
+        details_hidden: false,
         created_at: t.created_at,
         updated_at: t.created_at,
         sla_stage: t.clock.map(|c| c.stage.as_str().to_owned()),
@@ -164,9 +165,9 @@ macro_rules! shared_store {
         use $crate::store::sql::{self, Builder};
         use $crate::store::{
             AuditAction, AuditEntry, AuditFilter, AuditStore, Changed, ClaimedDelivery, Created, DeliveryAttempt,
-            DeliveryRecord, EventRecord, Idempotency, MediaStore, NearbyRecord, NewPhoto, NewStaff, NewTicket,
-            PhotoRecord, PublicQuery, PublicRow, StaffRecord, StaffStore, StaffUpdate, StandbyRecord, StatsRow,
-            StoreError, StoreResult, Supporting, TemplateRecord, TemplateStore, TicketChange, TicketFilter,
+            DeliveryRecord, DetailsChange, EventRecord, Idempotency, MediaStore, NearbyRecord, NewPhoto, NewStaff,
+            NewTicket, PhotoRecord, PublicQuery, PublicRow, StaffRecord, StaffStore, StaffUpdate, StandbyRecord,
+            StatsRow, StoreError, StoreResult, Supporting, TemplateRecord, TemplateStore, TicketChange, TicketFilter,
             TicketRecord, TicketStore, VideoRecord, WebhookEndpointRecord, WebhookStore,
         };
         use $crate::webhooks::EventType;
@@ -720,7 +721,7 @@ macro_rules! shared_store {
             async fn public_rows(&self, f: &PublicQuery) -> StoreResult<Vec<PublicRow>> {
                 let mut q = Builder::<$db>::new(
                     "SELECT code, category, agency, status, description, lat, lng, district, village, address, \
-                     created_at, updated_at, supporters FROM tickets WHERE confidential = FALSE",
+                     created_at, updated_at, supporters, details_hidden FROM tickets WHERE confidential = FALSE",
                 );
                 if let Some(((lat_min, lat_max), (lng_min, lng_max))) = f.area {
                     q.push(" AND lat BETWEEN ")
@@ -885,6 +886,79 @@ macro_rules! shared_store {
                 self.announce(&mut tx, code, &notice).await?;
                 tx.commit().await?;
                 self.changed(*code, &notice);
+                Ok(ticket)
+            }
+
+            async fn set_details_hidden(&self, code: &TicketCode, change: DetailsChange) -> StoreResult<TicketRecord> {
+                let compact = code.compact();
+                let mut tx = self.write().await?;
+                let current: Option<(String, i64, bool)> = sql::query_as(concat!(
+                    "SELECT status, revision, details_hidden FROM tickets WHERE code = $1",
+                    $lock
+                ))
+                .bind(compact)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((status, revision, hidden)) = current else {
+                    return Err(StoreError::Rejected(ErrorKind::TicketNotFound.into()));
+                };
+                if hidden == change.hidden {
+                    // Already as asked (a second click, another operator
+                    // first): nothing to record; the transaction is dropped.
+                    return load_ticket(&mut tx, compact)
+                        .await?
+                        .ok_or_else(|| StoreError::Corrupt(format!("ticket {compact} gone")));
+                }
+                if revision != change.revision {
+                    return Err(StoreError::Rejected(ApiError::field(
+                        ErrorKind::RevisionConflict { current: revision },
+                        Field::Revision,
+                    )));
+                }
+                let status = Status::try_from(status).map_err(|s| StoreError::Corrupt(format!("status {s:?}")))?;
+                let seq = revision + 1;
+                // A history entry for staff only (same status, no public
+                // note): the console shows who hid what and when, the
+                // citizen's timeline shows nothing.
+                let note = if change.hidden {
+                    "Uraian, patokan dan foto pelapor disembunyikan dari publik."
+                } else {
+                    "Uraian, patokan dan foto pelapor ditampilkan lagi untuk publik."
+                };
+                let event = EventRecord {
+                    seq,
+                    at: change.at,
+                    actor: change.actor.clone(),
+                    from_status: Some(status),
+                    to_status: status,
+                    agency: None,
+                    public_note: None,
+                    internal_note: Some(note.to_owned()),
+                    duplicate_of: None,
+                    priority: None,
+                    assignee: None,
+                };
+                insert_event(&mut tx, compact, &event).await?;
+                sql::query("UPDATE tickets SET details_hidden = $1, revision = $2, updated_at = $3 WHERE code = $4")
+                    .bind(change.hidden)
+                    .bind(seq)
+                    .bind(change.at)
+                    .bind(compact)
+                    .execute(&mut *tx)
+                    .await?;
+                let entry = AuditEntry::new(
+                    change.at,
+                    &change.actor,
+                    AuditAction::TicketDetailsHidden,
+                    format!("{compact}#{seq} {}", if change.hidden { "hidden" } else { "shown" }),
+                );
+                insert_audit(&mut tx, &entry).await?;
+                let ticket = load_ticket(&mut tx, compact)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt(format!("ticket {compact} gone inside its change")))?;
+                self.announce(&mut tx, code, &event).await?;
+                tx.commit().await?;
+                self.changed(*code, &event);
                 Ok(ticket)
             }
 

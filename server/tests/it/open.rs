@@ -15,7 +15,7 @@ use portal112_server::usecases;
 use serde_json::{Value, json};
 
 use crate::common::process::Portal;
-use crate::common::{TestApp, encode};
+use crate::common::{Multipart, TestApp, encode, jpeg};
 
 const MINUTE: Millis = 60_000;
 const HOUR: Millis = 60 * MINUTE;
@@ -370,6 +370,158 @@ async fn nothing_private_anywhere_public() {
     // The non-confidential report is there, with its verified text.
     let csv = &answers.iter().find(|(u, _)| u == "/open-data/reports.csv").expect("csv").1;
     assert!(csv.contains(&code) && csv.contains("Sampah menumpuk depan rumah"), "{csv}");
+}
+
+/// Hiding a verified ticket's details, on SQLite.
+#[tokio::test]
+async fn staff_hide_a_tickets_details_sqlite() {
+    staff_hide_a_tickets_details(app().await).await;
+}
+
+/// Hiding a verified ticket's details, on PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_hide_a_tickets_details_postgres() {
+    staff_hide_a_tickets_details(TestApp::on_postgres(|s| s.public_quiet = std::time::Duration::ZERO).await).await;
+}
+
+/// `PUT .../details` with a token, optionally in English.
+async fn put_details(app: &TestApp, token: &str, code: &str, body: &Value, en: bool) -> crate::common::TestResponse {
+    let mut request = Request::put(format!("/api/v1/staff/tickets/{code}/details"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json");
+    if en {
+        request = request.header("accept-language", "en");
+    }
+    app.send(request.body(Body::from(serde_json::to_vec(body).expect("json"))).expect("request")).await
+}
+
+/// An operator hides a verified report's description, landmark and photos:
+/// the tracking page, the map, nearby, the open data and Open311 keep only
+/// the category, status and place, staff still see everything, and the
+/// change is in the history and the audit log; showing them again brings
+/// them back. Agency staff may not; stale revisions and bad bodies get a
+/// 4xx with a message in each language.
+async fn staff_hide_a_tickets_details(app: TestApp) {
+    let mut body = report("sampah", "NAMA-TETANGGA-DI-URAIAN", 1.4472, 125.1978);
+    body["address"] = "PATOKAN-RUMAH-HIJAU".into();
+    let created = app
+        .send(
+            Multipart::new()
+                .json("report", &body)
+                .file("photo", "foto.jpg", "image/jpeg", &jpeg(64, 48))
+                .request("/api/v1/reports"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let code = created.json()["code"].as_str().expect("code").to_owned();
+    let verified = app.move_ticket(&code, &json!({"status": "verified"})).await;
+    let photo = verified["photos"][0].as_str().expect("a photo").to_owned();
+    let token = app.operator().await;
+
+    let city = "/api/v1/map?bbox=1.39,125.02,1.60,125.31";
+    let nearby = "/api/v1/reports/nearby?lat=1.4473&lng=125.1978&category=sampah";
+    let public = [
+        format!("/api/v1/tickets/{code}"),
+        city.to_owned(),
+        nearby.to_owned(),
+        "/open-data/reports.csv".to_owned(),
+        "/open-data/reports.geojson".to_owned(),
+        "/open311/v2/requests.json".to_owned(),
+        format!("/open311/v2/requests/{}.xml", encode(&code)),
+    ];
+    let secrets = ["NAMA-TETANGGA-DI-URAIAN", "PATOKAN-RUMAH-HIJAU", photo.as_str()];
+    // Verified and not hidden: the details are public.
+    let tracked = app.get(&public[0]).await.json();
+    assert_eq!(tracked["description"], "NAMA-TETANGGA-DI-URAIAN");
+    assert!(app.get(city).await.text().contains("NAMA-TETANGGA-DI-URAIAN"));
+
+    // Agency staff may not decide what the public reads.
+    let agency = app.staff("petugas-dlh", Role::Agency, Some("dlh")).await;
+    let revision = verified["revision"].as_i64().expect("revision");
+    put_details(&app, &agency, &code, &json!({"revision": revision, "hidden": true}), false).await.assert_error(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+
+    let hidden = put_details(&app, &token, &code, &json!({"revision": revision, "hidden": true}), false).await;
+    assert_eq!(hidden.status, StatusCode::OK, "{}", hidden.text());
+    let staff_view = hidden.json();
+    assert_eq!(staff_view["details_hidden"], true);
+    assert_eq!(staff_view["revision"], revision + 1);
+    assert_eq!(staff_view["description"], "NAMA-TETANGGA-DI-URAIAN", "staff still see it");
+    assert_eq!(staff_view["photos"][0], photo.as_str());
+    let last = staff_view["events"].as_array().and_then(|e| e.last()).cloned().expect("a history entry");
+    assert_eq!((last["actor"].as_str(), last["to_status"].as_str()), (Some("fixture-operator"), Some("verified")));
+    assert!(last["internal_note"].as_str().is_some_and(|n| n.contains("disembunyikan")), "{last}");
+    let audit = app.get_as(&app.staff("admin-audit", Role::Admin, None).await, "/api/v1/staff/audit").await.json();
+    assert!(audit.to_string().contains("ticket_details_hidden"), "{audit}");
+
+    for uri in &public {
+        let r = app.get(uri).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.text());
+        let text = r.text();
+        for s in secrets {
+            assert!(!text.contains(s), "{uri} still shows {s:?} while hidden: {text}");
+        }
+        assert!(text.contains(&code) || text.contains(TicketCode::parse(&code).expect("code").compact()), "{uri}");
+    }
+    // What stays: the category, the status, the place.
+    let tracked = app.get(&public[0]).await.json();
+    assert_eq!((tracked["category"]["code"].as_str(), tracked["status"].as_str()), (Some("sampah"), Some("verified")));
+    assert!(tracked.get("description").is_none_or(Value::is_null), "{tracked}");
+    assert_eq!(tracked["location"]["lat"], 1.4472);
+    let timeline = tracked["timeline"].to_string();
+    assert!(!timeline.contains("disembunyikan"), "the note is for staff only: {timeline}");
+    let near = app.get(nearby).await.json();
+    assert_eq!(near[0]["code"], code.as_str(), "still offered as 'someone already reported this'");
+    assert!(near[0].get("summary").is_none(), "{near}");
+
+    // Asking again for the same state changes nothing.
+    let again = put_details(&app, &token, &code, &json!({"revision": revision, "hidden": true}), false).await;
+    assert_eq!((again.status, again.json()["revision"].as_i64()), (StatusCode::OK, Some(revision + 1)));
+
+    // A stale revision, a missing field, a wrong type, an unknown ticket: 4xx in both languages.
+    for en in [false, true] {
+        let stale = put_details(&app, &token, &code, &json!({"revision": revision, "hidden": false}), en).await;
+        let body = stale.assert_error(StatusCode::CONFLICT, "revision_conflict", Some("revision"));
+        assert_eq!(body["error"]["revision"], revision + 1, "the current revision, to try again on");
+        put_details(&app, &token, &code, &json!({"hidden": false}), en).await.assert_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "required",
+            Some("revision"),
+        );
+        put_details(&app, &token, &code, &json!({"revision": revision + 1}), en).await.assert_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "required",
+            Some("hidden"),
+        );
+        let wrong = put_details(&app, &token, &code, &json!({"revision": revision + 1, "hidden": "ya"}), en).await;
+        assert!(wrong.status.is_client_error(), "{}", wrong.text());
+        put_details(&app, &token, &code, &json!({"revision": -1, "hidden": false}), en).await.assert_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            Some("revision"),
+        );
+        let unknown = crate::common::random_code().to_string();
+        put_details(&app, &token, &unknown, &json!({"revision": 1, "hidden": true}), en).await.assert_error(
+            StatusCode::NOT_FOUND,
+            "ticket_not_found",
+            None,
+        );
+    }
+    let id = put_details(&app, &token, &code, &json!({"revision": revision, "hidden": false}), false).await.json();
+    let en = put_details(&app, &token, &code, &json!({"revision": revision, "hidden": false}), true).await.json();
+    assert_ne!(id["error"]["message"], en["error"]["message"], "a message in each language");
+
+    // Shown again: back everywhere.
+    let shown = put_details(&app, &token, &code, &json!({"revision": revision + 1, "hidden": false}), false).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.text());
+    assert_eq!(shown.json()["details_hidden"], false);
+    assert_eq!(app.get(&public[0]).await.json()["description"], "NAMA-TETANGGA-DI-URAIAN");
+    assert!(app.get("/open-data/reports.csv").await.text().contains("PATOKAN-RUMAH-HIJAU"));
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    assert!(doc["paths"]["/api/v1/staff/tickets/{code}/details"]["put"].is_object(), "documented");
 }
 
 /// A verified report whose text is a spreadsheet formula comes out of the
