@@ -406,6 +406,22 @@ macro_rules! shared_store {
             .bind(&e.assignee)
             .execute(&mut *conn)
             .await?;
+            // The times the statistics read, kept on the ticket (the first of
+            // each stays): staff's first step after the report, and the
+            // first resolution. Escalations are the service, not staff.
+            let responded = (e.seq > 1 && e.actor != $crate::service_level::SYSTEM_ACTOR).then_some(e.at);
+            let resolved = matches!(e.to_status, Status::Resolved | Status::Closed).then_some(e.at);
+            if responded.is_some() || resolved.is_some() {
+                sql::query(
+                    "UPDATE tickets SET first_response_at = COALESCE(first_response_at, $1), \
+                     resolved_at = COALESCE(resolved_at, $2) WHERE code = $3",
+                )
+                .bind(responded)
+                .bind(resolved)
+                .bind(code)
+                .execute(&mut *conn)
+                .await?;
+            }
             Ok(())
         }
 
@@ -750,12 +766,10 @@ macro_rules! shared_store {
             }
 
             async fn stats_rows(&self) -> StoreResult<Vec<StatsRow>> {
+                // One pass over the `tickets_stats` index: the times are kept
+                // on the ticket by `insert_event`, not grouped from the history.
                 Ok(sql::query_as(
-                    "SELECT t.category, t.agency, t.status, t.created_at, f.first_response_at, f.resolved_at \
-                     FROM tickets t LEFT JOIN (SELECT ticket_code, \
-                       MIN(CASE WHEN seq > 1 THEN at END) AS first_response_at, \
-                       MIN(CASE WHEN to_status IN ('resolved', 'closed') THEN at END) AS resolved_at \
-                       FROM ticket_events GROUP BY ticket_code) f ON f.ticket_code = t.code",
+                    "SELECT category, agency, status, created_at, first_response_at, resolved_at FROM tickets",
                 )
                 .fetch_all(&mut *self.read().await?)
                 .await?)
