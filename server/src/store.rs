@@ -395,6 +395,11 @@ pub struct StatsRow {
     pub first_response_at: Option<Millis>,
     /// The first time it was resolved (or closed without being resolved first).
     pub resolved_at: Option<Millis>,
+    /// The agency has answered it: resolved or closed, or only the
+    /// resolution left (its service-level stage is `resolve`).
+    pub answered: bool,
+    /// A stage before the answer passed its due time.
+    pub sla_missed: bool,
 }
 
 /// How a "me too" ended.

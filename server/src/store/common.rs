@@ -132,6 +132,18 @@ pub(super) fn record_of(t: &NewTicket) -> TicketRecord {
     }
 }
 
+/// What a staff change reads of the ticket first: status, agency, priority,
+/// assignee, revision, and its stored clock (stage, start, due time).
+pub(super) type ChangeRow = (String, String, String, Option<String>, i64, Option<String>, Option<i64>, Option<i64>);
+
+/// The stages before a ticket's answer, whose due times the statistics'
+/// service-level share counts: the call centre verifying and forwarding, the
+/// agency acknowledging and answering.
+pub(super) fn stage_before_answer(stage: portal112_core::service_level::Stage) -> bool {
+    use portal112_core::service_level::Stage;
+    matches!(stage, Stage::Verify | Stage::Forward | Stage::Acknowledge | Stage::Answer)
+}
+
 /// The stored form of a ticket code.
 pub(super) fn parse_stored_code(code: &str) -> super::StoreResult<TicketCode> {
     TicketCode::parse(code).map_err(|_| super::StoreError::Corrupt(format!("ticket code {code:?}")))
@@ -159,9 +171,10 @@ macro_rules! shared_store {
         use portal112_core::validate::TicketState;
         use portal112_core::{ApiError, ErrorKind, Field, Status, TicketCode};
         use $crate::store::common::{
-            ListedTicket, contains_pattern, first_event, parse_stored_code, record_of, staff_columns, ticket_columns,
-            video_columns,
+            ChangeRow, ListedTicket, contains_pattern, first_event, parse_stored_code, record_of, staff_columns,
+            stage_before_answer, ticket_columns, video_columns,
         };
+        use portal112_core::service_level::Stage;
         use $crate::store::sql::{self, Builder};
         use $crate::store::{
             AuditAction, AuditEntry, AuditFilter, AuditStore, Changed, ClaimedDelivery, Created, DeliveryAttempt,
@@ -451,14 +464,17 @@ macro_rules! shared_store {
         /// new state and the audit entry.
         async fn apply_change(conn: &mut $conn, code: &TicketCode, change: &TicketChange) -> StoreResult<Changed> {
             let compact = code.compact();
-            let current: Option<(String, String, String, Option<String>, i64)> = sql::query_as(concat!(
-                "SELECT status, agency, priority, assignee, revision FROM tickets WHERE code = $1",
-                $lock
-            ))
-            .bind(compact)
-            .fetch_optional(&mut *conn)
-            .await?;
-            let Some((status, agency, priority, assignee, revision)) = current else {
+            // With the stage the ticket is in, to tell whether this change ends it late.
+            let current: Option<ChangeRow> =
+                sql::query_as(concat!(
+                    "SELECT status, agency, priority, assignee, revision, sla_stage, sla_started_at, sla_due_at \
+                     FROM tickets WHERE code = $1",
+                    $lock
+                ))
+                .bind(compact)
+                .fetch_optional(&mut *conn)
+                .await?;
+            let Some((status, agency, priority, assignee, revision, old_stage, old_started, old_due)) = current else {
                 return Err(StoreError::Rejected(ErrorKind::TicketNotFound.into()));
             };
             let status = Status::try_from(status).map_err(|s| StoreError::Corrupt(format!("status {s:?}")))?;
@@ -557,8 +573,25 @@ macro_rules! shared_store {
             // The new clock is read from the history just written, in the same transaction.
             let clock = change.service.current(&ticket);
             write_clock(conn, &mut ticket, clock).await?;
+            // A stage before the answer that this change ends (the ticket is
+            // in another stage now, or the same one begun anew) after its
+            // due time: the ticket missed its service level.
+            let ended = ticket.sla_stage != old_stage || ticket.sla_started_at != old_started;
+            let before_answer = old_stage.as_deref().and_then(Stage::from_name).is_some_and(stage_before_answer);
+            if ended && before_answer && old_due.is_some_and(|due| due <= change.at) {
+                mark_sla_missed(conn, compact).await?;
+            }
             announce_to_agencies(conn, change, &ticket, &agency, forwarded).await?;
             Ok(Changed { event, ticket })
+        }
+
+        /// Records that a stage before the ticket's answer passed its due time.
+        async fn mark_sla_missed(conn: &mut $conn, code: &str) -> StoreResult<()> {
+            sql::query("UPDATE tickets SET sla_missed = TRUE WHERE code = $1")
+                .bind(code)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
         }
 
         /// Stores a ticket's clock (its stage, the stage's start and due time).
@@ -769,7 +802,9 @@ macro_rules! shared_store {
                 // One pass over the `tickets_stats` index: the times are kept
                 // on the ticket by `insert_event`, not grouped from the history.
                 Ok(sql::query_as(
-                    "SELECT category, agency, status, created_at, first_response_at, resolved_at FROM tickets",
+                    "SELECT category, agency, status, created_at, first_response_at, resolved_at, \
+                     (COALESCE(sla_stage, '') = 'resolve' OR status IN ('resolved', 'closed')) AS answered, \
+                     sla_missed FROM tickets",
                 )
                 .fetch_all(&mut *self.read().await?)
                 .await?)
@@ -1046,6 +1081,9 @@ macro_rules! shared_store {
                     .bind(compact)
                     .execute(&mut *tx)
                     .await?;
+                if stage_before_answer(esc.clock.stage) {
+                    mark_sla_missed(&mut tx, compact).await?;
+                }
                 let target = format!("{compact}/{}", esc.clock.stage.as_str());
                 let entry = AuditEntry::new(
                     esc.at,

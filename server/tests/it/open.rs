@@ -140,6 +140,114 @@ async fn statistics_match_a_seeded_set() {
     }
 }
 
+/// One staff change as an operator at `at`, with a public note when given.
+async fn step(app: &TestApp, code: &str, status: Status, note: Option<&str>, at: Millis) {
+    if app.store.staff_by_username("seed-operator").await.expect("reads").is_none() {
+        app.add_staff("seed-operator", Role::Operator, None).await;
+    }
+    let staff = app.store.staff_by_username("seed-operator").await.expect("reads").expect("the operator");
+    let code = TicketCode::parse(code).expect("a code");
+    let revision = app.store.ticket(&code).await.expect("reads").expect("the ticket").revision;
+    let update = TicketUpdate {
+        revision: Some(revision),
+        status: Some(status),
+        public_note: note.map(str::to_owned),
+        ..TicketUpdate::default()
+    };
+    usecases::tickets::change_ticket(
+        app.store.as_ref(),
+        &app.state.city,
+        &staff,
+        &code,
+        &update,
+        at,
+        &app.state.service,
+    )
+    .await
+    .expect("the change is allowed");
+}
+
+/// The share forwarded and answered within the service level, against
+/// tickets whose stages end in time or late on a clock the test moves (all
+/// at normal priority: verify 1 working day, forward 3 from the report,
+/// acknowledge 1 and answer 5 from the forwarding; times are WITA).
+#[tokio::test]
+async fn service_level_share_in_the_statistics() {
+    // Monday 23 November 12:00.
+    let t0 = NOW - 7 * DAY;
+    let app = TestApp::at(NOW).await;
+    let new = |category: &'static str| report(category, "Laporan", 1.4472, 125.1978);
+    let (v, a, p, r) = (Status::Verified, Status::Assigned, Status::InProgress, Status::Resolved);
+    let answer = Some("Petugas menuju lokasi.");
+    // A: every stage within hours, resolved: in time.
+    let a_code = app.insert_ticket_at(&new("sampah"), t0).await;
+    for (status, at) in [(v, t0 + HOUR), (a, t0 + 2 * HOUR), (p, t0 + 3 * HOUR)] {
+        step(&app, &a_code, status, None, at).await;
+    }
+    step(&app, &a_code, r, answer, t0 + 4 * HOUR).await;
+    // B: verified on Wednesday, a day after its due time (Tuesday 12:00): late.
+    let b_code = app.insert_ticket_at(&new("sampah"), t0).await;
+    for (status, at) in [(v, t0 + 2 * DAY), (a, t0 + 2 * DAY + HOUR), (p, t0 + 2 * DAY + 2 * HOUR)] {
+        step(&app, &b_code, status, None, at).await;
+    }
+    step(&app, &b_code, r, answer, t0 + 2 * DAY + 3 * HOUR).await;
+    // C: taken up and answered with a public note, not resolved yet: in time.
+    let c_code = app.insert_ticket_at(&new("sampah"), t0).await;
+    for (status, at) in [(v, t0 + HOUR), (a, t0 + 2 * HOUR)] {
+        step(&app, &c_code, status, None, at).await;
+    }
+    step(&app, &c_code, p, answer, t0 + 3 * HOUR).await;
+    // D: taken up, no word to the citizen yet: not answered, not counted.
+    let d_code = app.insert_ticket_at(&new("sampah"), t0).await;
+    for (status, at) in [(v, t0 + HOUR), (a, t0 + 2 * HOUR), (p, t0 + 3 * HOUR)] {
+        step(&app, &d_code, status, None, at).await;
+    }
+    // E: rejected: never answered by an agency, not counted.
+    let e_code = app.insert_ticket_at(&new("sampah"), t0).await;
+    step(&app, &e_code, Status::Rejected, Some("Bukan wewenang kota."), t0 + HOUR).await;
+    // F: forwarded Monday 14:00, not acknowledged by Tuesday 14:00: the
+    // service escalates it on Thursday; answered after that: late.
+    let f_code = app.insert_ticket_at(&new("sampah"), t0).await;
+    for (status, at) in [(v, t0 + HOUR), (a, t0 + 2 * HOUR)] {
+        step(&app, &f_code, status, None, at).await;
+    }
+    // H: nobody looked at it; it escalates too, and stays unanswered.
+    app.insert_ticket_at(&new("sampah"), t0).await;
+    let missed = |rows: &[portal112_server::store::StatsRow]| rows.iter().filter(|r| r.sla_missed).count();
+    assert_eq!(missed(&app.store.stats_rows().await.expect("rows")), 1, "B only so far");
+    let escalated = usecases::service_levels::escalate_late(&app.state, t0 + 3 * DAY).await.expect("escalates");
+    assert_eq!(escalated.len(), 2, "F and H are late on Thursday");
+    assert_eq!(missed(&app.store.stats_rows().await.expect("rows")), 3, "an escalation alone marks a ticket late");
+    step(&app, &f_code, p, answer, t0 + 3 * DAY + HOUR).await;
+    // G, another agency: a flood handled within the hour.
+    let g_code = app.insert_ticket_at(&new("banjir"), t0).await;
+    for (status, at) in [(v, t0 + 10 * MINUTE), (a, t0 + 20 * MINUTE), (p, t0 + 30 * MINUTE)] {
+        step(&app, &g_code, status, None, at).await;
+    }
+    step(&app, &g_code, r, answer, t0 + 40 * MINUTE).await;
+
+    let response = app.get("/api/v1/stats").await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let stats = response.json();
+    let group = |list: &str, code: &str| -> Value {
+        stats[list].as_array().expect("a list").iter().find(|g| g["code"] == code).cloned().expect("the group")
+    };
+    assert_eq!(group("agencies", "dlh")["service_level"], json!({"count": 4, "kept": 2, "percent": 50}), "{stats}");
+    assert_eq!(group("agencies", "bpbd")["service_level"], json!({"count": 1, "kept": 1, "percent": 100}));
+    assert_eq!(
+        group("agencies", "dp3a")["service_level"],
+        json!({"count": 0, "kept": 0}),
+        "nothing answered: no share"
+    );
+    assert_eq!(stats["all"]["service_level"], json!({"count": 5, "kept": 3, "percent": 60}));
+    assert_eq!(group("categories", "sampah")["service_level"]["kept"], 2);
+    // H's escalation is the service's doing, not staff responding.
+    assert_eq!(group("agencies", "dlh")["first_response"]["count"], 6);
+    assert_eq!(group("agencies", "dlh")["received"], 7);
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    assert!(doc["components"]["schemas"]["ServiceShare"].is_object(), "documented");
+}
+
 /// The map: the area, the filters, confidential cases never, sensitive
 /// ones coarse, text only once verified, clusters when dense.
 #[tokio::test]
