@@ -74,7 +74,7 @@ pub struct TestApp {
     pub shutdown: watch::Sender<bool>,
     operator_token: OnceCell<String>,
     /// The PostgreSQL database of [`TestApp::on_postgres`], dropped with the app.
-    _pg: Option<pg::PgDatabase>,
+    pg: Option<pg::PgDatabase>,
 }
 
 impl TestApp {
@@ -100,7 +100,7 @@ impl TestApp {
     pub async fn on_postgres(adjust: impl FnOnce(&mut Settings)) -> Self {
         let db = pg::PgDatabase::create().await;
         let mut app = Self::build_on(Some(db.url.clone()), adjust, Clock::system()).await;
-        app._pg = Some(db);
+        app.pg = Some(db);
         app
     }
 
@@ -119,7 +119,7 @@ impl TestApp {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut state = AppState::new(city, store.clone(), settings, shutdown_rx);
         state.clock = clock;
-        Self { dir, router: router(state.clone()), state, store, shutdown, operator_token: OnceCell::new(), _pg: None }
+        Self { dir, router: router(state.clone()), state, store, shutdown, operator_token: OnceCell::new(), pg: None }
     }
 
     /// Sends one request through the router, as a client would.
