@@ -196,7 +196,7 @@ async fn a_report_arrives_live_and_travels_to_dlh_and_back_to_the_citizen() -> R
     citizen.open(&format!("/lacak/{code}")).await?;
     citizen.wait("the citizen sees it forwarded", "document.body.innerText.includes('Diteruskan ke dinas')").await?;
     ensure!(
-        citizen.js("return !document.body.innerText.includes('Sampah menumpuk')").await? == true,
+        citizen.js("return !document.body.innerText.includes('di depan pasar sejak tiga hari')").await? == true,
         "hidden details are not on the public tracking page"
     );
 
