@@ -10,7 +10,9 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use portal112_core::dto::{Credentials, PublicConfig, StaffSession, StaffTicket, StaffTicketPage, TicketUpdate, Video};
+use portal112_core::dto::{
+    Credentials, DetailsVisibility, PublicConfig, StaffSession, StaffTicket, StaffTicketPage, TicketUpdate, Video,
+};
 use portal112_core::error::ErrorBody;
 use portal112_core::staff::{
     AccountChange, AuditPage, LateReport, NearbyTicket, NewAccount, PhoneIntake, QueueEvent, ReplyTemplate,
@@ -256,6 +258,11 @@ pub async fn ticket(code: &str, abort: Option<AbortSignal>) -> Result<StaffTicke
 
 pub async fn change(code: &TicketCode, update: &TicketUpdate) -> Result<StaffTicket, Failure> {
     send("POST", &format!("/api/v1/staff/tickets/{code}/events"), update).await
+}
+
+/// Hides the ticket's details from the public, or shows them again.
+pub async fn set_details_hidden(code: &TicketCode, request: &DetailsVisibility) -> Result<StaffTicket, Failure> {
+    send("PUT", &format!("/api/v1/staff/tickets/{code}/details"), request).await
 }
 
 pub async fn nearby(code: &TicketCode) -> Result<Vec<NearbyTicket>, Failure> {

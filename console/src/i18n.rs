@@ -202,6 +202,12 @@ words! {
     save: "Simpan", "Save";
     saving: "Menyimpan…", "Saving…";
     saved: "Tersimpan", "Saved";
+    details_public: "Uraian, patokan dan foto pelapor tampil untuk publik setelah diverifikasi.",
+        "The description, landmark and reporter's photos are public once verified.";
+    details_hidden: "Uraian, patokan dan foto pelapor disembunyikan dari publik.",
+        "The description, landmark and reporter's photos are hidden from the public.";
+    details_hide: "Sembunyikan dari publik", "Hide from the public";
+    details_show: "Tampilkan untuk publik", "Show to the public";
     cancel: "Batal", "Cancel";
     map_of_place: "Peta lokasi", "Map of the place";
     open_osm: "Buka di OpenStreetMap", "Open in OpenStreetMap";

@@ -268,6 +268,20 @@ pub struct TicketUpdate {
     pub assignee: Option<String>,
 }
 
+/// Staff hide a ticket's details from the public, or show them again: the
+/// description, the landmark and the reporter's photos. The public keeps
+/// the category, the status, the agency, the times and the place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DetailsVisibility {
+    /// The ticket's `revision` the change was made on; a ticket changed since
+    /// answers `409 revision_conflict` instead of being overwritten.
+    pub revision: i64,
+    /// `true` hides the details, `false` shows them again.
+    pub hidden: bool,
+}
+
 /// The whole record, for staff.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -316,6 +330,10 @@ pub struct StaffTicket {
     /// Citizens who said "me too" to this report on the portal.
     #[serde(default)]
     pub supporters: u32,
+    /// Staff hid the description, landmark and reporter's photos from the
+    /// public (`PUT /api/v1/staff/tickets/{code}/details`).
+    #[serde(default)]
+    pub details_hidden: bool,
     pub events: Vec<StaffEvent>,
 }
 

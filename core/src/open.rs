@@ -125,10 +125,35 @@ pub struct StatsGroup {
     pub resolution: Duration,
     /// Open tickets by how long ago they came in.
     pub open_by_age: AgeBuckets,
+    /// Forwarded and answered within the service level; absent when the
+    /// city keeps no service levels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_level: Option<ServiceShare>,
 }
 
-/// A duration figure over the tickets it applies to. Room is left for a
-/// `within_service_level` share once service levels exist.
+/// How many answered tickets were forwarded and answered in time.
+///
+/// Counted are the tickets whose agency has answered: resolved or closed,
+/// or still open with only the resolution left (the agency took the ticket
+/// up and gave the citizen its first word). Of these, `kept` went through
+/// all four stages before the answer — the call centre verifying and
+/// forwarding, the agency acknowledging and answering — each within its due
+/// time: no such stage ended after its due time or was escalated as late
+/// (time on hold does not count). Rejected and duplicate reports and
+/// tickets still waiting for an answer are not counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServiceShare {
+    /// Answered tickets.
+    pub count: u32,
+    /// Of them, forwarded and answered within the service level.
+    pub kept: u32,
+    /// `kept` of `count` in whole percent; absent when `count` is 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<u32>,
+}
+
+/// A duration figure over the tickets it applies to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Duration {

@@ -97,12 +97,22 @@ fn values(city: &CityConfig, p: &PublicPoint<'_>) -> [String; 18] {
     ]
 }
 
-/// Every public ticket as CSV (RFC 4180, UTF-8, a header line).
+/// A text cell as a spreadsheet will not run it: one that begins with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return gets a leading `'` (OWASP's
+/// advice against CSV injection), since whatever a citizen wrote ends up
+/// opened in someone's spreadsheet. Numbers and dates are never touched:
+/// a negative coordinate must stay a number.
+fn neutralised(kind: &str, value: String) -> String {
+    if kind == "string" && value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value }
+}
+
+/// Every public ticket as CSV (RFC 4180, UTF-8, a header line), its text
+/// cells [`neutralised`] against spreadsheet formulas.
 pub fn csv(city: &CityConfig, rows: &[PublicRow]) -> anyhow::Result<Vec<u8>> {
     let mut out = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 256));
     out.write_record(COLUMNS.iter().map(|c| c.name))?;
     for p in rows.iter().filter_map(|r| public_point(city, r)) {
-        out.write_record(values(city, &p))?;
+        out.write_record(COLUMNS.iter().zip(values(city, &p)).map(|(c, v)| neutralised(c.kind, v)))?;
     }
     out.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
 }
@@ -165,7 +175,8 @@ pub fn datapackage(city: &CityConfig) -> serde_json::Value {
         "description": "Every report to the call centre except confidential ones (violence against women and children). \
             No reporter's name, phone or e-mail and no staff notes are ever included. Descriptions and landmarks \
             appear once staff verified the report; for categories where a point could identify a person the place \
-            is the centre of a cell of about 1 km.",
+            is the centre of a cell of about 1 km. In the CSV, a text cell that begins with =, +, -, @, a tab or a \
+            carriage return starts with an added ' so that spreadsheets do not run it as a formula.",
         "sources": [{"title": city.city.area_data_credit}],
         "resources": [
             {

@@ -83,6 +83,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(staff::list_tickets, staff::create_ticket))
         .routes(routes!(staff::get_ticket))
         .routes(routes!(staff::add_event))
+        .routes(routes!(staff::set_details))
         .routes(routes!(staff::nearby))
         .routes(routes!(staff::late_tickets))
         .routes(routes!(standby::roster, standby::set_slot))

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use portal112_core::Status;
 use portal112_core::city::CityConfig;
-use portal112_core::open::{AgeBuckets, Duration, Stats, StatsGroup, WeekFigures};
+use portal112_core::open::{AgeBuckets, Duration, ServiceShare, Stats, StatsGroup, WeekFigures};
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::store::{Millis, StatsRow};
@@ -34,12 +34,14 @@ pub fn figures(city: &CityConfig, rows: &[StatsRow], now: Millis) -> Stats {
             weeks.entry(iso_week(city, at)).or_default().1 += 1;
         }
     }
+    // Without service levels there is no due time to be within.
+    let levels = city.service_levels.is_some();
     // The city file's order; codes it no longer knows (a category removed
     // since) keep their figures at the end rather than vanish.
     let ordered = |known: Vec<&str>, mut tallies: BTreeMap<&str, Tally>| -> Vec<StatsGroup> {
         let mut groups: Vec<StatsGroup> =
-            known.into_iter().map(|code| tallies.remove(code).unwrap_or_default().group(code)).collect();
-        groups.extend(tallies.into_iter().map(|(code, t)| t.group(code)));
+            known.into_iter().map(|code| tallies.remove(code).unwrap_or_default().group(code, levels)).collect();
+        groups.extend(tallies.into_iter().map(|(code, t)| t.group(code, levels)));
         groups
     };
     let weeks: Vec<WeekFigures> = weeks
@@ -53,7 +55,7 @@ pub fn figures(city: &CityConfig, rows: &[StatsRow], now: Millis) -> Stats {
     let skip = weeks.len().saturating_sub(TREND_WEEKS);
     Stats {
         generated_at: format_time(city, now),
-        all: all.group("all"),
+        all: all.group("all", levels),
         agencies: ordered(city.agencies.iter().map(|a| a.code.as_str()).collect(), agencies),
         categories: ordered(city.categories.iter().map(|c| c.code.as_str()).collect(), categories),
         weeks: weeks.into_iter().skip(skip).collect(),
@@ -78,6 +80,8 @@ struct Tally {
     first_response: Vec<Millis>,
     resolution: Vec<Millis>,
     ages: AgeBuckets,
+    answered: u32,
+    in_time: u32,
 }
 
 impl Tally {
@@ -104,9 +108,13 @@ impl Tally {
         if let Some(at) = row.resolved_at {
             self.resolution.push(at.saturating_sub(row.created_at).max(0));
         }
+        if row.answered && !matches!(row.status, Status::Rejected | Status::Duplicate) {
+            self.answered += 1;
+            self.in_time += u32::from(!row.sla_missed);
+        }
     }
 
-    fn group(self, code: &str) -> StatsGroup {
+    fn group(self, code: &str, levels: bool) -> StatsGroup {
         StatsGroup {
             code: code.to_owned(),
             received: self.received,
@@ -115,6 +123,16 @@ impl Tally {
             first_response: duration(self.first_response),
             resolution: duration(self.resolution),
             open_by_age: self.ages,
+            service_level: levels.then(|| ServiceShare {
+                count: self.answered,
+                kept: self.in_time,
+                percent: (self.answered > 0).then(|| {
+                    u32::try_from(
+                        (u64::from(self.in_time) * 100 + u64::from(self.answered) / 2) / u64::from(self.answered),
+                    )
+                    .unwrap_or(100)
+                }),
+            }),
         }
     }
 }

@@ -139,6 +139,8 @@ pub struct TicketRecord {
     pub revision: i64,
     /// Citizens who said "me too" to it.
     pub supporters: i64,
+    /// Staff hid its description, landmark and photos from the public.
+    pub details_hidden: bool,
     pub created_at: Millis,
     pub updated_at: Millis,
     /// The stage it is in, as its history last said (`verify`, ...).
@@ -250,6 +252,16 @@ pub struct TicketChange {
     pub city: Arc<CityConfig>,
 }
 
+/// Staff hiding a ticket's details from the public, or showing them again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetailsChange {
+    pub hidden: bool,
+    /// The revision the staff member saw.
+    pub revision: i64,
+    pub actor: String,
+    pub at: Millis,
+}
+
 /// A late stage to record once: the history entry and the audit entry that
 /// say so, written only if no instance recorded this stage before.
 #[derive(Debug, Clone)]
@@ -356,6 +368,8 @@ pub struct PublicRow {
     pub created_at: Millis,
     pub updated_at: Millis,
     pub supporters: i64,
+    /// Staff hid its description, landmark and photos from the public.
+    pub details_hidden: bool,
 }
 
 /// Which non-confidential tickets to read for the public (all when empty).
@@ -381,6 +395,11 @@ pub struct StatsRow {
     pub first_response_at: Option<Millis>,
     /// The first time it was resolved (or closed without being resolved first).
     pub resolved_at: Option<Millis>,
+    /// The agency has answered it: resolved or closed, or only the
+    /// resolution left (its service-level stage is `resolve`).
+    pub answered: bool,
+    /// A stage before the answer passed its due time.
+    pub sla_missed: bool,
 }
 
 /// How a "me too" ended.
@@ -565,11 +584,13 @@ pub enum AuditAction {
     WebhookRemove,
     /// A webhook delivery sent again by staff.
     WebhookResend,
+    /// Staff hid a ticket's details from the public, or showed them again.
+    TicketDetailsHidden,
 }
 
 impl AuditAction {
     /// Every action, in the order the audit filter lists them.
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
@@ -594,6 +615,7 @@ impl AuditAction {
         AuditAction::WebhookAdd,
         AuditAction::WebhookRemove,
         AuditAction::WebhookResend,
+        AuditAction::TicketDetailsHidden,
     ];
 
     /// The stored name.
@@ -624,6 +646,7 @@ impl AuditAction {
             AuditAction::WebhookAdd => "webhook_add",
             AuditAction::WebhookRemove => "webhook_remove",
             AuditAction::WebhookResend => "webhook_resend",
+            AuditAction::TicketDetailsHidden => "ticket_details_hidden",
         }
     }
 
@@ -777,6 +800,13 @@ pub trait TicketStore {
         max: usize,
         audit: AuditEntry,
     ) -> StoreResult<TicketRecord>;
+
+    /// Hides the ticket's details from the public (or shows them again) if
+    /// it is still at `change.revision`, with a history entry (for staff
+    /// only) and the audit entry in one transaction; refused as
+    /// `ticket_not_found` or `revision_conflict`. Asking for the state the
+    /// ticket is already in changes nothing and returns it as it stands.
+    async fn set_details_hidden(&self, code: &TicketCode, change: DetailsChange) -> StoreResult<TicketRecord>;
 
     /// The ticket an Open311 token stands for.
     async fn open311_token(&self, token: &str) -> StoreResult<Option<TicketCode>>;

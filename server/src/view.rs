@@ -112,10 +112,13 @@ pub fn timeline_entry(city: &CityConfig, confidential: bool, e: &EventRecord) ->
     })
 }
 
-/// What anyone holding the code sees.
+/// What anyone holding the code sees. Details staff hid (the description,
+/// the landmark and the reporter's photos) are left out like a confidential
+/// ticket's; the photos staff added when handling it stay.
 #[must_use]
 pub fn public_ticket(city: &CityConfig, service: &ServiceClock, t: &TicketRecord) -> PublicTicket {
     let c = t.confidential;
+    let hidden = c || t.details_hidden;
     PublicTicket {
         // A confidential ticket shows nothing but its status, not even its timing.
         promise: if c { None } else { service.promise(t).map(|clock| promise(city, &clock)) },
@@ -130,9 +133,9 @@ pub fn public_ticket(city: &CityConfig, service: &ServiceClock, t: &TicketRecord
         district: if c { None } else { district_ref(city, t.district.as_deref()) },
         village: if c { None } else { village_ref(city, t.district.as_deref(), t.village.as_deref()) },
         location: if c { None } else { location(t) },
-        address: if c { None } else { t.address.clone() },
-        description: (!c).then(|| t.description.clone()),
-        photos: if c { Vec::new() } else { t.photo_ids.iter().map(|id| photo_url(id)).collect() },
+        address: if hidden { None } else { t.address.clone() },
+        description: (!hidden).then(|| t.description.clone()),
+        photos: if hidden { Vec::new() } else { t.photo_ids.iter().map(|id| photo_url(id)).collect() },
         after_photos: if c { Vec::new() } else { t.after_photo_ids.iter().map(|id| photo_url(id)).collect() },
         timeline: t.events.iter().filter_map(|e| timeline_entry(city, c, e)).collect(),
     }
@@ -175,6 +178,7 @@ pub fn staff_ticket(
         photos: t.photo_ids.iter().map(|id| photo_url(id)).collect(),
         after_photos: t.after_photo_ids.iter().map(|id| photo_url(id)).collect(),
         supporters: u32::try_from(t.supporters).unwrap_or(0),
+        details_hidden: t.details_hidden,
         events: t
             .events
             .iter()
@@ -382,8 +386,9 @@ pub fn is_verified(status: Status) -> bool {
 /// What everyone may see of a ticket, the one place that decides it for the
 /// public map, "someone already reported this" and the open data: never a
 /// contact or an internal note (the row has none), nothing at all of a
-/// confidential category, the description and address only once verified,
-/// and for sensitive categories a coarse cell instead of the point.
+/// confidential category, the description and address only once verified
+/// and never while staff hide them, and for sensitive categories a coarse
+/// cell instead of the point.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicPoint<'a> {
     pub row: &'a crate::store::PublicRow,
@@ -417,7 +422,7 @@ pub fn public_point<'a>(city: &CityConfig, row: &'a crate::store::PublicRow) -> 
             LatLng { lat: round5(p.lat), lng: round5(p.lng) }
         }
     });
-    let verified = is_verified(row.status);
+    let verified = is_verified(row.status) && !row.details_hidden;
     Some(PublicPoint {
         row,
         code: portal112_core::TicketCode::parse(&row.code).map_or_else(|_| row.code.clone(), |c| c.to_string()),

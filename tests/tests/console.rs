@@ -1,7 +1,8 @@
 //! Konsol 112 in real Chromium against the real server and the built apps:
 //! a phone call taken by keyboard alone, a citizen's report arriving live,
 //! a ticket's way from the call centre to DLH and back to the citizen's
-//! tracking page, what another agency cannot see, an ended session, two
+//! tracking page (with the reporter's words hidden from the public by the
+//! operator), what another agency cannot see, an ended session, two
 //! operators on one ticket, the officer on standby — and every screen
 //! checked with axe-core and photographed at 1280 and 360 px.
 
@@ -184,11 +185,20 @@ async fn a_report_arrives_live_and_travels_to_dlh_and_back_to_the_citizen() -> R
     shots(&mut b, "teruskan").await?;
     b.press_with_ctrl(Key::Enter).await?;
     b.wait("assigned", "document.querySelector('.ticket-head .st-assigned')").await?;
+    // The reporter's words name a place too precisely: the operator hides them from the public.
+    b.by_id("detail-publik").await?.click().await?;
+    b.wait("hidden from the public", "document.querySelector('.public-details .secret')").await?;
+    axe_clean(&b, "ticket with hidden details").await?;
+    shots(&mut b, "tiket-disembunyikan").await?;
 
-    // The citizen follows it on the tracking page.
+    // The citizen follows it on the tracking page, without the hidden words.
     let mut citizen = Browser::start_second(&portal.base()).await?;
     citizen.open(&format!("/lacak/{code}")).await?;
     citizen.wait("the citizen sees it forwarded", "document.body.innerText.includes('Diteruskan ke dinas')").await?;
+    ensure!(
+        citizen.js("return !document.body.innerText.includes('di depan pasar sejak tiga hari')").await? == true,
+        "hidden details are not on the public tracking page"
+    );
 
     // DLH works it from its inbox, without the reporter's contact.
     let mut dlh = Browser::start_second(&portal.base()).await?;
@@ -202,6 +212,14 @@ async fn a_report_arrives_live_and_travels_to_dlh_and_back_to_the_citizen() -> R
     dlh.press(Key::Enter).await?;
     dlh.wait("the ticket at DLH", "document.querySelector('#tiket-judul')").await?;
     ensure!(dlh.js("return !document.querySelector('.contact')").await? == true, "agencies never see the contact");
+    ensure!(
+        dlh.js(
+            "return !!document.querySelector('.public-details .secret') && !document.querySelector('#detail-publik')"
+        )
+        .await?
+            == true,
+        "agencies see that the details are hidden, and cannot change it"
+    );
     for (key, status) in [("m", None), ("s", Some("st-in_progress"))] {
         dlh.press(key).await?;
         dlh.wait("the form", "document.activeElement && document.activeElement.id === 'aksi-pertama'").await?;

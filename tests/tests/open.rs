@@ -103,6 +103,14 @@ async fn the_statistics_have_tables_to_read() -> Result {
         .js("return [...document.querySelectorAll('#per-dinas ~ div table tbody tr')].find(r => r.querySelector('th').textContent === 'DLH')?.querySelector('td').textContent")
         .await?;
     ensure!(dlh == "2", "DLH received two: {dlh}");
+    // The share within the service level: a column, explained under the table;
+    // nothing answered yet, so a dash rather than a percentage.
+    let in_time = b
+        .js("const t = document.querySelector('#per-dinas ~ div table'); const i = [...t.querySelectorAll('thead th')].findIndex(h => h.textContent === 'Tepat waktu'); const r = [...t.querySelectorAll('tbody tr')].find(r => r.querySelector('th').textContent === 'DLH'); return i < 0 ? 'no column' : r.children[i].textContent")
+        .await?;
+    ensure!(in_time == "–", "DLH answered nothing yet: {in_time}");
+    let note = b.js("return document.querySelector('#per-dinas ~ p.small')?.textContent || ''").await?;
+    ensure!(note.as_str().is_some_and(|n| n.starts_with("Tepat waktu:")), "the column is explained: {note}");
     let hidden = b
         .js("return [...document.querySelectorAll('svg.chart')].every(s => s.getAttribute('aria-hidden') === 'true')")
         .await?;

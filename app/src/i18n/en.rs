@@ -184,6 +184,8 @@ pub static STRINGS: Strings = Strings {
     stats_ages: "Open reports by age",
     stats_age: "Age",
     stats_count: "Count",
+    stats_in_time: "Within service level",
+    stats_in_time_note: "Within service level: of the reports the agency has answered (resolved, closed, or only the resolution left), how many were verified, forwarded, taken up and answered by the agency each within its due time (time on hold does not count).",
     age_buckets: "< 1 day|1–3 days|3–7 days|7–30 days|≥ 30 days",
     duration_hm: "{h} h {m} min",
     nearby_title: "Already reported?",

@@ -184,6 +184,8 @@ pub static STRINGS: Strings = Strings {
     stats_ages: "Laporan terbuka menurut umur",
     stats_age: "Umur",
     stats_count: "Jumlah",
+    stats_in_time: "Tepat waktu",
+    stats_in_time_note: "Tepat waktu: dari laporan yang sudah ditanggapi dinas (selesai, ditutup, atau tinggal diselesaikan), berapa yang diverifikasi, diteruskan, diterima dan ditanggapi dinas masing-masing dalam batas waktu layanan (waktu ditunda tidak dihitung).",
     age_buckets: "< 1 hari|1–3 hari|3–7 hari|7–30 hari|≥ 30 hari",
     duration_hm: "{h} j {m} m",
     nearby_title: "Sudah ada yang melaporkan?",

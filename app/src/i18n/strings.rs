@@ -194,6 +194,8 @@ pub struct Strings {
     pub stats_ages: &'static str,
     pub stats_age: &'static str,
     pub stats_count: &'static str,
+    pub stats_in_time: &'static str,
+    pub stats_in_time_note: &'static str,
     pub age_buckets: &'static str,
     pub duration_hm: &'static str,
     pub nearby_title: &'static str,

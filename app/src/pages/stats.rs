@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portal112_core::open::{Duration, Stats, StatsGroup};
+use portal112_core::open::{Duration, ServiceShare, Stats, StatsGroup};
 
 use crate::api::{self, AbortOnDrop};
 use crate::config::use_config;
@@ -59,8 +59,8 @@ pub fn StatsPage() -> impl IntoView {
                 .map(|(label, n)| (label.to_owned(), n))
                 .collect();
             view! {
-                {group_section("per-dinas", tr.stats_agencies, agencies, tr)}
-                {group_section("per-kategori", tr.stats_categories, categories, tr)}
+                {group_section("per-dinas", tr.stats_agencies, agencies, Some(tr.stats_in_time_note), tr)}
+                {group_section("per-kategori", tr.stats_categories, categories, None, tr)}
                 <section class="card" aria-labelledby="per-minggu">
                     <h2 id="per-minggu">{tr.stats_trend}</h2>
                     {bars(weeks.iter().map(|(w, r, d)| (w.clone(), *r, *d)).collect())}
@@ -88,11 +88,13 @@ pub fn StatsPage() -> impl IntoView {
 }
 
 /// A chart and table of received, open and resolved per group, with the
-/// median times.
+/// median times and the share within the service level (what that share
+/// means in `note`, under the table).
 fn group_section(
     id: &'static str,
     title: &'static str,
     groups: Vec<(String, StatsGroup)>,
+    note: Option<&'static str>,
     tr: &'static Strings,
 ) -> impl IntoView {
     view! {
@@ -109,6 +111,7 @@ fn group_section(
                             <th scope="col">{tr.stats_resolved}</th>
                             <th scope="col">{tr.stats_first}</th>
                             <th scope="col">{tr.stats_resolution}</th>
+                            <th scope="col">{tr.stats_in_time}</th>
                         </tr>
                     </thead>
                     <tbody>
@@ -120,12 +123,23 @@ fn group_section(
                                 <td>{g.resolved}</td>
                                 <td>{duration(&g.first_response, tr)}</td>
                                 <td>{duration(&g.resolution, tr)}</td>
+                                <td>{share(g.service_level)}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
                 </table>
             </div>
+            {note.map(|n| view! { <p class="small">{n}</p> })}
         </section>
+    }
+}
+
+/// "80 % (4/5)": the share within the service level and what it is of; a
+/// dash when nothing was answered yet (or the city keeps no service levels).
+fn share(s: Option<ServiceShare>) -> String {
+    match s {
+        Some(ServiceShare { count, kept, percent: Some(p) }) => format!("{p} % ({kept}/{count})"),
+        _ => "–".to_owned(),
     }
 }
 

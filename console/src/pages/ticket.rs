@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portal112_core::dto::{Role, StaffEvent, StaffTicket, TicketUpdate};
+use portal112_core::dto::{DetailsVisibility, Role, StaffEvent, StaffTicket, TicketUpdate};
 use portal112_core::staff::{NearbyTicket, Priority, ReplyTemplate};
 use portal112_core::{Field, Lang, Status};
 
@@ -398,6 +398,8 @@ pub fn TicketView(code: String, changed: RwSignal<u32>, on_close: Callback<()>) 
                             }).collect_view()}
                         </ul>
                     })}
+                    // A confidential ticket shows nothing public: nothing to hide.
+                    {(!t.confidential).then(|| view! { <PublicDetails ticket=ticket can_change=role != Role::Agency/> })}
                     {t.location.map(|l| view! { <PlaceMap lat=l.lat lng=l.lng/> })}
                     {(role == Role::Agency || role.sees_all_agencies()).then(|| view! { <AfterPhoto ticket=ticket/> })}
                     <h2 class="sub">{w.history}</h2>
@@ -778,6 +780,61 @@ fn AfterPhoto(ticket: RwSignal<Option<StaffTicket>>) -> impl IntoView {
                     });
                 }/>
             <p class="error" id="foto-sesudah-galat" role="alert">{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// Whether the public sees the reporter's description, landmark and photos,
+/// and (for the call centre, which decides what the public reads) the
+/// button that hides them or shows them again.
+#[component]
+fn PublicDetails(ticket: RwSignal<Option<StaffTicket>>, can_change: bool) -> impl IntoView {
+    let ctx = use_ctx();
+    let w = ctx.w();
+    let lang = ctx.lang.get_untracked();
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let hidden = move || ticket.with(|t| t.as_ref().is_some_and(|t| t.details_hidden));
+    let toggle = move |_| {
+        let Some((code, revision, now_hidden)) =
+            ticket.with_untracked(|t| t.as_ref().map(|t| (t.code, t.revision, t.details_hidden)))
+        else {
+            return;
+        };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let request = DetailsVisibility { revision, hidden: !now_hidden };
+            match api::set_details_hidden(&code, &request).await {
+                Ok(t) => {
+                    ticket.set(Some(t));
+                    ctx.status.set(w.saved.to_owned());
+                }
+                Err(e) => {
+                    error.set(Some(e.message(lang)));
+                    // Changed meanwhile: show the ticket as it is now, so a second click acts on it.
+                    if e.body().is_some_and(|b| b.code == "revision_conflict")
+                        && let Ok(now) = api::ticket(&code.to_string(), None).await
+                    {
+                        ticket.set(Some(now));
+                    }
+                }
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="public-details">
+            <p class=move || if hidden() { "badge secret" } else { "muted" }>
+                {move || if hidden() { w.details_hidden } else { w.details_public }}
+            </p>
+            {can_change.then(|| view! {
+                <button type="button" class="btn" id="detail-publik" disabled=move || busy.get()
+                    aria-describedby="detail-publik-galat" on:click=toggle>
+                    {move || if hidden() { w.details_show } else { w.details_hide }}
+                </button>
+            })}
+            <p class="error" id="detail-publik-galat" role="alert">{move || error.get()}</p>
         </div>
     }
 }

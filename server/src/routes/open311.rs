@@ -503,7 +503,9 @@ fn service_request(state: &AppState, t: &TicketRecord, lang: Lang) -> ServiceReq
             channel: None,
         };
     }
-    let address = match (&t.address, t.district.as_deref().and_then(|d| state.city.district(d))) {
+    // Details staff hid from the public are not published here either.
+    let landmark = if t.details_hidden { None } else { t.address.as_ref() };
+    let address = match (landmark, t.district.as_deref().and_then(|d| state.city.district(d))) {
         (Some(a), Some(d)) => Some(format!("{a}, Kec. {}", d.name)),
         (Some(a), None) => Some(a.clone()),
         (None, Some(d)) => Some(format!("Kec. {}", d.name)),
@@ -515,7 +517,7 @@ fn service_request(state: &AppState, t: &TicketRecord, lang: Lang) -> ServiceReq
         status_notes: t.latest_public_note.clone().or_else(|| Some(t.status.label(lang).to_owned())),
         service_name: state.city.category(&t.category).map(|c| c.name.get(lang).to_owned()),
         service_code: Some(t.category.clone()),
-        description: Some(t.description.clone()),
+        description: (!t.details_hidden).then(|| t.description.clone()),
         agency_responsible: state.city.agency(&t.agency).map(|a| a.name.get(lang).to_owned()),
         service_notice: None,
         requested_datetime,
@@ -523,7 +525,7 @@ fn service_request(state: &AppState, t: &TicketRecord, lang: Lang) -> ServiceReq
         address,
         lat: t.lat,
         long: t.lng,
-        media_url: t.photo_ids.first().map(|id| photo_url(id)),
+        media_url: t.photo_ids.first().filter(|_| !t.details_hidden).map(|id| photo_url(id)),
         channel: Some(t.channel.as_str()),
     }
 }

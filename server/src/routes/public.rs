@@ -175,7 +175,16 @@ pub async fn support(
 
 /// How the city answers reports, per agency and per category: received,
 /// open and resolved; the median time to the first response and to
-/// resolution; open tickets by age; and a trend by ISO week.
+/// resolution; open tickets by age; the share forwarded and answered within
+/// the service level; and a trend by ISO week.
+///
+/// The first response is staff's first step after the report (escalations
+/// by the service itself are not one). `service_level` counts the tickets
+/// the agency has answered (resolved or closed, or still open with only the
+/// resolution left) and, of them, those whose four stages before the answer
+/// (verify and forward by the call centre, acknowledge and answer by the
+/// agency) each ended within its due time, none escalated as late; time on
+/// hold does not count. It is absent when the city keeps no service levels.
 ///
 /// Confidential tickets count in the numbers and nothing else. The figures
 /// are kept a few seconds.

@@ -6,7 +6,9 @@ use axum::Json;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use portal112_core::dto::{Credentials, Role, StaffSession, StaffTicket, StaffTicketPage, TicketUpdate};
+use portal112_core::dto::{
+    Credentials, DetailsVisibility, Role, StaffSession, StaffTicket, StaffTicketPage, TicketUpdate,
+};
 use portal112_core::staff::{Channel, LateReport, NearbyTicket, PhoneIntake, Priority, StaffMe};
 use portal112_core::validate::PHOTO_MAX_BYTES;
 use portal112_core::{ErrorKind, Field, Status, TicketCode};
@@ -390,6 +392,44 @@ pub async fn add_event(
         state.clock.now(),
     );
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// Hides the ticket's details from the public, or shows them again: the
+/// description, the landmark and the reporter's photos leave the tracking
+/// page, the public map, "someone already reported this", the open data
+/// files and Open311, where only the category, status, agency, times and
+/// place remain. Staff keep seeing everything. Call-centre staff only
+/// (operators, supervisors, admins); asking for the state the ticket is
+/// already in changes nothing.
+#[utoipa::path(
+    put,
+    path = "/api/v1/staff/tickets/{code}/details",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Ticket code")),
+    request_body = DetailsVisibility,
+    responses(
+        (status = 200, description = "The updated record (`details_hidden`)", body = StaffTicket),
+        (status = 400, description = "Malformed body or code", body = portal112_core::ErrorEnvelope),
+        (status = 401, description = "No valid token", body = portal112_core::ErrorEnvelope),
+        (status = 403, description = "Agency staff: only the call centre decides what the public reads", body = portal112_core::ErrorEnvelope),
+        (status = 404, description = "No ticket has this code", body = portal112_core::ErrorEnvelope),
+        (status = 409, description = "The ticket changed since `revision` (`revision_conflict`, with the current `revision`)", body = portal112_core::ErrorEnvelope),
+        (status = 415, description = "Not JSON", body = portal112_core::ErrorEnvelope),
+        (status = 422, description = "`revision` or `hidden` missing or not valid", body = portal112_core::ErrorEnvelope),
+    )
+)]
+pub async fn set_details(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    ApiJson(request): ApiJson<DetailsVisibility>,
+) -> Result<Json<StaffTicket>, AppError> {
+    let code = parse_code(&code)?;
+    let ticket =
+        usecases::tickets::set_details_hidden(state.store.as_ref(), &staff.account, &code, request, state.clock.now())
+            .await?;
+    Ok(Json(staff_ticket(&state.city, &state.service, &ticket, staff.account.role.sees_contact(), state.clock.now())))
 }
 
 /// Largest request of an "after" photo upload: one full-size photo and the

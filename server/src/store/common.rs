@@ -21,7 +21,7 @@ macro_rules! ticket_columns {
         "t.code, t.category, t.agency, t.confidential, t.status, t.description, t.lat, t.lng, t.accuracy_m, \
          t.district, t.village, t.address, t.anonymous, t.contact_name, t.contact_phone, t.contact_email, \
          t.source, t.channel, t.priority, t.assignee, t.revision, t.created_at, t.updated_at, t.sla_stage, \
-         t.sla_started_at, t.sla_due_at, t.supporters"
+         t.sla_started_at, t.sla_due_at, t.supporters, t.details_hidden"
     };
 }
 pub(super) use ticket_columns;
@@ -119,6 +119,7 @@ pub(super) fn record_of(t: &NewTicket) -> TicketRecord {
         assignee: None,
         revision: 1,
         supporters: 0,
+        details_hidden: false,
         created_at: t.created_at,
         updated_at: t.created_at,
         sla_stage: t.clock.map(|c| c.stage.as_str().to_owned()),
@@ -129,6 +130,18 @@ pub(super) fn record_of(t: &NewTicket) -> TicketRecord {
         latest_public_note: None,
         events: vec![first_event(t)],
     }
+}
+
+/// What a staff change reads of the ticket first: status, agency, priority,
+/// assignee, revision, and its stored clock (stage, start, due time).
+pub(super) type ChangeRow = (String, String, String, Option<String>, i64, Option<String>, Option<i64>, Option<i64>);
+
+/// The stages before a ticket's answer, whose due times the statistics'
+/// service-level share counts: the call centre verifying and forwarding, the
+/// agency acknowledging and answering.
+pub(super) fn stage_before_answer(stage: portal112_core::service_level::Stage) -> bool {
+    use portal112_core::service_level::Stage;
+    matches!(stage, Stage::Verify | Stage::Forward | Stage::Acknowledge | Stage::Answer)
 }
 
 /// The stored form of a ticket code.
@@ -158,15 +171,16 @@ macro_rules! shared_store {
         use portal112_core::validate::TicketState;
         use portal112_core::{ApiError, ErrorKind, Field, Status, TicketCode};
         use $crate::store::common::{
-            ListedTicket, contains_pattern, first_event, parse_stored_code, record_of, staff_columns, ticket_columns,
-            video_columns,
+            ChangeRow, ListedTicket, contains_pattern, first_event, parse_stored_code, record_of, staff_columns,
+            stage_before_answer, ticket_columns, video_columns,
         };
+        use portal112_core::service_level::Stage;
         use $crate::store::sql::{self, Builder};
         use $crate::store::{
             AuditAction, AuditEntry, AuditFilter, AuditStore, Changed, ClaimedDelivery, Created, DeliveryAttempt,
-            DeliveryRecord, EventRecord, Idempotency, MediaStore, NearbyRecord, NewPhoto, NewStaff, NewTicket,
-            PhotoRecord, PublicQuery, PublicRow, StaffRecord, StaffStore, StaffUpdate, StandbyRecord, StatsRow,
-            StoreError, StoreResult, Supporting, TemplateRecord, TemplateStore, TicketChange, TicketFilter,
+            DeliveryRecord, DetailsChange, EventRecord, Idempotency, MediaStore, NearbyRecord, NewPhoto, NewStaff,
+            NewTicket, PhotoRecord, PublicQuery, PublicRow, StaffRecord, StaffStore, StaffUpdate, StandbyRecord,
+            StatsRow, StoreError, StoreResult, Supporting, TemplateRecord, TemplateStore, TicketChange, TicketFilter,
             TicketRecord, TicketStore, VideoRecord, WebhookEndpointRecord, WebhookStore,
         };
         use $crate::webhooks::EventType;
@@ -405,6 +419,22 @@ macro_rules! shared_store {
             .bind(&e.assignee)
             .execute(&mut *conn)
             .await?;
+            // The times the statistics read, kept on the ticket (the first of
+            // each stays): staff's first step after the report, and the
+            // first resolution. Escalations are the service, not staff.
+            let responded = (e.seq > 1 && e.actor != $crate::service_level::SYSTEM_ACTOR).then_some(e.at);
+            let resolved = matches!(e.to_status, Status::Resolved | Status::Closed).then_some(e.at);
+            if responded.is_some() || resolved.is_some() {
+                sql::query(
+                    "UPDATE tickets SET first_response_at = COALESCE(first_response_at, $1), \
+                     resolved_at = COALESCE(resolved_at, $2) WHERE code = $3",
+                )
+                .bind(responded)
+                .bind(resolved)
+                .bind(code)
+                .execute(&mut *conn)
+                .await?;
+            }
             Ok(())
         }
 
@@ -434,14 +464,17 @@ macro_rules! shared_store {
         /// new state and the audit entry.
         async fn apply_change(conn: &mut $conn, code: &TicketCode, change: &TicketChange) -> StoreResult<Changed> {
             let compact = code.compact();
-            let current: Option<(String, String, String, Option<String>, i64)> = sql::query_as(concat!(
-                "SELECT status, agency, priority, assignee, revision FROM tickets WHERE code = $1",
-                $lock
-            ))
-            .bind(compact)
-            .fetch_optional(&mut *conn)
-            .await?;
-            let Some((status, agency, priority, assignee, revision)) = current else {
+            // With the stage the ticket is in, to tell whether this change ends it late.
+            let current: Option<ChangeRow> =
+                sql::query_as(concat!(
+                    "SELECT status, agency, priority, assignee, revision, sla_stage, sla_started_at, sla_due_at \
+                     FROM tickets WHERE code = $1",
+                    $lock
+                ))
+                .bind(compact)
+                .fetch_optional(&mut *conn)
+                .await?;
+            let Some((status, agency, priority, assignee, revision, old_stage, old_started, old_due)) = current else {
                 return Err(StoreError::Rejected(ErrorKind::TicketNotFound.into()));
             };
             let status = Status::try_from(status).map_err(|s| StoreError::Corrupt(format!("status {s:?}")))?;
@@ -540,8 +573,25 @@ macro_rules! shared_store {
             // The new clock is read from the history just written, in the same transaction.
             let clock = change.service.current(&ticket);
             write_clock(conn, &mut ticket, clock).await?;
+            // A stage before the answer that this change ends (the ticket is
+            // in another stage now, or the same one begun anew) after its
+            // due time: the ticket missed its service level.
+            let ended = ticket.sla_stage != old_stage || ticket.sla_started_at != old_started;
+            let before_answer = old_stage.as_deref().and_then(Stage::from_name).is_some_and(stage_before_answer);
+            if ended && before_answer && old_due.is_some_and(|due| due <= change.at) {
+                mark_sla_missed(conn, compact).await?;
+            }
             announce_to_agencies(conn, change, &ticket, &agency, forwarded).await?;
             Ok(Changed { event, ticket })
+        }
+
+        /// Records that a stage before the ticket's answer passed its due time.
+        async fn mark_sla_missed(conn: &mut $conn, code: &str) -> StoreResult<()> {
+            sql::query("UPDATE tickets SET sla_missed = TRUE WHERE code = $1")
+                .bind(code)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
         }
 
         /// Stores a ticket's clock (its stage, the stage's start and due time).
@@ -720,7 +770,7 @@ macro_rules! shared_store {
             async fn public_rows(&self, f: &PublicQuery) -> StoreResult<Vec<PublicRow>> {
                 let mut q = Builder::<$db>::new(
                     "SELECT code, category, agency, status, description, lat, lng, district, village, address, \
-                     created_at, updated_at, supporters FROM tickets WHERE confidential = FALSE",
+                     created_at, updated_at, supporters, details_hidden FROM tickets WHERE confidential = FALSE",
                 );
                 if let Some(((lat_min, lat_max), (lng_min, lng_max))) = f.area {
                     q.push(" AND lat BETWEEN ")
@@ -749,12 +799,12 @@ macro_rules! shared_store {
             }
 
             async fn stats_rows(&self) -> StoreResult<Vec<StatsRow>> {
+                // One pass over the `tickets_stats` index: the times are kept
+                // on the ticket by `insert_event`, not grouped from the history.
                 Ok(sql::query_as(
-                    "SELECT t.category, t.agency, t.status, t.created_at, f.first_response_at, f.resolved_at \
-                     FROM tickets t LEFT JOIN (SELECT ticket_code, \
-                       MIN(CASE WHEN seq > 1 THEN at END) AS first_response_at, \
-                       MIN(CASE WHEN to_status IN ('resolved', 'closed') THEN at END) AS resolved_at \
-                       FROM ticket_events GROUP BY ticket_code) f ON f.ticket_code = t.code",
+                    "SELECT category, agency, status, created_at, first_response_at, resolved_at, \
+                     (COALESCE(sla_stage, '') = 'resolve' OR status IN ('resolved', 'closed')) AS answered, \
+                     sla_missed FROM tickets",
                 )
                 .fetch_all(&mut *self.read().await?)
                 .await?)
@@ -888,6 +938,79 @@ macro_rules! shared_store {
                 Ok(ticket)
             }
 
+            async fn set_details_hidden(&self, code: &TicketCode, change: DetailsChange) -> StoreResult<TicketRecord> {
+                let compact = code.compact();
+                let mut tx = self.write().await?;
+                let current: Option<(String, i64, bool)> = sql::query_as(concat!(
+                    "SELECT status, revision, details_hidden FROM tickets WHERE code = $1",
+                    $lock
+                ))
+                .bind(compact)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((status, revision, hidden)) = current else {
+                    return Err(StoreError::Rejected(ErrorKind::TicketNotFound.into()));
+                };
+                if hidden == change.hidden {
+                    // Already as asked (a second click, another operator
+                    // first): nothing to record; the transaction is dropped.
+                    return load_ticket(&mut tx, compact)
+                        .await?
+                        .ok_or_else(|| StoreError::Corrupt(format!("ticket {compact} gone")));
+                }
+                if revision != change.revision {
+                    return Err(StoreError::Rejected(ApiError::field(
+                        ErrorKind::RevisionConflict { current: revision },
+                        Field::Revision,
+                    )));
+                }
+                let status = Status::try_from(status).map_err(|s| StoreError::Corrupt(format!("status {s:?}")))?;
+                let seq = revision + 1;
+                // A history entry for staff only (same status, no public
+                // note): the console shows who hid what and when, the
+                // citizen's timeline shows nothing.
+                let note = if change.hidden {
+                    "Uraian, patokan dan foto pelapor disembunyikan dari publik."
+                } else {
+                    "Uraian, patokan dan foto pelapor ditampilkan lagi untuk publik."
+                };
+                let event = EventRecord {
+                    seq,
+                    at: change.at,
+                    actor: change.actor.clone(),
+                    from_status: Some(status),
+                    to_status: status,
+                    agency: None,
+                    public_note: None,
+                    internal_note: Some(note.to_owned()),
+                    duplicate_of: None,
+                    priority: None,
+                    assignee: None,
+                };
+                insert_event(&mut tx, compact, &event).await?;
+                sql::query("UPDATE tickets SET details_hidden = $1, revision = $2, updated_at = $3 WHERE code = $4")
+                    .bind(change.hidden)
+                    .bind(seq)
+                    .bind(change.at)
+                    .bind(compact)
+                    .execute(&mut *tx)
+                    .await?;
+                let entry = AuditEntry::new(
+                    change.at,
+                    &change.actor,
+                    AuditAction::TicketDetailsHidden,
+                    format!("{compact}#{seq} {}", if change.hidden { "hidden" } else { "shown" }),
+                );
+                insert_audit(&mut tx, &entry).await?;
+                let ticket = load_ticket(&mut tx, compact)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt(format!("ticket {compact} gone inside its change")))?;
+                self.announce(&mut tx, code, &event).await?;
+                tx.commit().await?;
+                self.changed(*code, &event);
+                Ok(ticket)
+            }
+
             async fn open311_token(&self, token: &str) -> StoreResult<Option<TicketCode>> {
                 let code: Option<String> = sql::query_scalar("SELECT ticket_code FROM open311_tokens WHERE token = $1")
                     .bind(token)
@@ -958,6 +1081,9 @@ macro_rules! shared_store {
                     .bind(compact)
                     .execute(&mut *tx)
                     .await?;
+                if stage_before_answer(esc.clock.stage) {
+                    mark_sla_missed(&mut tx, compact).await?;
+                }
                 let target = format!("{compact}/{}", esc.clock.stage.as_str());
                 let entry = AuditEntry::new(
                     esc.at,

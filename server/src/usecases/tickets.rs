@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use portal112_core::city::CityConfig;
-use portal112_core::dto::{Contact, NewReport, Role, TicketUpdate};
+use portal112_core::dto::{Contact, DetailsVisibility, NewReport, Role, TicketUpdate};
 use portal112_core::geo::LatLng;
 use portal112_core::staff::{Channel, NearbyTicket, PhoneIntake};
 use portal112_core::validate::{MAX_PHOTOS, validate_report, validate_update};
@@ -17,7 +17,7 @@ use crate::photos;
 use crate::service_level::ServiceClock;
 use crate::state::AppState;
 use crate::store::{
-    AuditAction, AuditEntry, Changed, Millis, NewPhoto, StaffRecord, Store, TicketChange, TicketRecord,
+    AuditAction, AuditEntry, Changed, DetailsChange, Millis, NewPhoto, StaffRecord, Store, TicketChange, TicketRecord,
 };
 use crate::usecases::report::{Outcome, Submission, submit};
 use crate::view::{format_time, on_duty};
@@ -61,6 +61,28 @@ pub async fn change_ticket(
         city: city.clone(),
     };
     Ok(store.change_ticket(code, change).await?)
+}
+
+/// Hides the details of the ticket `code` from the public (or shows them
+/// again) for `staff`, made on the revision they saw. The call centre
+/// decides what the public reads (operators, supervisors, admins), as it
+/// decides when a report is verified; agency staff may not.
+pub async fn set_details_hidden(
+    store: &dyn Store,
+    staff: &StaffRecord,
+    code: &TicketCode,
+    request: DetailsVisibility,
+    at: Millis,
+) -> Result<TicketRecord, AppError> {
+    if !matches!(staff.role, Role::Operator | Role::Supervisor | Role::Admin) {
+        return Err(ErrorKind::Forbidden.into());
+    }
+    if request.revision < 0 {
+        return Err(AppError::field(ErrorKind::InvalidValue, Field::Revision));
+    }
+    let change =
+        DetailsChange { hidden: request.hidden, revision: request.revision, actor: staff.username.clone(), at };
+    Ok(store.set_details_hidden(code, change).await?)
 }
 
 /// Adds an "after" photo by `staff` to the ticket `code`: cleaned like a

