@@ -18,7 +18,12 @@ const CONFIG: &str = "p112.config";
 const TICKET_PREFIX: &str = "p112.ticket.";
 const DEVICE_KEY: &str = "p112.device";
 
+/// The browser's storage; none outside the browser, where the app's views are
+/// only rendered to HTML (as for a first visit: nothing kept yet).
 fn storage() -> Option<web_sys::Storage> {
+    if !cfg!(target_arch = "wasm32") {
+        return None;
+    }
     web_sys::window()?.local_storage().ok().flatten()
 }
 
@@ -42,6 +47,10 @@ fn remove(key: &str) {
 #[must_use]
 pub fn random_id() -> String {
     let mut bytes = [0_u8; 16];
+    if !cfg!(target_arch = "wasm32") {
+        // Rendered to HTML outside the browser: a draft's key is never kept there.
+        return "0".repeat(32);
+    }
     if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
         let _ = crypto.get_random_values_with_u8_array(&mut bytes);
     }

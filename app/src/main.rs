@@ -1,45 +1,5 @@
-//! Portal 112: the citizens' app. Which city it serves comes from the
-//! configuration the server gives it, never from code.
-//!
-//! The modules form a tree: `app` (the root) uses `pages`, which use
-//! `components`; both use `route`, `config`, `i18n`, `outbox`, `device` and
-//! `api`, and nothing uses a module that uses it back.
-
-mod api;
-mod app;
-mod components;
-mod config;
-mod device;
-mod fresh;
-mod i18n;
-mod json;
-mod outbox;
-mod pages;
-mod route;
+//! The WebAssembly entry: starts the app (see the library, `lib.rs`).
 
 fn main() {
-    // The static shell in index.html stays until the app can replace it, so a
-    // phone that never runs the WebAssembly still shows the header and the
-    // emergency number (the server fills both in from the city file).
-    // The shell hid the home page's introduction on other pages; the app's
-    // router decides from now on.
-    if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
-        let _ = html.class_list().remove_1("inner");
-    }
-    let shell = config::Masthead::from_shell();
-    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
-        body.set_inner_html("");
-    }
-    leptos::mount::mount_to_body(move || leptos::view! { <app::App shell=shell/> });
-    register_service_worker();
-}
-
-/// The service worker keeps the shell for offline use; the portal works without it.
-fn register_service_worker() {
-    if let Some(window) = web_sys::window() {
-        let navigator = window.navigator();
-        if js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
-            let _ = navigator.service_worker().register("/sw.js");
-        }
-    }
+    portal112_app::start();
 }

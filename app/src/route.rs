@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 /// A page of the app; its [`path`](Page::path) is the only way links are made.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Page {
     Home,
     Report,
@@ -124,7 +124,7 @@ pub fn use_nav() -> Nav {
     expect_context::<Nav>()
 }
 
-fn current_path() -> String {
+pub(crate) fn current_path() -> String {
     web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/".into())
 }
 

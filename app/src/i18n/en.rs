@@ -2,6 +2,15 @@
 
 use super::strings::Strings;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub static NO_SCRIPT: super::NoScript = super::NoScript {
+    report: "The report form needs JavaScript. Turn JavaScript on in your browser, or call {number} (free, 24 hours).",
+    track: "Tracking a report by its ticket code needs JavaScript. Turn JavaScript on in your browser, or call {number}.",
+    map: "The map of reports needs JavaScript. Turn JavaScript on in your browser to see it.",
+    stats: "The figures are loaded with JavaScript. Turn JavaScript on in your browser to see them.",
+    home: "Reporting, tracking a ticket code and \"My reports\" need JavaScript. In an emergency, call {number} (free, 24 hours).",
+};
+
 pub static STRINGS: Strings = Strings {
     switch_to: "Bahasa Indonesia",
     switch_to_label: "Ganti ke Bahasa Indonesia",

@@ -92,9 +92,18 @@ impl TestApp {
         Self::build(adjust, Clock::system()).await
     }
 
+    /// A portal for the city of `city_file`, its settings changed by `adjust`.
+    pub async fn for_city(city_file: &Path, adjust: impl FnOnce(&mut Settings)) -> Self {
+        Self::build_for(city_file, adjust, Clock::system()).await
+    }
+
     async fn build(adjust: impl FnOnce(&mut Settings), clock: Clock) -> Self {
+        Self::build_for(&city_file(), adjust, clock).await
+    }
+
+    async fn build_for(city_file: &Path, adjust: impl FnOnce(&mut Settings), clock: Clock) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
-        let city = config::load_city(&city_file()).expect("config/bitung.toml loads");
+        let city = config::load_city(city_file).expect("the city file loads");
         let store =
             store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.expect("database opens");
         let mut settings = Settings { media_dir: dir.path().join("media"), ..Settings::default() };
