@@ -315,9 +315,21 @@ pub fn saved_lang() -> Option<Lang> {
     read(LANG)
 }
 
-/// Remembers the language.
+/// Remembers the language, also in a cookie: the server renders the pages
+/// ahead in it (Indonesian without one), so the app's view matches the page.
 pub fn save_lang(lang: Lang) {
     write(LANG, &lang);
+    lang_cookie(lang);
+}
+
+/// Tells the server the language of this phone (see [`save_lang`]).
+pub fn lang_cookie(lang: Lang) {
+    use wasm_bindgen::JsCast as _;
+    if let Some(doc) =
+        web_sys::window().and_then(|w| w.document()).and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+    {
+        let _ = doc.set_cookie(&format!("p112.lang={}; path=/; max-age=31536000; samesite=lax", lang.tag()));
+    }
 }
 
 /// Photo blobs in IndexedDB.

@@ -35,6 +35,10 @@ use leptos::prelude::*;
 /// browser never paints half-way, so nothing flashes or moves.
 pub fn start() {
     let shell = config::Masthead::from_shell();
+    // A language chosen before the server rendered pages ahead: tell it now.
+    if let Some(lang) = device::saved_lang() {
+        device::lang_cookie(lang);
+    }
     wasm_bindgen_futures::spawn_local(async move {
         if device::cached_config().is_none()
             && let Ok((_, json)) = api::config(None).await

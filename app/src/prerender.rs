@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use portal112_core::dto::{PublicConfig, Video};
 use portal112_core::{CodeError, Lang, TicketCode};
 
-use crate::app::{DeliveredNotice, Online, OfflineBanner};
+use crate::app::{DeliveredNotice, OfflineBanner, Online};
 use crate::components::header::Header;
 use crate::config::{Masthead, provide_page_config};
 use crate::fresh::IntoFresh;
@@ -150,7 +150,8 @@ mod tests {
     #[test]
     fn every_page_renders_with_the_citys_words() {
         let config = bitung();
-        for path in ["/", "/lapor", "/lacak", "/lacak/K7M-2QX-94R", "/video", "/video/dlh", "/peta", "/statistik", "/x"] {
+        for path in ["/", "/lapor", "/lacak", "/lacak/K7M-2QX-94R", "/video", "/video/dlh", "/peta", "/statistik", "/x"]
+        {
             for lang in [Lang::Id, Lang::En] {
                 let frame = Frame::of_path(path, &config);
                 let html = prerender(&config, Some(Vec::new()), lang, &frame);

@@ -60,6 +60,7 @@ impl Pages {
     /// The `<body>` of the page at `path` in `lang`; `videos` is the
     /// catalogue, for the video pages. `None` when rendering failed (the
     /// built shell is served instead, as before pages were rendered ahead).
+    #[must_use]
     pub fn body(&self, path: &str, lang: Lang, videos: Option<Vec<Video>>) -> Option<Arc<str>> {
         let frame = self.frame(path);
         let videos = videos.filter(|_| frame.needs_videos());

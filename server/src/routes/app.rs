@@ -198,29 +198,52 @@ pub async fn serve_app(State(state): State<AppState>, request: Request) -> Respo
     response
 }
 
-/// A page of the portal: the shell with the page's body rendered ahead
-/// (Indonesian, the portal's first language; the app switches to the
-/// language chosen on the phone). The shell's own body when rendering failed.
+/// A page of the portal: the shell with the page's body rendered ahead, in
+/// the language the phone chose (its `p112.lang` cookie; Indonesian, the
+/// portal's first language, without one). The shell's own body when
+/// rendering failed.
 async fn portal_page(dist: &Path, state: &AppState, path: &str, request: &HeaderMap) -> Response {
+    let lang = page_lang(request);
     let videos = if state.pages.frame(path).needs_videos() {
         // Without the catalogue the page says "loading", as the app does until it has it.
         crate::routes::videos::catalogue(state, None).await.ok()
     } else {
         None
     };
-    let body = state.pages.body(path, Lang::Id, videos);
-    filled(dist, Template::Shell, &state.city, body, request).await
+    let body = state.pages.body(path, lang, videos).map(|b| (b, lang));
+    let mut response = filled(dist, Template::Shell, &state.city, body, request).await;
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding, cookie"));
+    response
+}
+
+/// The language of the `p112.lang` cookie the app sets.
+fn page_lang(request: &HeaderMap) -> Lang {
+    let english = request
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| c.trim() == "p112.lang=en");
+    if english { Lang::En } else { Lang::Id }
 }
 
 /// `html` with `body` as the content of its `<body>` (replacing what the
-/// built shell has there, which stands in only when no page was rendered).
+/// built shell has there, which stands in only when no page was rendered),
+/// and `lang` as the document's language.
 #[must_use]
-pub fn with_body(html: &str, body: &str) -> String {
+pub fn with_body(html: &str, body: &str, lang: Lang) -> String {
+    let html = match lang {
+        Lang::Id => html.to_owned(),
+        Lang::En => {
+            html.replacen("<html lang=id>", "<html lang=en>", 1).replacen("<html lang=\"id\">", "<html lang=\"en\">", 1)
+        }
+    };
     let Some(start) = html.find("<body").and_then(|at| html[at..].find('>').map(|end| at + end + 1)) else {
         return html.to_owned();
     };
     let end = html[start..].find("</body>").map_or(html.len(), |e| start + e);
     let mut out = String::with_capacity(html.len() + body.len());
+    let html = html.as_str();
     out.push_str(&html[..start]);
     out.push_str(body);
     out.push_str(&html[end..]);
@@ -390,15 +413,15 @@ async fn filled(
     dist: &Path,
     template: Template,
     city: &CityConfig,
-    page: Option<Arc<str>>,
+    page: Option<(Arc<str>, Lang)>,
     request: &HeaderMap,
 ) -> Response {
     let file = dist.join(template.file());
     let modified = tokio::fs::metadata(&file).await.ok().and_then(|m| m.modified().ok());
     let words = CityWords::of(city);
-    let page_key = page.as_deref().map_or(0, |p| {
+    let page_key = page.as_ref().map_or(0, |p| {
         let mut h = std::hash::DefaultHasher::new();
-        std::hash::Hash::hash(p, &mut h);
+        std::hash::Hash::hash(&(&*p.0, p.1), &mut h);
         std::hash::Hasher::finish(&h) | 1
     });
     let found = {
@@ -417,12 +440,10 @@ async fn filled(
     let (body, etag) = if let Some(found) = found {
         found
     } else {
-        match make_filled(&file, template, &words, page.as_deref()).await {
+        match make_filled(&file, template, &words, page.as_ref().map(|(b, l)| (&**b, *l))).await {
             Ok((body, etag)) => {
                 let mut cache = FILLED.lock().unwrap_or_else(PoisonError::into_inner);
-                cache.retain(|f| {
-                    !(f.dist == dist && f.template == template && f.words == words && f.page == page_key)
-                });
+                cache.retain(|f| !(f.dist == dist && f.template == template && f.words == words && f.page == page_key));
                 if cache.len() >= FILLED_KEPT {
                     cache.remove(0);
                 }
@@ -464,7 +485,7 @@ async fn make_filled(
     file: &Path,
     template: Template,
     words: &CityWords,
-    page: Option<&str>,
+    page: Option<(&str, Lang)>,
 ) -> Result<(Arc<Precompressed>, HeaderValue), Response> {
     let Ok(source) = tokio::fs::read_to_string(file).await else {
         return Err((StatusCode::NOT_FOUND, format!("{} missing", template.file())).into_response());
@@ -475,7 +496,7 @@ async fn make_filled(
     };
     // After filling: the page is already the city's words, escaped as HTML.
     let text = match page {
-        Some(page) => with_body(&text, page),
+        Some((page, lang)) => with_body(&text, page, lang),
         None => text,
     };
     // Brotli at its strongest takes a while: not on the async workers.

@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
 
 use crate::common::TestApp;
 
@@ -38,8 +39,11 @@ async fn each_public_page_is_rendered_ahead_with_the_citys_words() {
     // A generated how-to video, as `make videos` leaves it.
     let generated = app.state.settings.media_dir.join("generated/dlh");
     std::fs::create_dir_all(&generated).expect("media folder");
-    std::fs::write(generated.join("video.json"), r#"{"title": {"id": "Cara melapor sampah", "en": "Reporting trash"}, "duration_s": 9.5}"#)
-        .expect("video.json");
+    std::fs::write(
+        generated.join("video.json"),
+        r#"{"title": {"id": "Cara melapor sampah", "en": "Reporting trash"}, "duration_s": 9.5}"#,
+    )
+    .expect("video.json");
     std::fs::write(generated.join("video.webm"), b"webm").expect("video.webm");
 
     let home = page(&app, "/").await;
@@ -58,7 +62,8 @@ async fn each_public_page_is_rendered_ahead_with_the_citys_words() {
     assert!(home.contains("<noscript>"), "what needs the app says so");
 
     let videos = page(&app, "/video").await;
-    for words in ["<h1>Video panduan</h1>", "Cara melapor sampah", "src=\"/media/generated/dlh/video.webm\"", "<video"] {
+    for words in ["<h1>Video panduan</h1>", "Cara melapor sampah", "src=\"/media/generated/dlh/video.webm\"", "<video"]
+    {
         assert!(videos.contains(words), "/video says {words:?}: {videos}");
     }
     assert!(!videos.contains("<noscript>"), "the videos play without JavaScript");
@@ -69,7 +74,8 @@ async fn each_public_page_is_rendered_ahead_with_the_citys_words() {
     assert!(report.contains("Apa yang terjadi?"), "{report}");
     assert!(report.contains("<noscript><p class=\"card notice\">Formulir laporan membutuhkan JavaScript."), "{report}");
 
-    for (path, heading) in [("/peta", "Peta laporan"), ("/statistik", "Statistik layanan"), ("/lacak", "Lacak laporan")] {
+    for (path, heading) in [("/peta", "Peta laporan"), ("/statistik", "Statistik layanan"), ("/lacak", "Lacak laporan")]
+    {
         let html = page(&app, path).await;
         assert!(html.contains(heading) && html.contains("<noscript>"), "{path}: {html}");
     }
@@ -79,6 +85,23 @@ async fn each_public_page_is_rendered_ahead_with_the_citys_words() {
     assert_eq!(track, page(&app, "/lacak/K7M2QX94R").await, "every code gets the same page");
     let odd = page(&app, "/lacak/%3Cimg%20src%3Dx%3E").await;
     assert!(!odd.contains("<img src=x>") && !odd.contains("&lt;img"), "{odd}");
+}
+
+#[tokio::test]
+async fn the_language_chosen_on_the_phone_is_rendered() {
+    let (app, _dist) = portal(&crate::common::city_file()).await;
+    let english = |path: &str| {
+        Request::get(path).header(header::COOKIE, "a=b; p112.lang=en").body(Body::empty()).expect("request")
+    };
+    let r = app.send(english("/")).await;
+    let html = r.text();
+    assert!(html.starts_with("<!doctype html><html lang=\"en\">"), "{html}");
+    assert!(html.contains("Report a problem around you") && html.contains("Bitung City Call Center 112"), "{html}");
+    assert!(r.header("vary").is_some_and(|v| v.contains("cookie")), "caches keep the languages apart");
+    let report = app.send(english("/lapor")).await.text();
+    assert!(report.contains("The report form needs JavaScript."), "{report}");
+    // Without the cookie, Indonesian.
+    assert!(page(&app, "/").await.contains("Laporkan masalah di sekitar Anda"));
 }
 
 #[tokio::test]
