@@ -87,6 +87,8 @@ pub fn prerender(config: &PublicConfig, videos: Option<Vec<Video>>, lang: Lang, 
     // Effects and `spawn_local` need an executor; this one runs nothing. A
     // process that renders has no other use for one (the server is tokio's).
     let _ = Executor::init_custom_executor(Discard);
+    // Rendered once: signals are read without being followed, on purpose.
+    let _quiet = leptos::reactive::diagnostics::SpecialNonReactiveZone::enter();
     let owner = Owner::new();
     let html = owner.with(|| {
         let tr = strings(lang);
