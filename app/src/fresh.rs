@@ -19,8 +19,12 @@ use leptos::tachys::view::{Mountable, Position, PositionState, Render, RenderHtm
 /// neither side carries the other's code.
 pub struct Fresh(
     #[cfg(target_arch = "wasm32")] Box<dyn FnOnce() -> FreshState + Send>,
-    #[cfg(not(target_arch = "wasm32"))] Box<dyn FnOnce(&mut String, &mut Position, bool, bool) + Send>,
+    #[cfg(not(target_arch = "wasm32"))] WriteHtml,
 );
+
+/// Writes a view's HTML (`RenderHtml::to_html_with_buf` without extra attributes).
+#[cfg(not(target_arch = "wasm32"))]
+type WriteHtml = Box<dyn FnOnce(&mut String, &mut Position, bool, bool) + Send>;
 
 /// What a [`Fresh`] view left in the DOM.
 pub struct FreshState(Box<dyn Mountable>);

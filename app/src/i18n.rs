@@ -23,27 +23,10 @@ pub fn strings(lang: Lang) -> &'static Strings {
     }
 }
 
-/// What a page rendered ahead (see `prerender`) says, where it needs the app,
-/// to a browser with JavaScript off. Native only: the app itself never shows it.
-#[cfg(not(target_arch = "wasm32"))]
-#[derive(Debug)]
-pub struct NoScript {
-    /// The report form.
-    pub report: &'static str,
-    /// Tracking a ticket by its code.
-    pub track: &'static str,
-    /// The public map.
-    pub map: &'static str,
-    /// The statistics.
-    pub stats: &'static str,
-    /// The home page: its code box and "my reports".
-    pub home: &'static str,
-}
-
 /// The JavaScript-off notes of a language.
 #[cfg(not(target_arch = "wasm32"))]
 #[must_use]
-pub fn no_script(lang: Lang) -> &'static NoScript {
+pub fn no_script(lang: Lang) -> &'static strings::NoScript {
     match lang {
         Lang::Id => &id::NO_SCRIPT,
         Lang::En => &en::NO_SCRIPT,
