@@ -239,7 +239,7 @@ pub fn with_body(html: &str, body: &str, lang: Lang) -> String {
         }
     };
     let Some(start) = html.find("<body").and_then(|at| html[at..].find('>').map(|end| at + end + 1)) else {
-        return html.to_owned();
+        return html;
     };
     let end = html[start..].find("</body>").map_or(html.len(), |e| start + e);
     let mut out = String::with_capacity(html.len() + body.len());
