@@ -2,12 +2,16 @@
 // a network. The form, drafts and the outbox then work from the device; the
 // app itself shows the last known status of tickets from its own storage.
 //
-// - page navigations: network first, the cached shell when offline;
+// - page navigations: network first, the cached page when offline (each public
+//   page is rendered ahead by the server, so each is kept; another address
+//   gets the home page, and the app then shows what the address asks for);
 // - hashed app files and Leaflet: cache first (their names change when they do);
 // - the city configuration: network first, cached copy when offline;
 // - everything else (reports, tickets, staff, Konsol 112): straight to the network.
-const CACHE = "p112-shell-v1";
-const SHELL = ["/", "/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png",
+const CACHE = "p112-shell-v2";
+// The public pages as the server renders them; revalidated (a 304 when unchanged).
+const PAGES = ["/", "/lapor", "/lacak", "/video", "/peta", "/statistik"];
+const SHELL = ["/manifest.webmanifest", "/icons/icon.svg", "/icons/icon-192.png",
   "/leaflet/leaflet.js", "/leaflet/leaflet.css", "/leaflet/images/marker-icon.png",
   "/leaflet/images/marker-icon-2x.png", "/leaflet/images/marker-shadow.png"];
 
@@ -28,14 +32,20 @@ async function cacheShell() {
   if (!response.ok) return;
   const html = await response.clone().text();
   await cache.put("/", response);
-  await Promise.all([...SHELL.slice(1), ...assetsOf(html)].map(async (url) => {
+  await Promise.all(PAGES.slice(1).map(async (url) => {
+    try {
+      const r = await fetch(url, { cache: "no-cache" });
+      if (r.ok) await cache.put(url, r);
+    } catch (_) { /* offline: the home page stands in */ }
+  }));
+  await Promise.all([...SHELL, ...assetsOf(html)].map(async (url) => {
     try {
       const r = await fetch(url);
       if (r.ok) await cache.put(url, r);
     } catch (_) { /* offline during install: cached on first use instead */ }
   }));
   // Drop hashed files of older builds.
-  const keep = new Set([...SHELL, ...assetsOf(html)].map((u) => new URL(u, self.location.origin).href));
+  const keep = new Set([...PAGES, ...SHELL, ...assetsOf(html)].map((u) => new URL(u, self.location.origin).href));
   for (const request of await cache.keys()) {
     if (!keep.has(request.url) && !request.url.includes("/api/v1/config")) await cache.delete(request);
   }
@@ -70,7 +80,8 @@ self.addEventListener("fetch", (event) => {
         }
         return response;
       } catch (_) {
-        return (await caches.match("/")) || Response.error();
+        const page = PAGES.includes(url.pathname) ? await caches.match(url.pathname) : undefined;
+        return page || (await caches.match("/")) || Response.error();
       }
     })());
     return;

@@ -104,7 +104,7 @@ pub fn App(shell: Masthead) -> impl IntoView {
 }
 
 #[component]
-fn OfflineBanner() -> impl IntoView {
+pub(crate) fn OfflineBanner() -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
     let Online(online) = expect_context::<Online>();
@@ -117,7 +117,7 @@ fn OfflineBanner() -> impl IntoView {
 
 /// Says so when a report that waited for a signal has been delivered.
 #[component]
-fn DeliveredNotice() -> impl IntoView {
+pub(crate) fn DeliveredNotice() -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
     let outbox = expect_context::<Outbox>();

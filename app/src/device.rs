@@ -18,7 +18,12 @@ const CONFIG: &str = "p112.config";
 const TICKET_PREFIX: &str = "p112.ticket.";
 const DEVICE_KEY: &str = "p112.device";
 
+/// The browser's storage; none outside the browser, where the app's views are
+/// only rendered to HTML (as for a first visit: nothing kept yet).
 fn storage() -> Option<web_sys::Storage> {
+    if !cfg!(target_arch = "wasm32") {
+        return None;
+    }
     web_sys::window()?.local_storage().ok().flatten()
 }
 
@@ -42,6 +47,10 @@ fn remove(key: &str) {
 #[must_use]
 pub fn random_id() -> String {
     let mut bytes = [0_u8; 16];
+    if !cfg!(target_arch = "wasm32") {
+        // Rendered to HTML outside the browser: a draft's key is never kept there.
+        return "0".repeat(32);
+    }
     if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
         let _ = crypto.get_random_values_with_u8_array(&mut bytes);
     }
@@ -306,9 +315,21 @@ pub fn saved_lang() -> Option<Lang> {
     read(LANG)
 }
 
-/// Remembers the language.
+/// Remembers the language, also in a cookie: the server renders the pages
+/// ahead in it (Indonesian without one), so the app's view matches the page.
 pub fn save_lang(lang: Lang) {
     write(LANG, &lang);
+    lang_cookie(lang);
+}
+
+/// Tells the server the language of this phone (see [`save_lang`]).
+pub fn lang_cookie(lang: Lang) {
+    use wasm_bindgen::JsCast as _;
+    if let Some(doc) =
+        web_sys::window().and_then(|w| w.document()).and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+    {
+        let _ = doc.set_cookie(&format!("p112.lang={}; path=/; max-age=31536000; samesite=lax", lang.tag()));
+    }
 }
 
 /// Photo blobs in IndexedDB.

@@ -23,6 +23,16 @@ pub fn strings(lang: Lang) -> &'static Strings {
     }
 }
 
+/// The JavaScript-off notes of a language.
+#[cfg(not(target_arch = "wasm32"))]
+#[must_use]
+pub fn no_script(lang: Lang) -> &'static strings::NoScript {
+    match lang {
+        Lang::Id => &id::NO_SCRIPT,
+        Lang::En => &en::NO_SCRIPT,
+    }
+}
+
 /// The current language, provided at the root of the app.
 #[derive(Debug, Clone, Copy)]
 pub struct I18n {

@@ -66,6 +66,14 @@ impl Outbox {
         outbox
     }
 
+    /// An empty outbox that sends nothing: a page rendered ahead outside the
+    /// browser shows what a first visit shows.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[must_use]
+    pub fn empty() -> Self {
+        Self { items: RwSignal::new(Vec::new()), busy: RwSignal::new(false), delivered: RwSignal::new(None) }
+    }
+
     /// Adds a report; it is on the device before anything is sent.
     pub fn enqueue(&self, pending: Pending) -> bool {
         let mut saved = false;

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod open_data;
 pub mod openapi;
+pub mod pages;
 pub mod photos;
 pub mod ratelimit;
 pub mod routes;

@@ -329,6 +329,9 @@ async fn serve(common: Common, args: Serve) -> anyhow::Result<()> {
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     let state = AppState::new(city, store, settings, stop_rx.clone());
+    // Every public page rendered ahead now: a page that cannot be is logged at start.
+    let pages = state.pages.clone();
+    tokio::task::spawn_blocking(move || pages.warm());
     portal112_server::usecases::videos::seed_videos(state.store.as_ref(), &state.city, now_millis())
         .await
         .map_err(|e| anyhow::anyhow!("seeding videos: {e}"))?;

@@ -62,6 +62,8 @@ pub struct AppState {
     pub city: Arc<CityConfig>,
     /// `GET /api/v1/config`, serialised and compressed once.
     pub config_json: Precompressed,
+    /// The citizens' pages rendered ahead from the app's components.
+    pub pages: Arc<crate::pages::Pages>,
     pub store: SharedStore,
     pub settings: Arc<Settings>,
     pub report_limiter: Arc<Limiter>,
@@ -103,9 +105,11 @@ impl AppState {
             tracing::error!(?problems, "service levels unreadable: tickets keep no clock");
             ServiceClock::default()
         });
+        let pages = Arc::new(crate::pages::Pages::new(public.clone()));
         Self {
             city: Arc::new(public.city),
             config_json,
+            pages,
             report_limiter: Arc::new(
                 Limiter::per_minute(settings.report_rate_per_minute, settings.report_rate_per_minute)
                     .shared("report", shared.clone()),

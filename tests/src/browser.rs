@@ -265,13 +265,13 @@ impl Browser {
         self.wait_for_app().await
     }
 
-    /// The app has mounted (its header has the language button; the static
-    /// shell only a placeholder) and shows a page.
+    /// The app has mounted (it marks `<html data-app>`: the page the server
+    /// rendered ahead looks the same before) and shows a page.
     pub async fn wait_for_app(&self) -> crate::Result<()> {
         // Every page of the app has an <h1>; while the configuration loads, none.
         self.wait(
             "the app to start",
-            "document.querySelector('header button.lang') && document.querySelector('main h1')",
+            "document.documentElement.hasAttribute('data-app') && document.querySelector('main h1')",
         )
         .await?;
         Ok(())

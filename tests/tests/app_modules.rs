@@ -9,11 +9,12 @@ use std::path::Path;
 use portal112_e2e::Result;
 use portal112_e2e::fixtures;
 
-/// Module path of a source file: `pages/report.rs` -> `pages::report`, `main.rs` -> the empty path.
+/// Module path of a source file: `pages/report.rs` -> `pages::report`, `lib.rs` (the crate's root) -> the
+/// empty path (`main.rs`, the wasm binary that only starts the library, stays `main`).
 fn module_of(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).expect("under src").with_extension("");
     let parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-    if parts == ["main"] { String::new() } else { parts.join("::") }
+    if parts == ["lib"] { String::new() } else { parts.join("::") }
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -120,7 +121,7 @@ fn cycle(uses: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
 fn the_app_modules_form_a_tree() -> Result {
     let src = fixtures::workspace().join("app/src");
     let uses = graph(&src);
-    let name = |m: &str| if m.is_empty() { "main".to_owned() } else { m.to_owned() };
+    let name = |m: &str| if m.is_empty() { "lib".to_owned() } else { m.to_owned() };
     if let Some(found) = cycle(&uses) {
         anyhow::bail!(
             "app modules use each other in a circle: {}",

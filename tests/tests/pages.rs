@@ -311,3 +311,126 @@ async fn the_checks_catch_what_they_look_for() -> Result {
     }
     b.finish().await
 }
+
+/// Installed before any page script: what the page showed before the app
+/// took it over (at `DOMContentLoaded`, when the WebAssembly has not run yet),
+/// and every layout shift from the first paint on.
+const PAINT_RECORDER: &str = r"
+(() => {
+  if (window.__p112Paint) return;
+  const paint = { shift: 0, shifts: [], before: null };
+  Object.defineProperty(window, '__p112Paint', { value: paint });
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (e.hadRecentInput) continue;
+      paint.shift += e.value;
+      paint.shifts.push(e.value);
+    }
+  }).observe({ type: 'layout-shift', buffered: true });
+  paint.lcp = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      paint.lcp.push({ at: Math.round(e.startTime), size: e.size, what: (e.element?.textContent || '').trim().slice(0, 40) });
+    }
+  }).observe({ type: 'largest-contentful-paint', buffered: true });
+  new MutationObserver((_, o) => {
+    if (document.documentElement.hasAttribute('data-app')) { paint.app = Math.round(performance.now()); o.disconnect(); }
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-app'] });
+  document.addEventListener('DOMContentLoaded', () => {
+    const h1 = document.querySelector('main h1');
+    const r = h1 && h1.getBoundingClientRect();
+    paint.before = {
+      app: document.documentElement.hasAttribute('data-app'),
+      h1: h1 && h1.textContent.trim(),
+      top: r && r.top,
+      footer: document.querySelector('footer.footer p')?.textContent.trim(),
+      text: document.querySelector('main').innerText.length,
+    };
+  });
+})();
+";
+
+/// Each public page is rendered ahead: its heading and words are there before
+/// the WebAssembly runs, and the app takes the page over without moving
+/// anything (cumulative layout shift 0) or changing what it says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_paint_before_the_webassembly_and_the_app_takes_over_without_a_shift() -> Result {
+    let (portal, _) = furnished_portal().await?;
+    let mut b = Browser::start(&portal.base()).await?;
+    b.driver().cdp().page().add_script_to_evaluate_on_new_document(PAINT_RECORDER).await?;
+    // A slow phone line (about Lighthouse's slow 4G): the page paints long
+    // before the WebAssembly is there, as on the phones the portal is for.
+    b.driver().cdp().send_raw("Network.enable", json!({})).await?;
+    // Every page a first visit: nothing from the HTTP cache or the service worker.
+    b.driver().cdp().send_raw("Network.setCacheDisabled", json!({"cacheDisabled": true})).await?;
+    b.driver().cdp().send_raw("Network.setBypassServiceWorker", json!({"bypass": true})).await?;
+    b.driver()
+        .cdp()
+        .send_raw(
+            "Network.emulateNetworkConditions",
+            json!({"offline": false, "latency": 150, "downloadThroughput": 200_000, "uploadThroughput": 100_000}),
+        )
+        .await?;
+    for (path, title) in [
+        ("/", id("hero_title")),
+        ("/lapor", id("report_title")),
+        ("/lacak", id("track_page_title")),
+        ("/video", id("videos_page_title")),
+        ("/video/dlh", id("videos_page_title")),
+        ("/peta", id("map_title")),
+        ("/statistik", id("stats_title")),
+    ] {
+        // A fresh visit each time: nothing kept on the phone.
+        b.js("try { localStorage.clear(); } catch (e) {}").await?;
+        b.open(path).await?;
+        titled(&b, &title).await?;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let paint = b.js("return window.__p112Paint").await?;
+        let before = &paint["before"];
+        ensure!(before["app"] == false, "{path}: the app had not run at DOMContentLoaded: {paint:#}");
+        ensure!(before["h1"] == json!(title), "{path}: the heading is there before the WebAssembly: {paint:#}");
+        ensure!(before["footer"].as_str().is_some_and(|f| f.contains("Kota Bitung")), "{path}: {paint:#}");
+        let after = b
+            .js("const r = document.querySelector('main h1').getBoundingClientRect(); return { top: r.top, \
+                 footer: document.querySelector('footer.footer p')?.textContent.trim() }")
+            .await?;
+        ensure!(after["top"] == before["top"] && after["footer"] == before["footer"], "{path}: {paint:#} -> {after:#}");
+        ensure!(paint["shift"].as_f64() == Some(0.0), "{path}: cumulative layout shift {}", paint["shift"]);
+        // The largest paint is the page rendered ahead, not the app's copy of it.
+        let lcp = paint["lcp"].as_array().cloned().unwrap_or_default();
+        eprintln!("{path}: largest paints {}, the app took over at {} ms", json!(lcp), paint["app"]);
+        ensure!(
+            lcp.last().is_some_and(|l| l["at"].as_f64() < paint["app"].as_f64()),
+            "{path}: the largest paint comes before the app: {paint:#}"
+        );
+        b.screenshot(&format!("dirender-{}", path.trim_matches('/').replace('/', "-"))).await?;
+    }
+    b.finish().await
+}
+
+/// With JavaScript off the pages still read: the home page and the videos
+/// (which play without it); what needs the app says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_read_with_javascript_off() -> Result {
+    let (portal, _) = furnished_portal().await?;
+    let b = Browser::start(&portal.base()).await?;
+    b.driver().cdp().send_raw("Emulation.setScriptExecutionDisabled", json!({"value": true})).await?;
+    for (path, title, note) in [
+        ("/", id("hero_title"), true),
+        ("/video", id("videos_page_title"), false),
+        ("/lapor", id("report_title"), true),
+        ("/peta", id("map_title"), true),
+    ] {
+        b.driver().goto(portal.url(path)).await?;
+        let h1 = b.driver().find(By::Css("main h1")).await?.text().await?;
+        ensure!(h1 == title, "{path}: {h1:?}");
+        let main = b.driver().find(By::Css("main")).await?.text().await?;
+        ensure!(main.contains("JavaScript") == note, "{path}: the note on what needs the app: {main}");
+        if path == "/video" {
+            let video = b.driver().find(By::Css("video source")).await?.attr("src").await?;
+            ensure!(video.is_some_and(|s| s.starts_with("/media/")), "a video plays without JavaScript");
+        }
+        b.screenshot(&format!("tanpa-js-{}", if path == "/" { "beranda" } else { path.trim_matches('/') })).await?;
+    }
+    Ok(())
+}

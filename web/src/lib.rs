@@ -13,10 +13,11 @@ use web_sys::{AbortController, AbortSignal};
 pub struct AbortOnDrop(Option<AbortController>);
 
 impl AbortOnDrop {
-    /// A fresh controller (none if the browser lacks `AbortController`).
+    /// A fresh controller (none if the browser lacks `AbortController`, and
+    /// none outside the browser, where views are only rendered to HTML).
     #[must_use]
     pub fn new() -> Self {
-        Self(AbortController::new().ok())
+        if cfg!(target_arch = "wasm32") { Self(AbortController::new().ok()) } else { Self(None) }
     }
 
     /// The signal to pass to a request.

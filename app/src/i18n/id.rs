@@ -1,6 +1,17 @@
 //! Bahasa Indonesia: the portal's first language.
 
+#[cfg(not(target_arch = "wasm32"))]
+use super::strings::NoScript;
 use super::strings::Strings;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub static NO_SCRIPT: NoScript = NoScript {
+    report: "Formulir laporan membutuhkan JavaScript. Nyalakan JavaScript di peramban Anda, atau telepon {number} (gratis, 24 jam).",
+    track: "Melacak laporan dengan kode tiket membutuhkan JavaScript. Nyalakan JavaScript di peramban Anda, atau telepon {number}.",
+    map: "Peta laporan membutuhkan JavaScript. Nyalakan JavaScript di peramban Anda untuk melihatnya.",
+    stats: "Angka statistik dimuat dengan JavaScript. Nyalakan JavaScript di peramban Anda untuk melihatnya.",
+    home: "Membuat laporan, melacak kode tiket, dan \"Laporan saya\" membutuhkan JavaScript. Dalam keadaan darurat, telepon {number} (gratis, 24 jam).",
+};
 
 pub static STRINGS: Strings = Strings {
     switch_to: "English",

@@ -205,3 +205,20 @@ pub struct Strings {
     pub supporters: &'static str,
     pub distance_m: &'static str,
 }
+
+/// What a page rendered ahead (see `prerender`) says, where it needs the app,
+/// to a browser with JavaScript off. Native only: the app itself never shows it.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug)]
+pub struct NoScript {
+    /// The report form.
+    pub report: &'static str,
+    /// Tracking a ticket by its code.
+    pub track: &'static str,
+    /// The public map.
+    pub map: &'static str,
+    /// The statistics.
+    pub stats: &'static str,
+    /// The home page: its code box and "my reports".
+    pub home: &'static str,
+}

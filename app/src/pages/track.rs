@@ -154,7 +154,9 @@ fn Ticket(code: TicketCode) -> impl IntoView {
 
     on_cleanup(move || {
         feed.try_update_value(Option::take);
-        if let (Some(Some(id)), Some(w)) = (poll.try_get_value(), web_sys::window()) {
+        if let Some(Some(id)) = poll.try_get_value()
+            && let Some(w) = web_sys::window()
+        {
             w.clear_interval_with_handle(id);
         }
     });

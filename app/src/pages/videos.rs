@@ -12,6 +12,13 @@ use crate::config::use_config;
 use crate::i18n::{fill, fill_city, use_i18n};
 use crate::route::Page;
 
+/// The catalogue the page starts with, if it is already known: fetched
+/// before the app replaced the page the server rendered with it (so the app's
+/// first view shows the same list), or given to `prerender`. Used
+/// once; the page asks the server itself on later visits.
+#[derive(Debug, Clone, Copy)]
+pub struct FirstVideos(pub StoredValue<Option<Vec<Video>>>);
+
 #[component]
 pub fn VideosPage(agency: Option<String>) -> impl IntoView {
     let i18n = use_i18n();
@@ -23,7 +30,9 @@ pub fn VideosPage(agency: Option<String>) -> impl IntoView {
         .into_iter()
         .filter(|a| agency.as_ref().is_none_or(|only| *only == a.code))
         .collect();
-    let videos = RwSignal::new(None::<Result<Vec<Video>, ()>>);
+    let first = use_context::<FirstVideos>().and_then(|FirstVideos(v)| v.try_update_value(Option::take).flatten());
+    let known = first.is_some();
+    let videos = RwSignal::new(first.map(Ok::<_, ()>));
     let abort = StoredValue::new_local(AbortOnDrop::new());
     let load = move || {
         videos.set(None);
@@ -33,7 +42,9 @@ pub fn VideosPage(agency: Option<String>) -> impl IntoView {
             videos.try_set(Some(result.map_err(|_| ())));
         });
     };
-    load();
+    if !known {
+        load();
+    }
 
     let chips = config.with_value(|c| c.city.agencies.clone()).into_iter().map(|a| {
         let here = (agency.as_deref() == Some(a.code.as_str())).then_some("page");

@@ -2,7 +2,11 @@
 //! caching for hashed names, `index.html` for the app's own routes, and the
 //! security headers of every HTML answer.
 //!
-//! The static shell (`index.html`) and the web manifest are templates: the
+//! The portal's pages are the built `index.html` with each page's body
+//! rendered ahead from the app's components (`crate::pages`), so the words
+//! and the layout are there before the WebAssembly (and without JavaScript).
+//!
+//! The shell (`index.html`) and the web manifest are templates: the
 //! build leaves `{service}`, `{city}`, `{number}`, `{agencies}` and
 //! `{short_name}` in them (the SVG icon has `{number}`), and they are filled here from the city file the
 //! server was started with. A city deploys by pointing `--config` at its
@@ -23,6 +27,7 @@ use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
+use portal112_core::Lang;
 use portal112_core::city::CityConfig;
 
 use crate::encoding::{Effort, Precompressed};
@@ -156,20 +161,20 @@ pub async fn serve_app(State(state): State<AppState>, request: Request) -> Respo
     // Never the built files as they are: they still hold the placeholders
     // (and so do their precompressed .br/.gz copies).
     if readable && matches!(path.as_str(), "/" | "/index.html") {
-        return filled(&dist, Template::Shell, &state.city, request.headers()).await;
+        return portal_page(&dist, &state, &path, request.headers()).await;
     }
     if readable && path == CONSOLE_PATH {
         // Relative links of the console resolve under its folder only with the slash.
         return (StatusCode::PERMANENT_REDIRECT, [(header::LOCATION, format!("{CONSOLE_PATH}/"))]).into_response();
     }
     if readable && matches!(path.strip_prefix(CONSOLE_PATH), Some("/" | "/index.html")) {
-        return filled(&dist, Template::Console, &state.city, request.headers()).await;
+        return filled(&dist, Template::Console, &state.city, None, request.headers()).await;
     }
     if readable && path == "/manifest.webmanifest" {
-        return filled(&dist, Template::Manifest, &state.city, request.headers()).await;
+        return filled(&dist, Template::Manifest, &state.city, None, request.headers()).await;
     }
     if readable && path == "/icons/icon.svg" {
-        return filled(&dist, Template::Icon, &state.city, request.headers()).await;
+        return filled(&dist, Template::Icon, &state.city, None, request.headers()).await;
     }
     let wants_file = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
     let headers = request.headers().clone();
@@ -178,11 +183,10 @@ pub async fn serve_app(State(state): State<AppState>, request: Request) -> Respo
         Err(never) => match never {},
     };
     if readable && response.status() == StatusCode::NOT_FOUND && !wants_file {
-        let shell = match AppPage::of_path(&path) {
-            AppPage::Portal => Template::Shell,
-            AppPage::Console => Template::Console,
+        return match AppPage::of_path(&path) {
+            AppPage::Portal => portal_page(&dist, &state, &path, &headers).await,
+            AppPage::Console => filled(&dist, Template::Console, &state.city, None, &headers).await,
         };
-        return filled(&dist, shell, &state.city, &headers).await;
     }
     let mut response = response;
     let cache = if response.status().is_success() && is_hashed(&path) {
@@ -192,6 +196,58 @@ pub async fn serve_app(State(state): State<AppState>, request: Request) -> Respo
     };
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     response
+}
+
+/// A page of the portal: the shell with the page's body rendered ahead, in
+/// the language the phone chose (its `p112.lang` cookie; Indonesian, the
+/// portal's first language, without one). The shell's own body when
+/// rendering failed.
+async fn portal_page(dist: &Path, state: &AppState, path: &str, request: &HeaderMap) -> Response {
+    let lang = page_lang(request);
+    let videos = if state.pages.frame(path).needs_videos() {
+        // Without the catalogue the page says "loading", as the app does until it has it.
+        crate::routes::videos::catalogue(state, None).await.ok()
+    } else {
+        None
+    };
+    let body = state.pages.body(path, lang, videos).map(|b| (b, lang));
+    let mut response = filled(dist, Template::Shell, &state.city, body, request).await;
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding, cookie"));
+    response
+}
+
+/// The language of the `p112.lang` cookie the app sets.
+fn page_lang(request: &HeaderMap) -> Lang {
+    let english = request
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| c.trim() == "p112.lang=en");
+    if english { Lang::En } else { Lang::Id }
+}
+
+/// `html` with `body` as the content of its `<body>` (replacing what the
+/// built shell has there, which stands in only when no page was rendered),
+/// and `lang` as the document's language.
+#[must_use]
+pub fn with_body(html: &str, body: &str, lang: Lang) -> String {
+    let html = match lang {
+        Lang::Id => html.to_owned(),
+        Lang::En => {
+            html.replacen("<html lang=id>", "<html lang=en>", 1).replacen("<html lang=\"id\">", "<html lang=\"en\">", 1)
+        }
+    };
+    let Some(start) = html.find("<body").and_then(|at| html[at..].find('>').map(|end| at + end + 1)) else {
+        return html;
+    };
+    let end = html[start..].find("</body>").map_or(html.len(), |e| start + e);
+    let mut out = String::with_capacity(html.len() + body.len());
+    let html = html.as_str();
+    out.push_str(&html[..start]);
+    out.push_str(body);
+    out.push_str(&html[end..]);
+    out
 }
 
 /// The files of `dist/` that are filled with the city's words.
@@ -336,6 +392,8 @@ struct Filled {
     template: Template,
     modified: Option<SystemTime>,
     words: CityWords,
+    /// Which page body was put in (0: none), see [`with_body`].
+    page: u64,
     body: Arc<Precompressed>,
     etag: HeaderValue,
 }
@@ -344,29 +402,48 @@ struct Filled {
 /// with different cities); made again when the built file changes, so a new
 /// build deployed under a running server is picked up as before.
 static FILLED: Mutex<Vec<Filled>> = Mutex::new(Vec::new());
-/// Enough for every (dist, template, city) a process serves at once.
-const FILLED_KEPT: usize = 8;
+/// Enough for every (dist, template, city, page) a process serves at once:
+/// each public page and each agency's video page, for a few cities.
+const FILLED_KEPT: usize = 128;
 
 /// The filled `template` of `dist` for `city`, in the encoding `request` accepts;
 /// `304 Not Modified` when the browser's copy is current.
-async fn filled(dist: &Path, template: Template, city: &CityConfig, request: &HeaderMap) -> Response {
+/// `page` is the body rendered ahead for the shell.
+async fn filled(
+    dist: &Path,
+    template: Template,
+    city: &CityConfig,
+    page: Option<(Arc<str>, Lang)>,
+    request: &HeaderMap,
+) -> Response {
     let file = dist.join(template.file());
     let modified = tokio::fs::metadata(&file).await.ok().and_then(|m| m.modified().ok());
     let words = CityWords::of(city);
+    let page_key = page.as_ref().map_or(0, |p| {
+        let mut h = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(&(&*p.0, p.1), &mut h);
+        std::hash::Hasher::finish(&h) | 1
+    });
     let found = {
         let cache = FILLED.lock().unwrap_or_else(PoisonError::into_inner);
         cache
             .iter()
-            .find(|f| f.dist == dist && f.template == template && f.modified == modified && f.words == words)
+            .find(|f| {
+                f.dist == dist
+                    && f.template == template
+                    && f.modified == modified
+                    && f.words == words
+                    && f.page == page_key
+            })
             .map(|f| (f.body.clone(), f.etag.clone()))
     };
     let (body, etag) = if let Some(found) = found {
         found
     } else {
-        match make_filled(&file, template, &words).await {
+        match make_filled(&file, template, &words, page.as_ref().map(|(b, l)| (&**b, *l))).await {
             Ok((body, etag)) => {
                 let mut cache = FILLED.lock().unwrap_or_else(PoisonError::into_inner);
-                cache.retain(|f| !(f.dist == dist && f.template == template && f.words == words));
+                cache.retain(|f| !(f.dist == dist && f.template == template && f.words == words && f.page == page_key));
                 if cache.len() >= FILLED_KEPT {
                     cache.remove(0);
                 }
@@ -375,6 +452,7 @@ async fn filled(dist: &Path, template: Template, city: &CityConfig, request: &He
                     template,
                     modified,
                     words,
+                    page: page_key,
                     body: body.clone(),
                     etag: etag.clone(),
                 });
@@ -401,11 +479,13 @@ async fn filled(dist: &Path, template: Template, city: &CityConfig, request: &He
     response
 }
 
-/// Reads `file`, fills it and compresses it; the answer to give when that fails.
+/// Reads `file`, fills it (and puts `page` in as its body) and compresses
+/// it; the answer to give when that fails.
 async fn make_filled(
     file: &Path,
     template: Template,
     words: &CityWords,
+    page: Option<(&str, Lang)>,
 ) -> Result<(Arc<Precompressed>, HeaderValue), Response> {
     let Ok(source) = tokio::fs::read_to_string(file).await else {
         return Err((StatusCode::NOT_FOUND, format!("{} missing", template.file())).into_response());
@@ -413,6 +493,11 @@ async fn make_filled(
     let Some(text) = template.fill(&source, words) else {
         tracing::error!(file = %file.display(), "cannot fill the template");
         return Err((StatusCode::INTERNAL_SERVER_ERROR, "broken template").into_response());
+    };
+    // After filling: the page is already the city's words, escaped as HTML.
+    let text = match page {
+        Some((page, lang)) => with_body(&text, page, lang),
+        None => text,
     };
     // Brotli at its strongest takes a while: not on the async workers.
     let made = tokio::task::spawn_blocking(move || {

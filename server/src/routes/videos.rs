@@ -60,10 +60,16 @@ pub async fn list_videos(
     {
         return Err(AppError::field(ErrorKind::UnknownAgency, Field::Agency));
     }
+    Ok(Json(catalogue(&state, agency.as_deref()).await?))
+}
+
+/// The catalogue, of one agency or all: what `/api/v1/videos` answers and the
+/// video pages rendered ahead list (`crate::pages`).
+pub async fn catalogue(state: &AppState, agency: Option<&str>) -> Result<Vec<Video>, AppError> {
     let stored = state.store.videos().await?;
     let mut out = Vec::new();
     for a in &state.city.agencies {
-        if agency.as_ref().is_some_and(|x| *x != a.code) {
+        if agency.is_some_and(|x| x != a.code) {
             continue;
         }
         let mine: Vec<&VideoRecord> = stored.iter().filter(|v| v.agency == a.code).collect();
@@ -73,7 +79,7 @@ pub async fn list_videos(
             out.push(v);
         }
     }
-    Ok(Json(out))
+    Ok(out)
 }
 
 fn stored_video(v: &VideoRecord) -> Video {

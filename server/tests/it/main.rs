@@ -16,6 +16,7 @@ mod errors;
 mod instances;
 mod open;
 mod open311;
+mod pages;
 mod postgres;
 mod privacy;
 mod reports;

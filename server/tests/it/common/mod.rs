@@ -99,19 +99,29 @@ impl TestApp {
     /// behaviour that must be the same on both backends.
     pub async fn on_postgres(adjust: impl FnOnce(&mut Settings)) -> Self {
         let db = pg::PgDatabase::create().await;
-        let mut app = Self::build_on(Some(db.url.clone()), adjust, Clock::system()).await;
+        let mut app = Self::build_on(&city_file(), Some(db.url.clone()), adjust, Clock::system()).await;
         app.pg = Some(db);
         app
     }
 
-    async fn build(adjust: impl FnOnce(&mut Settings), clock: Clock) -> Self {
-        Self::build_on(None, adjust, clock).await
+    /// A portal for the city of `city_file`, its settings changed by `adjust`.
+    pub async fn for_city(city_file: &Path, adjust: impl FnOnce(&mut Settings)) -> Self {
+        Self::build_on(city_file, None, adjust, Clock::system()).await
     }
 
-    /// On `database`, or a SQLite file in the temporary folder.
-    async fn build_on(database: Option<String>, adjust: impl FnOnce(&mut Settings), clock: Clock) -> Self {
+    async fn build(adjust: impl FnOnce(&mut Settings), clock: Clock) -> Self {
+        Self::build_on(&city_file(), None, adjust, clock).await
+    }
+
+    /// The city of `city_file` on `database`, or on a SQLite file in the temporary folder.
+    async fn build_on(
+        city_file: &Path,
+        database: Option<String>,
+        adjust: impl FnOnce(&mut Settings),
+        clock: Clock,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
-        let city = config::load_city(&city_file()).expect("config/bitung.toml loads");
+        let city = config::load_city(city_file).expect("the city file loads");
         let url = database.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("t.db").display()));
         let store = store::open(&url).await.expect("database opens");
         let mut settings = Settings { media_dir: dir.path().join("media"), ..Settings::default() };

@@ -1,0 +1,88 @@
+//! Portal 112: the citizens' app. Which city it serves comes from the
+//! configuration the server gives it, never from code.
+//!
+//! The modules form a tree: `app` (the root) uses `parts` (the pages each
+//! loaded with their own part of the WebAssembly), which use `pages`, which
+//! use `components`; all use `route`, `config`, `i18n`, `outbox`, `device` and
+//! `api`, and nothing uses a module that uses it back.
+//!
+//! In the browser [`start`] mounts the app. Natively (the server links this
+//! library), [`prerender`] renders a page's HTML ahead from the same
+//! components, so the words and the layout paint before the WebAssembly
+//! loads, and the app's own first view is the same DOM.
+
+mod api;
+mod app;
+mod components;
+mod config;
+mod device;
+mod fresh;
+mod i18n;
+mod json;
+mod outbox;
+mod pages;
+mod parts;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod prerender;
+mod route;
+
+use leptos::prelude::*;
+
+/// Mounts the app over the page the server rendered ahead.
+///
+/// The rendered page stays until the app can draw the same thing: on a first
+/// visit the city's configuration is not on the phone yet, the video page's
+/// list comes from the server, and each page but home has its own part of
+/// the WebAssembly (`parts`), so all these are fetched first (the page is
+/// readable meanwhile); then the body is replaced in one task, which the
+/// browser never paints half-way, so nothing flashes or moves.
+pub fn start() {
+    let shell = config::Masthead::from_shell();
+    // A language chosen before the server rendered pages ahead: tell it now.
+    if let Some(lang) = device::saved_lang() {
+        device::lang_cookie(lang);
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        if device::cached_config().is_none()
+            && let Ok((_, json)) = api::config(None).await
+        {
+            device::cache_config_json(&json);
+        }
+        let page = route::Page::current();
+        // A part that fails to arrive is fetched again when the page is
+        // built, which then says so and offers to try again.
+        let _ = parts::preload(&page).await;
+        let videos = match page {
+            route::Page::Videos(_) => api::videos(None).await.ok(),
+            _ => None,
+        };
+        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            body.set_inner_html("");
+        }
+        leptos::mount::mount_to_body(move || {
+            provide_context(pages::videos::FirstVideos(StoredValue::new(videos)));
+            view! { <app::App shell=shell/> }
+        });
+        // The page is the app's now (it looks as before: scripts and tests ask this).
+        if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = html.set_attribute("data-app", "");
+        }
+        register_service_worker();
+        // Most people who open the portal go on to report: fetch the form's
+        // part once this page has painted, so "Lapor" opens at once.
+        set_timeout(
+            || wasm_bindgen_futures::spawn_local(async { _ = parts::preload(&route::Page::Report).await }),
+            std::time::Duration::from_millis(300),
+        );
+    });
+}
+
+/// The service worker keeps the shell for offline use; the portal works without it.
+fn register_service_worker() {
+    if let Some(window) = web_sys::window() {
+        let navigator = window.navigator();
+        if js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
+            let _ = navigator.service_worker().register("/sw.js");
+        }
+    }
+}
