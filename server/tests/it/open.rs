@@ -32,34 +32,12 @@ fn report(category: &str, description: &str, lat: f64, lng: f64) -> Value {
     json!({"category": category, "description": description, "location": {"lat": lat, "lng": lng}})
 }
 
-/// Moves `code` through `steps` as an operator, each at its own time.
+/// Moves `code` through `steps` as an operator, each at its own time (a
+/// public note with the statuses a citizen is told why).
 async fn walk(app: &TestApp, code: &str, steps: &[(Status, Millis)]) {
-    if app.store.staff_by_username("seed-operator").await.expect("reads").is_none() {
-        app.add_staff("seed-operator", Role::Operator, None).await;
-    }
-    let staff = app.store.staff_by_username("seed-operator").await.expect("reads").expect("the operator");
-    let code = TicketCode::parse(code).expect("a code");
     for (status, at) in steps {
-        let revision = app.store.ticket(&code).await.expect("reads").expect("the ticket").revision;
-        let note = matches!(status, Status::Rejected | Status::OnHold | Status::Resolved)
-            .then(|| "Catatan publik.".to_owned());
-        let update = TicketUpdate {
-            revision: Some(revision),
-            status: Some(*status),
-            public_note: note,
-            ..TicketUpdate::default()
-        };
-        usecases::tickets::change_ticket(
-            app.store.as_ref(),
-            &app.state.city,
-            &staff,
-            &code,
-            &update,
-            *at,
-            &app.state.service,
-        )
-        .await
-        .expect("the change is allowed");
+        let note = matches!(status, Status::Rejected | Status::OnHold | Status::Resolved).then_some("Catatan publik.");
+        step(app, code, *status, note, *at).await;
     }
 }
 
