@@ -1,6 +1,8 @@
 // Writes the kecamatan and kelurahan of a city into its config file, between the
 // "# BEGIN idn-area-data" and "# END idn-area-data" markers, from the official
-// Kemendagri lists in the npm package idn-area-data (data licensed ODbL).
+// Kemendagri lists in the npm package idn-area-data (data licensed ODbL), with
+// each kelurahan's centre from the npm package geografis (MIT): the place the
+// public map gives for a report of a sensitive category, instead of its pin.
 // Every city file is made the same way: the portal's own (config/bitung.toml)
 // and the second city the browser tests run with (tests/cities/tomohon.toml).
 //
@@ -50,6 +52,13 @@ function readCsv(name) {
 }
 
 const villages = readCsv("villages.csv");
+// Kelurahan centres by Kemendagri code. Four decimals (about 11 m) are all a
+// centre that stands for a whole kelurahan needs.
+const centres = new Map(
+  JSON.parse(readFileSync(join(dirname(require.resolve("geografis/package.json")), "data/json/data.json"), "utf8"))
+    .filter((v) => Number.isFinite(v.latitude) && Number.isFinite(v.longitude))
+    .map((v) => [v.code, { lat: v.latitude.toFixed(4), lng: v.longitude.toFixed(4) }]),
+);
 const districtsCsv = readCsv("districts.csv");
 
 /** Generates (or with --check, compares) one city file; false on a problem. */
@@ -72,7 +81,10 @@ function generate(file) {
   for (const d of districts) {
     block += `\n[[districts]]\ncode = ${q(d.code)}\nname = ${q(d.name)}\nvillages = [\n`;
     for (const v of villages.filter((v) => v.district_code === d.code).sort(byName)) {
-      block += `  { code = ${q(v.code)}, name = ${q(v.name)} },\n`;
+      const c = centres.get(v.code);
+      const centre = c ? `, centre = { lat = ${c.lat}, lng = ${c.lng} }` : "";
+      if (!c) console.warn(`${file}: no centre known for ${v.code} ${v.name}; its sensitive reports show a ~1 km cell`);
+      block += `  { code = ${q(v.code)}, name = ${q(v.name)}${centre} },\n`;
     }
     block += "]\n";
   }
@@ -85,10 +97,10 @@ function generate(file) {
   const out = text.slice(0, a + begin.length) + block.trimStart() + text.slice(b);
   if (check) {
     if (out !== text) {
-      console.error(`${file} is out of date with idn-area-data: run node scripts/gen-areas.mjs ${file}`);
+      console.error(`${file} is out of date with idn-area-data and geografis: run node scripts/gen-areas.mjs ${file}`);
       return false;
     }
-    console.log(`${file}: districts and villages match idn-area-data`);
+    console.log(`${file}: districts, villages and centres match idn-area-data and geografis`);
   } else {
     writeFileSync(file, out);
     console.log(`${file}: ${districts.length} districts written`);

@@ -30,12 +30,14 @@ fn watch_online() -> Online {
     Online(online)
 }
 
-/// The whole app; `shell` is what the static shell said about the city.
+/// The whole app; `shell` is what the static shell said about the city, and
+/// `config_fresh` that the configuration on the phone came from the server
+/// moments ago.
 #[component]
-pub fn App(shell: Masthead) -> impl IntoView {
+pub fn App(shell: Masthead, config_fresh: bool) -> impl IntoView {
     let lang = RwSignal::new(device::saved_lang().unwrap_or(Lang::Id));
     provide_context(I18n { lang });
-    let city = ConfigLoad::start();
+    let city = ConfigLoad::start(config_fresh);
     provide_context(city);
     Effect::new(move || {
         let l = lang.get();

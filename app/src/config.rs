@@ -20,11 +20,14 @@ pub struct ConfigLoad {
 }
 
 impl ConfigLoad {
-    /// Starts from the copy kept on the phone and asks the server for its own.
+    /// Starts from the copy kept on the phone and asks the server for its
+    /// own, unless that copy is the server's own of moments ago (`fresh`).
     #[must_use]
-    pub fn start() -> Self {
+    pub fn start(fresh: bool) -> Self {
         let load = Self { current: RwSignal::new(device::cached_config()), failed: RwSignal::new(false) };
-        load.load();
+        if !fresh {
+            load.load();
+        }
         load
     }
 

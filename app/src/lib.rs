@@ -43,11 +43,15 @@ pub fn start() {
         device::lang_cookie(lang);
     }
     wasm_bindgen_futures::spawn_local(async move {
-        if device::cached_config().is_none()
-            && let Ok((_, json)) = api::config(None).await
-        {
-            device::cache_config_json(&json);
-        }
+        // Fetched here only on a first visit; then the app need not ask again.
+        let config_fresh = device::cached_config().is_none()
+            && match api::config(None).await {
+                Ok((_, json)) => {
+                    device::cache_config_json(&json);
+                    true
+                }
+                Err(_) => false,
+            };
         let page = route::Page::current();
         // A part that fails to arrive is fetched again when the page is
         // built, which then says so and offers to try again.
@@ -61,7 +65,7 @@ pub fn start() {
         }
         leptos::mount::mount_to_body(move || {
             provide_context(pages::videos::FirstVideos(StoredValue::new(videos)));
-            view! { <app::App shell=shell/> }
+            view! { <app::App shell=shell config_fresh=config_fresh/> }
         });
         // The page is the app's now (it looks as before: scripts and tests ask this).
         if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {

@@ -145,7 +145,7 @@ pub struct MapConfig {
 }
 
 /// A kecamatan and its kelurahan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct District {
@@ -156,13 +156,19 @@ pub struct District {
 }
 
 /// A kelurahan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Village {
     /// Kemendagri code: the district's code and four digits, e.g. `71.73.02.1001`.
     pub code: String,
     pub name: String,
+    /// Where the public map puts a report of a sensitive category made in
+    /// this kelurahan, instead of its pin. Server-side: the apps show names.
+    #[serde(default, skip_serializing)]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub centre: Option<LatLng>,
 }
 
 /// A city agency that handles reports.
@@ -310,6 +316,9 @@ impl CityConfig {
             for (j, v) in d.villages.iter().enumerate() {
                 if !v.code.starts_with(&format!("{}.", d.code)) {
                     bad(format!("districts[{i}].villages[{j}].code"), "must start with its district's code");
+                }
+                if v.centre.is_some_and(|c| !c.is_valid() || !self.boundary.contains(c)) {
+                    bad(format!("districts[{i}].villages[{j}].centre"), "must lie inside the boundary");
                 }
             }
         }

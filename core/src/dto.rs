@@ -96,13 +96,20 @@ pub struct PublicTicket {
     pub district: Option<PlaceRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub village: Option<PlaceRef>,
+    /// Exact to 5 decimals, or for a sensitive category the centre of the
+    /// kelurahan (`location_coarse`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<LatLng>,
+    /// `location` stands for the kelurahan, not the place reported.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub location_coarse: bool,
+    /// The landmark, once staff verified the report (never for a sensitive category).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// What the reporter wrote, once staff verified the report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// URLs of the report's photos (`/api/v1/photos/{id}`).
+    /// URLs of the report's photos (`/api/v1/photos/{id}`), once staff verified the report.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub photos: Vec<String>,
     /// URLs of the photos staff added when handling it ("after"); never for

@@ -36,16 +36,19 @@ pub struct MapTicket {
     pub status: Status,
     /// Whole days since it was reported.
     pub age_days: u32,
-    /// Rounded to 5 decimals (about 1 m), or to the centre of a cell of
-    /// about 1 km for sensitive categories (`coarse`).
+    /// Rounded to 5 decimals (about 1 m), or for sensitive categories the
+    /// centre of the kelurahan (`coarse`).
     pub lat: f64,
     pub lng: f64,
-    /// The place is a cell centre, not the point reported.
+    /// The place stands for the kelurahan, not the point reported.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub coarse: bool,
     /// Kecamatan code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub district: Option<String>,
+    /// Kelurahan code, given with a `coarse` place: the place it stands for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village: Option<String>,
     /// The first 140 characters of the description, once staff verified it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,

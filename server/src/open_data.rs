@@ -45,7 +45,7 @@ const COLUMNS: [Column; 18] = [
     Column {
         name: "location_precision",
         kind: "string",
-        description: "exact (5 decimals), approximate (centre of a 0.01 degree cell, for categories where the point could identify a person) or none",
+        description: "exact (5 decimals), approximate (the centre of the kelurahan, for categories where the point could identify a person) or none",
     },
     Column {
         name: "address",
@@ -67,7 +67,7 @@ const COLUMNS: [Column; 18] = [
 /// One ticket's values, in [`COLUMNS`] order (`lat`/`lng` as text, empty when absent).
 fn values(city: &CityConfig, p: &PublicPoint<'_>) -> [String; 18] {
     let r = p.row;
-    let (district, village) = place_names(city, r.district.as_deref(), r.village.as_deref());
+    let (district, village) = place_names(city, p.district, p.village);
     let category_name = city.category(&r.category).map(|c| c.name.id.clone()).unwrap_or_default();
     let agency_name = city.agency(&r.agency).map(|a| a.name.id.clone()).unwrap_or_default();
     let precision = match (p.point, p.coarse) {
@@ -84,9 +84,9 @@ fn values(city: &CityConfig, p: &PublicPoint<'_>) -> [String; 18] {
         r.status.as_str().to_owned(),
         format_time(city, r.created_at),
         format_time(city, r.updated_at),
-        r.district.clone().unwrap_or_default(),
+        p.district.unwrap_or_default().to_owned(),
         district.unwrap_or_default(),
-        r.village.clone().unwrap_or_default(),
+        p.village.unwrap_or_default().to_owned(),
         village.unwrap_or_default(),
         p.point.map(|l| l.lat.to_string()).unwrap_or_default(),
         p.point.map(|l| l.lng.to_string()).unwrap_or_default(),
@@ -175,7 +175,7 @@ pub fn datapackage(city: &CityConfig) -> serde_json::Value {
         "description": "Every report to the call centre except confidential ones (violence against women and children). \
             No reporter's name, phone or e-mail and no staff notes are ever included. Descriptions and landmarks \
             appear once staff verified the report; for categories where a point could identify a person the place \
-            is the centre of a cell of about 1 km. In the CSV, a text cell that begins with =, +, -, @, a tab or a \
+            is the centre of the kelurahan. In the CSV, a text cell that begins with =, +, -, @, a tab or a \
             carriage return starts with an added ' so that spreadsheets do not run it as a formula.",
         "sources": [{"title": city.city.area_data_credit}],
         "resources": [

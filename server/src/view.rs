@@ -5,8 +5,8 @@
 //! their status history.
 
 use portal112_core::Status;
-use portal112_core::city::CityConfig;
 use portal112_core::city::Text;
+use portal112_core::city::{CityConfig, District, Village};
 use portal112_core::dto::{
     Contact, NamedRef, PlaceRef, PublicTicket, StaffEvent, StaffTicket, StaffTicketSummary, TimelineEntry,
 };
@@ -112,13 +112,33 @@ pub fn timeline_entry(city: &CityConfig, confidential: bool, e: &EventRecord) ->
     })
 }
 
-/// What anyone holding the code sees. Details staff hid (the description,
-/// the landmark and the reporter's photos) are left out like a confidential
-/// ticket's; the photos staff added when handling it stay.
+/// Who a ticket's view is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Anyone holding the code (`GET /api/v1/tickets/{code}`): the same as the
+    /// public map shows of it, since the map lists codes and links to it.
+    Public,
+    /// Whoever just filed it (the answer to `POST /api/v1/reports`, replayed
+    /// only for the same Idempotency-Key): what they sent, no more.
+    Reporter,
+}
+
+/// A ticket as `audience` sees it. A confidential category shows nothing but
+/// its status to anyone. Publicly, the description, landmark and the
+/// reporter's photos appear only once staff verified the report and while
+/// they do not hide them, and a sensitive category shows its kelurahan, not
+/// the point. The photos staff added when handling it stay.
 #[must_use]
-pub fn public_ticket(city: &CityConfig, service: &ServiceClock, t: &TicketRecord) -> PublicTicket {
+pub fn public_ticket(city: &CityConfig, service: &ServiceClock, t: &TicketRecord, audience: Audience) -> PublicTicket {
     let c = t.confidential;
-    let hidden = c || t.details_hidden;
+    let sensitive = audience == Audience::Public && city.category(&t.category).is_some_and(|k| k.sensitive);
+    let shown = !c
+        && !t.details_hidden
+        && match audience {
+            Audience::Public => is_verified(t.status),
+            Audience::Reporter => true,
+        };
+    let place = public_place(city, sensitive, location(t), t.district.as_deref(), t.village.as_deref());
     PublicTicket {
         // A confidential ticket shows nothing but its status, not even its timing.
         promise: if c { None } else { service.promise(t).map(|clock| promise(city, &clock)) },
@@ -130,12 +150,13 @@ pub fn public_ticket(city: &CityConfig, service: &ServiceClock, t: &TicketRecord
         updated_at: format_time(city, t.updated_at),
         category: (!c).then(|| category_ref(city, &t.category)),
         agency: (!c).then(|| agency_ref(city, &t.agency)),
-        district: if c { None } else { district_ref(city, t.district.as_deref()) },
-        village: if c { None } else { village_ref(city, t.district.as_deref(), t.village.as_deref()) },
-        location: if c { None } else { location(t) },
-        address: if hidden { None } else { t.address.clone() },
-        description: (!hidden).then(|| t.description.clone()),
-        photos: if hidden { Vec::new() } else { t.photo_ids.iter().map(|id| photo_url(id)).collect() },
+        district: if c { None } else { district_ref(city, place.district) },
+        village: if c { None } else { village_ref(city, place.district, place.village) },
+        location: if c { None } else { place.point },
+        location_coarse: !c && place.coarse,
+        address: if shown && !sensitive { t.address.clone() } else { None },
+        description: shown.then(|| t.description.clone()),
+        photos: if shown { t.photo_ids.iter().map(|id| photo_url(id)).collect() } else { Vec::new() },
         after_photos: if c { Vec::new() } else { t.after_photo_ids.iter().map(|id| photo_url(id)).collect() },
         timeline: t.events.iter().filter_map(|e| timeline_entry(city, c, e)).collect(),
     }
@@ -357,7 +378,7 @@ pub fn on_duty(city: &CityConfig, at: Millis) -> (String, Shift) {
 }
 
 /// Side of the grid cell, in degrees (about 1.1 km), that a sensitive
-/// category's place is given as.
+/// category's place is given as when the city file knows no kelurahan centre.
 pub const COARSE_CELL_DEG: f64 = 0.01;
 
 /// The centre of the coarse cell `x` (a latitude or longitude) lies in.
@@ -383,21 +404,96 @@ pub fn is_verified(status: Status) -> bool {
     )
 }
 
+/// Whether what the citizen wrote and photographed may be shown to everyone:
+/// once verified, and never while staff hide it.
+#[must_use]
+pub fn details_public(status: Status, details_hidden: bool) -> bool {
+    is_verified(status) && !details_hidden
+}
+
+/// Where everyone sees a ticket of a non-confidential category.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PublicPlace<'a> {
+    /// Exact to 5 decimals; for a sensitive category the centre of its
+    /// kelurahan (or of a ~1 km cell where the city file knows no centre).
+    pub point: Option<LatLng>,
+    /// `point` stands for an area, not the place reported.
+    pub coarse: bool,
+    /// The kecamatan and kelurahan codes as published: the report's own, or
+    /// for a sensitive one without a kelurahan, the kelurahan it was placed in.
+    pub district: Option<&'a str>,
+    pub village: Option<&'a str>,
+}
+
+/// The one rule for where a ticket is shown, used by the map, "someone
+/// already reported this", the open data, Open311 and the tracking page: a
+/// sensitive category (a report about a household, say) never shows its pin,
+/// only the kelurahan it is in, as the issue of a neighbour's privacy asks.
+#[must_use]
+pub fn public_place<'a>(
+    city: &'a CityConfig,
+    sensitive: bool,
+    exact: Option<LatLng>,
+    district: Option<&'a str>,
+    village: Option<&'a str>,
+) -> PublicPlace<'a> {
+    if !sensitive {
+        let point = exact.map(|p| LatLng { lat: round5(p.lat), lng: round5(p.lng) });
+        return PublicPlace { point, coarse: false, district, village };
+    }
+    if let Some((d, v, centre)) = kelurahan(city, district, village, exact) {
+        return PublicPlace { point: Some(centre), coarse: true, district: Some(&d.code), village: Some(&v.code) };
+    }
+    // A city file without kelurahan centres: a cell of about a kilometre.
+    let point = exact.map(|p| LatLng { lat: coarse(p.lat), lng: coarse(p.lng) });
+    PublicPlace { point, coarse: point.is_some(), district, village }
+}
+
+/// The kelurahan a report is in, with its centre: the one the report names,
+/// else the one whose centre is nearest its point (within its kecamatan when
+/// that is known). Centres stand for the kelurahan well enough for this, and
+/// the answer never says more than the kelurahan.
+fn kelurahan<'a>(
+    city: &'a CityConfig,
+    district: Option<&str>,
+    village: Option<&str>,
+    at: Option<LatLng>,
+) -> Option<(&'a District, &'a Village, LatLng)> {
+    let centred = |d: &'a District| d.villages.iter().filter_map(move |v| v.centre.map(|c| (d, v, c)));
+    let named = district.and_then(|d| city.district(d));
+    if let (Some(d), Some(code)) = (named, village)
+        && let Some(found) = centred(d).find(|(_, v, _)| v.code == code)
+    {
+        return Some(found);
+    }
+    let at = at?;
+    // Squared distance on a local flat map: enough to tell the nearest.
+    let shrink = at.lat.to_radians().cos();
+    let far = |c: &LatLng| (c.lat - at.lat).powi(2) + ((c.lng - at.lng) * shrink).powi(2);
+    let nearest = |it: &mut dyn Iterator<Item = (&'a District, &'a Village, LatLng)>| {
+        it.min_by(|a, b| far(&a.2).total_cmp(&far(&b.2)))
+    };
+    named.and_then(|d| nearest(&mut centred(d))).or_else(|| nearest(&mut city.districts.iter().flat_map(centred)))
+}
+
 /// What everyone may see of a ticket, the one place that decides it for the
 /// public map, "someone already reported this" and the open data: never a
 /// contact or an internal note (the row has none), nothing at all of a
 /// confidential category, the description and address only once verified
-/// and never while staff hide them, and for sensitive categories a coarse
-/// cell instead of the point.
+/// and never while staff hide them, and for sensitive categories the
+/// kelurahan instead of the point.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicPoint<'a> {
     pub row: &'a crate::store::PublicRow,
     /// The ticket code as people write it (`K7M-2QX-94R`).
     pub code: String,
-    /// The place as published (exact to 5 decimals, or a cell centre).
+    /// The place as published.
     pub point: Option<LatLng>,
-    /// `point` is a cell centre.
+    /// `point` is a kelurahan's centre (or a cell's).
     pub coarse: bool,
+    /// Kecamatan and kelurahan codes as published (see [`PublicPlace`]).
+    pub district: Option<&'a str>,
+    pub village: Option<&'a str>,
     pub description: Option<&'a str>,
     pub address: Option<&'a str>,
 }
@@ -405,7 +501,7 @@ pub struct PublicPoint<'a> {
 /// The public projection of `row`; `None` when its category is confidential
 /// (or unknown to the city file, which cannot say it is not).
 #[must_use]
-pub fn public_point<'a>(city: &CityConfig, row: &'a crate::store::PublicRow) -> Option<PublicPoint<'a>> {
+pub fn public_point<'a>(city: &'a CityConfig, row: &'a crate::store::PublicRow) -> Option<PublicPoint<'a>> {
     let category = city.category(&row.category)?;
     if category.confidential {
         return None;
@@ -415,22 +511,18 @@ pub fn public_point<'a>(city: &CityConfig, row: &'a crate::store::PublicRow) -> 
         (Some(lat), Some(lng)) => Some(LatLng { lat, lng }),
         _ => None,
     };
-    let point = exact.map(|p| {
-        if sensitive {
-            LatLng { lat: coarse(p.lat), lng: coarse(p.lng) }
-        } else {
-            LatLng { lat: round5(p.lat), lng: round5(p.lng) }
-        }
-    });
-    let verified = is_verified(row.status) && !row.details_hidden;
+    let place = public_place(city, sensitive, exact, row.district.as_deref(), row.village.as_deref());
+    let shown = details_public(row.status, row.details_hidden);
     Some(PublicPoint {
         row,
         code: portal112_core::TicketCode::parse(&row.code).map_or_else(|_| row.code.clone(), |c| c.to_string()),
-        point,
-        coarse: sensitive && point.is_some(),
-        description: verified.then_some(row.description.as_str()),
+        point: place.point,
+        coarse: place.coarse,
+        district: place.district,
+        village: place.village,
+        description: shown.then_some(row.description.as_str()),
         // A landmark can name a house as well as a point can: not for sensitive categories.
-        address: if verified && !sensitive { row.address.as_deref() } else { None },
+        address: if shown && !sensitive { row.address.as_deref() } else { None },
     })
 }
 

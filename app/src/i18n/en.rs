@@ -178,7 +178,7 @@ pub static STRINGS: Strings = Strings {
     map_empty: "No reports match these filters.",
     age_days: "{n} days ago",
     age_today: "today",
-    coarse_place: "approximate place (±1 km)",
+    coarse_place: "approximate place: {place} (kelurahan)",
     load_failed: "The data could not be loaded. Check your signal and try again.",
     open_data: "Open data: CSV, GeoJSON and their description",
     stats_title: "Service statistics",

@@ -178,7 +178,7 @@ pub static STRINGS: Strings = Strings {
     map_empty: "Tidak ada laporan dengan saringan ini.",
     age_days: "{n} hari lalu",
     age_today: "hari ini",
-    coarse_place: "lokasi perkiraan (±1 km)",
+    coarse_place: "lokasi perkiraan: kelurahan {place}",
     load_failed: "Data belum bisa dimuat. Periksa sinyal lalu coba lagi.",
     open_data: "Data terbuka: CSV, GeoJSON dan deskripsinya",
     stats_title: "Statistik layanan",

@@ -11,6 +11,7 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portal112_core::Status;
+use portal112_core::dto::PublicConfig;
 use portal112_core::open::MapAnswer;
 use wasm_bindgen::JsValue;
 
@@ -195,7 +196,11 @@ pub fn MapPage() -> impl IntoView {
                                 <span class="what">{name_of(&t.category)}</span>
                                 <span class=format!("badge status-{}", t.status.as_str())>{t.status.label(lang)}</span>
                                 <span class="small">{format!("{agency_name} · {age}")}</span>
-                                {t.coarse.then(|| view! { <span class="small">{tr.coarse_place}</span> })}
+                                {t.coarse.then(|| {
+                                    // Only the kelurahan is public for such a ticket: say which.
+                                    let place = config.with_value(|c| village_name(c, t.district.as_deref(), t.village.as_deref()));
+                                    view! { <span class="small">{fill(tr.coarse_place, &[("place", &place)])}</span> }
+                                })}
                                 {t.summary.clone().map(|s| view! { <span class="summary">{s}</span> })}
                                 <span class="code">{t.code.clone()}</span>
                             </a>
@@ -207,6 +212,15 @@ pub fn MapPage() -> impl IntoView {
             <p class="small"><a href="/open-data/datapackage.json" target="_blank">{tr.open_data}</a></p>
         </section>
     }
+}
+
+/// The name of a kelurahan by its codes (the code itself when the city file lost it).
+fn village_name(c: &PublicConfig, district: Option<&str>, village: Option<&str>) -> String {
+    let Some(code) = village else { return String::new() };
+    district
+        .and_then(|d| c.city.district(d))
+        .and_then(|d| d.villages.iter().find(|v| v.code == code))
+        .map_or_else(|| code.to_owned(), |v| v.name.clone())
 }
 
 /// A labelled drop-down bound to one filter; the first option is "all".

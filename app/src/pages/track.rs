@@ -231,6 +231,9 @@ fn TicketView(ticket: PublicTicket, live: Signal<bool>, polling: bool) -> impl I
                 {t.with_value(|t| t.district.clone()).map(|d| view! {
                     <dt>{tr.district}</dt><dd>{d.name}</dd>
                 })}
+                {t.with_value(|t| t.village.clone()).map(|v| view! {
+                    <dt>{tr.village}</dt><dd>{v.name}</dd>
+                })}
                 <dt>{tr.reported_at}</dt><dd>{t.with_value(|t| format_time(&t.created_at))}</dd>
                 <dt>{tr.updated_at}</dt><dd>{t.with_value(|t| format_time(&t.updated_at))}</dd>
             </dl>

@@ -12,6 +12,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portal112_core::dto::{Contact, NewReport, ReportLocation};
+use portal112_core::geo::LatLng;
 use portal112_core::{ErrorKind, Field, Lang, Status, TicketCode};
 use serde::Serialize;
 use utoipa::openapi::RefOr;
@@ -24,7 +25,7 @@ use crate::extract::{ClientIp, read_body};
 use crate::state::AppState;
 use crate::store::{TicketFilter, TicketRecord};
 use crate::usecases::report::{Submission, submit};
-use crate::view::{format_time, parse_time, photo_url};
+use crate::view::{details_public, format_time, parse_time, photo_url, place_names, public_place};
 
 /// Default listing window of the specification: the last 90 days.
 const DEFAULT_WINDOW_MS: i64 = 90 * 24 * 3600 * 1000;
@@ -503,13 +504,22 @@ fn service_request(state: &AppState, t: &TicketRecord, lang: Lang) -> ServiceReq
             channel: None,
         };
     }
-    // Details staff hid from the public are not published here either.
-    let landmark = if t.details_hidden { None } else { t.address.as_ref() };
-    let address = match (landmark, t.district.as_deref().and_then(|d| state.city.district(d))) {
-        (Some(a), Some(d)) => Some(format!("{a}, Kec. {}", d.name)),
+    // What the public map shows of the ticket, no more (see crate::view).
+    let sensitive = state.city.category(&t.category).is_some_and(|c| c.sensitive);
+    let shown = details_public(t.status, t.details_hidden);
+    let exact = t.lat.zip(t.lng).map(|(lat, lng)| LatLng { lat, lng });
+    let place = public_place(&state.city, sensitive, exact, t.district.as_deref(), t.village.as_deref());
+    let landmark = if shown && !sensitive { t.address.as_ref() } else { None };
+    let (district, village) = place_names(&state.city, place.district, place.village);
+    let area = match (village, district) {
+        (Some(v), Some(d)) if place.coarse => Some(format!("Kel. {v}, Kec. {d}")),
+        (_, Some(d)) => Some(format!("Kec. {d}")),
+        _ => None,
+    };
+    let address = match (landmark, area) {
+        (Some(a), Some(area)) => Some(format!("{a}, {area}")),
         (Some(a), None) => Some(a.clone()),
-        (None, Some(d)) => Some(format!("Kec. {}", d.name)),
-        (None, None) => None,
+        (None, area) => area,
     };
     ServiceRequest {
         service_request_id: t.code.to_string(),
@@ -517,15 +527,15 @@ fn service_request(state: &AppState, t: &TicketRecord, lang: Lang) -> ServiceReq
         status_notes: t.latest_public_note.clone().or_else(|| Some(t.status.label(lang).to_owned())),
         service_name: state.city.category(&t.category).map(|c| c.name.get(lang).to_owned()),
         service_code: Some(t.category.clone()),
-        description: (!t.details_hidden).then(|| t.description.clone()),
+        description: shown.then(|| t.description.clone()),
         agency_responsible: state.city.agency(&t.agency).map(|a| a.name.get(lang).to_owned()),
         service_notice: None,
         requested_datetime,
         updated_datetime,
         address,
-        lat: t.lat,
-        long: t.lng,
-        media_url: t.photo_ids.first().filter(|_| !t.details_hidden).map(|id| photo_url(id)),
+        lat: place.point.map(|p| p.lat),
+        long: place.point.map(|p| p.lng),
+        media_url: t.photo_ids.first().filter(|_| shown).map(|id| photo_url(id)),
         channel: Some(t.channel.as_str()),
     }
 }

@@ -36,7 +36,7 @@ pub struct MapQuery {
 /// Tickets in the visible area of the public map, for everyone.
 ///
 /// Confidential categories never appear; sensitive ones only at the centre
-/// of a cell of about 1 km. A summary of the description is given once
+/// of their kelurahan (named by `village`). A summary of the description is given once
 /// staff verified the report. Where more tickets match than `limit`, those
 /// close together come as clusters with a count.
 #[utoipa::path(

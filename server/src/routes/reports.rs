@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::extract::{ClientIp, JSON_BODY_MAX, parse_json, read_body};
 use crate::state::AppState;
 use crate::usecases::report::{Submission, submit};
-use crate::view::public_ticket;
+use crate::view::{Audience, public_ticket};
 
 /// Largest request: three full-size photos plus the report.
 pub const REPORT_BODY_MAX: usize = MAX_PHOTOS * PHOTO_MAX_BYTES + 1024 * 1024;
@@ -90,7 +90,7 @@ pub async fn create_report(
     .await?;
     let body = CreatedReport {
         code: outcome.ticket.code,
-        ticket: public_ticket(&state.city, &state.service, &outcome.ticket),
+        ticket: public_ticket(&state.city, &state.service, &outcome.ticket, Audience::Reporter),
     };
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     let location = format!("/api/v1/tickets/{}", outcome.ticket.code);

@@ -19,7 +19,7 @@ use crate::encoding::{Effort, Precompressed};
 use crate::error::AppError;
 use crate::extract::parse_code;
 use crate::state::AppState;
-use crate::view::{public_ticket, timeline_entry};
+use crate::view::{Audience, public_ticket, timeline_entry};
 
 /// A ticket's public view.
 #[utoipa::path(
@@ -45,7 +45,7 @@ pub async fn get_ticket(
         view
     } else {
         let ticket = state.store.ticket(&code).await?.ok_or(ErrorKind::TicketNotFound)?;
-        let json = serde_json::to_vec(&public_ticket(&state.city, &state.service, &ticket))
+        let json = serde_json::to_vec(&public_ticket(&state.city, &state.service, &ticket, Audience::Public))
             .map_err(|e| anyhow::anyhow!("public ticket serialisation: {e}"))?;
         let view = Precompressed::new(Bytes::from(json), Effort::Often);
         state.ticket_views.put(code, revision, view.clone());

@@ -15,7 +15,7 @@ use crate::encoding::{Effort, Precompressed};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{Millis, PublicQuery, PublicRow};
-use crate::view::{COARSE_CELL_DEG, format_time, public_point};
+use crate::view::{format_time, public_place, public_point};
 
 /// Tickets a map answer shows one by one when none is asked for.
 pub const MAP_LIMIT_DEFAULT: u32 = 200;
@@ -75,7 +75,8 @@ pub async fn map(state: &AppState, req: &MapRequest, now: Millis) -> Result<MapA
                 lat: at.lat,
                 lng: at.lng,
                 coarse: p.coarse,
-                district: r.district.clone(),
+                district: p.district.map(str::to_owned),
+                village: p.coarse.then(|| p.village.map(str::to_owned)).flatten(),
                 summary: p.description.map(|d| d.chars().take(SUMMARY_CHARS).collect()),
             };
             Some((at, ticket))
@@ -126,14 +127,15 @@ pub async fn nearby(state: &AppState, here: LatLng, category: &str) -> Result<Ve
         return Ok(Vec::new());
     }
     let radius = state.city.open_data.nearby_radius_m;
-    // A sensitive category's place is a cell centre: a ticket counts as near
-    // by that centre, so the answer says no more than the map does.
-    let slack = if c.sensitive { COARSE_CELL_DEG * 111_000.0 } else { 0.0 };
-    let reach = radius + slack;
-    let dlat = reach / 111_000.0 + if c.sensitive { COARSE_CELL_DEG } else { 0.0 };
+    // A sensitive category's ticket is shown at its kelurahan, so it counts as
+    // near when it is in the kelurahan the citizen stands in: the answer says
+    // no more than the map does. Its point may lie kilometres from the
+    // kelurahan's centre, so those tickets are not looked up by area.
+    let here_place = c.sensitive.then(|| public_place(&state.city, true, Some(here), None, None));
+    let dlat = radius / 111_000.0;
     let dlng = dlat / here.lat.to_radians().cos().abs().max(0.01);
     let query = PublicQuery {
-        area: Some(((here.lat - dlat, here.lat + dlat), (here.lng - dlng, here.lng + dlng))),
+        area: here_place.is_none().then_some(((here.lat - dlat, here.lat + dlat), (here.lng - dlng, here.lng + dlng))),
         categories: Some(vec![category.to_owned()]),
         statuses: Some(Status::ALL.into_iter().filter(|s| s.is_open()).collect()),
         ..PublicQuery::default()
@@ -143,8 +145,13 @@ pub async fn nearby(state: &AppState, here: LatLng, category: &str) -> Result<Ve
         .iter()
         .filter_map(|r| public_point(&state.city, r))
         .filter_map(|p| {
-            let distance = here.distance_m(p.point?);
-            if distance > reach {
+            let at = p.point?;
+            let distance = here.distance_m(at);
+            let near = match here_place {
+                Some(mine) => mine.point == Some(at),
+                None => distance <= radius,
+            };
+            if !near {
                 return None;
             }
             let step = if p.coarse { 1000.0 } else { 10.0 };

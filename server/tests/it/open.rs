@@ -255,11 +255,42 @@ async fn the_public_map() {
     assert!(text.contains("TEKS-SUDAH-DIVERIFIKASI"), "{text}");
     let odgj =
         body["tickets"].as_array().expect("tickets").iter().find(|t| t["code"] == sensitive.as_str()).expect("odgj");
+    // Only the kelurahan: the centre of Kadoodan (Madidir), the nearest to the point.
     assert_eq!(
         (odgj["lat"].as_f64(), odgj["lng"].as_f64(), odgj["coarse"].as_bool()),
-        (Some(1.455), Some(125.185), Some(true))
+        (Some(1.4549), Some(125.1788), Some(true))
     );
+    assert_eq!((odgj["district"].as_str(), odgj["village"].as_str()), (Some("71.72.02"), Some("71.72.02.1004")));
     assert!(!text.contains("1.45123") && !text.contains("125.18345"), "{text}");
+
+    // The tracking page by code and Open311 show what the map shows, no
+    // more: the map hands out every code.
+    let page = |code: &str| format!("/api/v1/tickets/{code}");
+    let unverified = app.get(&page(&fresh)).await.json();
+    assert!(unverified.get("description").is_none(), "not verified: no text: {unverified}");
+    assert_eq!(unverified["location"], json!({"lat": 1.44721, "lng": 125.19781}));
+    let verified = app.get(&page(&checked)).await.json();
+    assert_eq!(verified["description"], "TEKS-SUDAH-DIVERIFIKASI");
+    let odgj_page = app.get(&page(&sensitive)).await;
+    let odgj_json = odgj_page.json();
+    assert_eq!(odgj_json["location"], json!({"lat": 1.4549, "lng": 125.1788}), "{odgj_json}");
+    assert_eq!(
+        (odgj_json["location_coarse"].as_bool(), odgj_json["village"]["name"].as_str()),
+        (Some(true), Some("Kadoodan"))
+    );
+    assert!(!odgj_page.text().contains("1.45123") && !odgj_page.text().contains("125.18345"), "{}", odgj_page.text());
+    let open311 = |code: &str| format!("/open311/v2/requests/{}.json", encode(code));
+    let unverified = app.get(&open311(&fresh)).await.json();
+    assert!(unverified[0].get("description").is_none(), "{unverified}");
+    let odgj_311 = app.get(&open311(&sensitive)).await.json();
+    assert_eq!(
+        (odgj_311[0]["lat"].as_f64(), odgj_311[0]["long"].as_f64()),
+        (Some(1.4549), Some(125.1788)),
+        "{odgj_311}"
+    );
+    assert_eq!(odgj_311[0]["address"], "Kel. Kadoodan, Kec. Madidir");
+    let listed = app.get("/open311/v2/requests.json").await.text();
+    assert!(!listed.contains("TEKS-BELUM-DIVERIFIKASI") && !listed.contains("1.45123"), "{listed}");
 
     // A small area, a filter, a cluster.
     let small = app.get("/api/v1/map?bbox=1.44,125.19,1.45,125.20").await.json();
@@ -328,6 +359,19 @@ async fn someone_already_reported_this() {
     assert!(list[0].get("summary").is_none(), "not verified: no text");
     let secret = app.get("/api/v1/reports/nearby?lat=1.4472&lng=125.1978&category=kekerasan-anak").await;
     assert_eq!(secret.json(), json!([]), "a confidential category has nothing to offer");
+    // A sensitive category's ticket is offered to people in its kelurahan
+    // (Kadoodan), wherever in it they stand, and to nobody outside it, even
+    // a little closer to its point.
+    let odgj = app.create_report(&report("odgj", "ODGJ di depan toko", 1.45123, 125.18345)).await;
+    let inside = app.get("/api/v1/reports/nearby?lat=1.4549&lng=125.1788&category=odgj").await.json();
+    assert_eq!(
+        (inside.as_array().map(Vec::len), inside[0]["code"].as_str()),
+        (Some(1), Some(odgj.as_str())),
+        "{inside}"
+    );
+    assert_eq!(inside[0]["distance_m"], 0, "measured to the kelurahan, in whole kilometres");
+    let outside = app.get("/api/v1/reports/nearby?lat=1.4470&lng=125.1840&category=odgj").await.json();
+    assert_eq!(outside, json!([]), "Bitung Barat Satu is another kelurahan");
 
     // Me too: counted once per phone, shown to staff.
     let path = format!("/api/v1/tickets/{open}/supporters");
@@ -737,7 +781,8 @@ async fn open_data_reads_in_other_tools() {
     }
     let out = Command::new(tool("ogrinfo")).args(["-ro", "-al", "-q"]).arg(&path).output().expect("ogrinfo runs");
     let features = String::from_utf8_lossy(&out.stdout);
-    assert!(features.contains("POINT (125.185 1.455)"), "the sensitive report's place is coarse: {features}");
+    assert!(features.contains("POINT (125.1788 1.4549)"), "the sensitive report is at its kelurahan: {features}");
+    assert!(features.contains("village (String) = Kadoodan"), "{features}");
     assert!(!features.contains("1.45123"), "{features}");
 }
 

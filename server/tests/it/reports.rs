@@ -93,9 +93,19 @@ async fn json_report_is_stored_and_readable_by_its_code() {
     assert_eq!(ticket.status, StatusCode::OK);
     assert_eq!(ticket.header("cache-control"), Some("no-cache"));
     let t = ticket.json();
-    assert_eq!(t, created["ticket"], "the 201 carries the same public view");
-    assert_eq!(t["status"], "received");
-    assert_eq!(t["status_label"], json!({"id": "Diterima", "en": "Received"}));
+    // The 201 shows the reporter what they sent; anyone holding the code sees
+    // the same less the description, landmark and photos until staff verify.
+    let mut sent = created["ticket"].clone();
+    assert_eq!(sent["address"], "Jl. Raya Girian, depan SD Inpres");
+    assert_eq!(sent["description"], "Pohon besar tumbang menutup jalan dekat SD Inpres.", "trimmed");
+    for private_until_verified in ["address", "description"] {
+        sent.as_object_mut().expect("object").remove(private_until_verified);
+    }
+    assert_eq!(t, sent, "the public view before verification");
+    app.move_ticket(&code, &json!({"status": "verified"})).await;
+    let t = app.get(&format!("/api/v1/tickets/{code}")).await.json();
+    assert_eq!(t["status"], "verified");
+    assert_eq!(t["status_label"], json!({"id": "Diverifikasi", "en": "Verified"}));
     assert_eq!(t["confidential"], false);
     assert_eq!(t["category"]["code"], "pohon-tumbang");
     assert_eq!(t["category"]["name"]["id"], "Pohon tumbang atau rawan tumbang");
@@ -108,10 +118,11 @@ async fn json_report_is_stored_and_readable_by_its_code() {
     assert_eq!(t["description"], "Pohon besar tumbang menutup jalan dekat SD Inpres.", "trimmed");
     assert!(t["created_at"].as_str().is_some_and(|s| s.ends_with("+08:00")), "WITA times: {}", t["created_at"]);
     let timeline = t["timeline"].as_array().expect("timeline");
-    assert_eq!(timeline.len(), 1);
+    assert_eq!(timeline.len(), 2);
     assert_eq!(timeline[0]["seq"], 1);
     assert_eq!(timeline[0]["status"], "received");
     assert_eq!(timeline[0]["agency"]["code"], "dlh");
+    assert_eq!(timeline[1]["status"], "verified");
 
     // Codes are read the way people type them: lower case, without dashes.
     let typed = code.replace('-', "%20").to_lowercase();
@@ -153,6 +164,9 @@ async fn multipart_report_with_jpeg_png_and_webp_photos() {
     let code = response.json()["code"].as_str().expect("code").to_owned();
     assert!(response.header("location").is_some_and(|l| l.ends_with(&code)));
 
+    // The photos are public once staff verified the report.
+    assert!(app.get(&format!("/api/v1/tickets/{code}")).await.json().get("photos").is_none());
+    app.move_ticket(&code, &json!({"status": "verified"})).await;
     let t = app.get(&format!("/api/v1/tickets/{code}")).await.json();
     let urls: Vec<String> =
         t["photos"].as_array().expect("photos").iter().map(|u| u.as_str().expect("url").to_owned()).collect();

@@ -140,6 +140,7 @@ async fn sql_in_requests_is_only_data() {
     report["description"] = json!(format!("Banjir {payload}"));
     report["address"] = json!(payload);
     let code = app.create_report(&report).await;
+    app.move_ticket(&code, &json!({"status": "verified"})).await;
     let ticket = app.get(&format!("/api/v1/tickets/{code}")).await.json();
     assert_eq!(ticket["description"], format!("Banjir {payload}"), "stored and read back verbatim");
     assert_eq!(ticket["address"], payload);
