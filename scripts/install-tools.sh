@@ -45,7 +45,10 @@ say() { printf '\033[1m[tools]\033[0m %s\n' "$*" >&2; }
 cargo_tool() {
   local bin="$1" version="$2" crate="$3"
   shift 3
-  if [ -x "$root/bin/$bin" ] && "$root/bin/$bin" --version 2>/dev/null | grep -q "$version"; then
+  # Cargo's own record first: some tools print another version than their
+  # crate's (wasm-opt 0.116.1 says "version 116").
+  if [ -x "$root/bin/$bin" ] && { grep -qF "\"$crate $version " "$root/.crates.toml" 2>/dev/null \
+      || "$root/bin/$bin" --version 2>/dev/null | grep -q "$version"; }; then
     return 0
   fi
   say "installing $crate $version (one-time, cached in $root)"

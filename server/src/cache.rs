@@ -107,6 +107,12 @@ impl<T> Fresh<T> {
         }
     }
 
+    /// Marks the kept value stale after a change that makes no ticket
+    /// notice (a "me too"), as a notice would.
+    pub fn changed(&self) {
+        self.changed.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// The kept value, or a new one from `load` when it is stale. Callers
     /// that arrive during a load wait for it rather than load again.
     pub async fn get_or_load<E, Fut>(&self, load: impl FnOnce() -> Fut) -> Result<std::sync::Arc<T>, E>

@@ -134,15 +134,18 @@ pub async fn nearby(state: &AppState, here: LatLng, category: &str) -> Result<Ve
     let here_place = c.sensitive.then(|| public_place(&state.city, true, Some(here), None, None));
     let dlat = radius / 111_000.0;
     let dlng = dlat / here.lat.to_radians().cos().abs().max(0.01);
-    let query = PublicQuery {
-        area: here_place.is_none().then_some(((here.lat - dlat, here.lat + dlat), (here.lng - dlng, here.lng + dlng))),
-        categories: Some(vec![category.to_owned()]),
-        statuses: Some(Status::ALL.into_iter().filter(|s| s.is_open()).collect()),
-        ..PublicQuery::default()
-    };
-    let rows = state.store.public_rows(&query).await?;
-    let mut found: Vec<(f64, NearbyReport)> = rows
-        .iter()
+    // From the rows the map reads too (kept in memory, at most moments
+    // old), not the database: this is asked at every pin the form places.
+    let rows = public_rows(state).await?;
+    let candidates = rows.iter().filter(|r| {
+        r.category == category
+            && r.status.is_open()
+            && (here_place.is_some()
+                || r.lat
+                    .zip(r.lng)
+                    .is_some_and(|(lat, lng)| (here.lat - lat).abs() <= dlat && (here.lng - lng).abs() <= dlng))
+    });
+    let mut found: Vec<(f64, NearbyReport)> = candidates
         .filter_map(|r| public_point(&state.city, r))
         .filter_map(|p| {
             let at = p.point?;
@@ -180,6 +183,10 @@ pub async fn support(state: &AppState, code: &TicketCode, key: &str, at: Millis)
     // Stored hashed: the key is the phone's, not ours to keep.
     let key_hash = hex::encode(Sha256::digest(format!("supporter:{key}").as_bytes()));
     let done = state.store.add_supporter(code, &key_hash, at).await?;
+    if done.added {
+        // The count shows in "someone already reported this" and the open data.
+        state.public_rows.changed();
+    }
     Ok(Supported { code: code.to_string(), supporters: u32::try_from(done.supporters).unwrap_or(0), added: done.added })
 }
 
