@@ -65,6 +65,10 @@ say "wasm-split-cli ($name)"
 wasm-split-cli --target web --out-name "$name" "$linked" "$work/split"
 
 split_modules=("$work"/split/split_*.wasm)
+# Kept with their function names for bench/wasm-pieces.py (where the bytes are).
+rm -rf "$target_dir/wasm-split/$bin"
+mkdir -p "$target_dir/wasm-split/$bin"
+cp "$work"/split/*.wasm "$target_dir/wasm-split/$bin/"
 if [ -e "${split_modules[0]}" ]; then
   # The split modules use the main module's own exports (memory, table, functions).
   bindgen_flags=(--keep-lld-exports --no-demangle)

@@ -46,6 +46,14 @@ async fn into_json<T: DeserializeOwned>(result: Result<Response, gloo_net::Error
 async fn into_json_text<T: DeserializeOwned>(
     result: Result<Response, gloo_net::Error>,
 ) -> Result<(T, String), ApiFailure> {
+    decoded_with(result, crate::json::from_str::<T>).await
+}
+
+/// [`into_json_text`] with its own decoder.
+async fn decoded_with<T>(
+    result: Result<Response, gloo_net::Error>,
+    decode: fn(&str) -> Option<T>,
+) -> Result<(T, String), ApiFailure> {
     let response = match result {
         Ok(r) => r,
         Err(gloo_net::Error::JsError(e)) if e.name == "AbortError" => return Err(ApiFailure::Aborted),
@@ -54,7 +62,7 @@ async fn into_json_text<T: DeserializeOwned>(
     let status = response.status();
     if response.ok() {
         let text = response.text().await.map_err(|_| ApiFailure::Network)?;
-        return crate::json::from_str::<T>(&text).map(|v| (v, text)).ok_or(ApiFailure::Unexpected { status });
+        return decode(&text).map(|v| (v, text)).ok_or(ApiFailure::Unexpected { status });
     }
     let text = response.text().await.unwrap_or_default();
     match crate::json::from_str::<ErrorEnvelope>(&text) {
@@ -72,7 +80,8 @@ fn accept_language(lang: Lang) -> &'static str {
 
 /// The city: map, districts, agencies, categories; with its JSON text.
 pub async fn config(abort: Option<AbortSignal>) -> Result<(PublicConfig, String), ApiFailure> {
-    into_json_text(Request::get("/api/v1/config").abort_signal(abort.as_ref()).send().await).await
+    decoded_with(Request::get("/api/v1/config").abort_signal(abort.as_ref()).send().await, crate::json::public_config)
+        .await
 }
 
 /// A ticket's public view; with its JSON text.

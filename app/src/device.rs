@@ -287,7 +287,7 @@ pub fn cache_ticket_json(code: &str, json: &str) {
 /// The city configuration last fetched, to start instantly and offline.
 #[must_use]
 pub fn cached_config() -> Option<PublicConfig> {
-    read(CONFIG)
+    crate::json::public_config(&storage()?.get_item(CONFIG).ok()??)
 }
 
 /// Keeps the city configuration as the server sent it.

@@ -57,7 +57,7 @@ pub fn start() {
         // built, which then says so and offers to try again.
         let _ = parts::preload(&page).await;
         let videos = match page {
-            route::Page::Videos(_) => api::videos(None).await.ok(),
+            route::Page::Videos(_) => parts::videos_list().await,
             _ => None,
         };
         if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {

@@ -17,10 +17,12 @@
 #![allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
 
 use std::future::Future;
+use std::pin::Pin;
 
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::wasm_split::{SplitLoaderError, wasm_split};
+use portal112_core::dto::Video;
 use send_wrapper::SendWrapper;
 
 use crate::fresh::{Fresh, IntoFresh};
@@ -56,6 +58,22 @@ fn track_page(code: Option<String>) -> Part {
 #[wasm_split(videos, wasm_split_path = ::leptos::wasm_split, preload(preload_videos), fallible)]
 fn videos_page(agency: Option<String>) -> Part {
     Ok(view! { <pages::videos::VideosPage agency=agency/> }.fresh())
+}
+
+/// The video list a first visit to `/video` shows at once (fetched before
+/// the app takes over the rendered page): read in the videos' part, which
+/// holds the code that reads it, so `/` does not.
+#[wasm_split(videos, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn first_videos() -> Result<VideosLoad, LoadFailed> {
+    Ok(Box::pin(async { crate::api::videos(None).await.ok() }))
+}
+
+type VideosLoad = Pin<Box<dyn Future<Output = Option<Vec<Video>>>>>;
+
+/// [`first_videos`], or none when its part did not arrive (the page then
+/// loads the list itself).
+pub async fn videos_list() -> Option<Vec<Video>> {
+    first_videos().await.ok()?.await
 }
 
 #[wasm_split(map, wasm_split_path = ::leptos::wasm_split, preload(preload_map), fallible)]

@@ -120,7 +120,7 @@ async fn a_report_with_map_and_photo_gets_a_ticket() -> Result {
     ensure!(TicketCode::parse(&code).is_ok(), "a valid ticket code: {code}");
     b.screenshot("lapor-selesai").await?;
 
-    let ticket = portal.ticket(&code).await?;
+    let ticket = portal.staff_ticket(&code).await?;
     assert_eq!(ticket["code"], code.as_str(), "{ticket:#}");
     assert_eq!(ticket["category"]["code"], "sampah", "{ticket:#}");
     let (lat, lng) = (ticket["location"]["lat"].as_f64(), ticket["location"]["lng"].as_f64());
@@ -249,7 +249,7 @@ async fn a_report_sent_while_the_server_is_down_arrives_once() -> Result {
     let page = portal.staff_tickets().await?;
     assert_eq!(page["total"], 1, "exactly one ticket: {page:#}");
     let code = page["tickets"][0]["code"].as_str().context("code")?.to_owned();
-    let ticket = portal.ticket(&code).await?;
+    let ticket = portal.staff_ticket(&code).await?;
     assert_eq!(ticket["district"]["code"], "71.72.05", "{ticket:#}");
 
     b.open("/").await?;
@@ -343,7 +343,7 @@ async fn a_report_made_with_the_keyboard_alone() -> Result {
         .await?;
     let code = code.as_str().context("code")?.to_owned();
 
-    let ticket = portal.ticket(&code).await?;
+    let ticket = portal.staff_ticket(&code).await?;
     assert_eq!(ticket["category"]["code"], "sampah", "{ticket:#}");
     assert_eq!(ticket["district"]["code"], "71.72.06", "{ticket:#}");
     assert_eq!(ticket["address"], "Jl. Sam Ratulangi, depan Pasar Girian", "{ticket:#}");

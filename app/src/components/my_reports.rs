@@ -1,11 +1,15 @@
 //! "Laporan saya": reports waiting on this phone, and the tickets sent from
 //! it with their last known status (refreshed when there is a signal).
 
+use std::future::Future;
+use std::pin::Pin;
+
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
+use portal112_core::{Lang, TicketCode};
 
 use crate::fresh::IntoFresh;
-use leptos::task::spawn_local;
-use portal112_core::TicketCode;
 
 use crate::api::{self, AbortOnDrop};
 use crate::config::use_config;
@@ -34,16 +38,16 @@ pub fn MyReports() -> impl IntoView {
 
     let abort = StoredValue::new_local(AbortOnDrop::new());
     spawn_local(async move {
-        let list = tickets.get_untracked();
-        for t in list.iter().take(REFRESH_AT_MOST) {
-            let Ok(code) = TicketCode::parse(&t.code) else { continue };
-            let Some(signal) = abort.try_with_value(AbortOnDrop::signal) else { return };
-            if let Ok((fresh, json)) = api::ticket(&code, i18n.lang.get_untracked(), signal).await {
-                device::refresh_my_ticket(&fresh);
-                device::cache_ticket_json(code.compact(), &json);
-            }
+        let codes: Vec<String> =
+            tickets.with_untracked(|l| l.iter().take(REFRESH_AT_MOST).map(|t| t.code.clone()).collect());
+        if codes.is_empty() {
+            return;
         }
-        tickets.try_set(device::my_tickets());
+        let Some(signal) = abort.try_with_value(AbortOnDrop::signal) else { return };
+        if let Ok(refresh) = refreshing(codes, i18n.lang.get_untracked(), signal).await {
+            refresh.await;
+            tickets.try_set(device::my_tickets());
+        }
     });
 
     let category_name = move |code: &str| {
@@ -133,4 +137,33 @@ pub fn MyReports() -> impl IntoView {
                         </div>
         </section>
     }
+}
+
+/// The refresh of the statuses did not arrive (its part of the WebAssembly);
+/// the last known statuses stay.
+struct NotLoaded;
+
+impl From<SplitLoaderError> for NotLoaded {
+    fn from(_: SplitLoaderError) -> Self {
+        NotLoaded
+    }
+}
+
+type Refresh = Pin<Box<dyn Future<Output = ()>>>;
+
+/// Reads each ticket's public view again and keeps it on the phone. A part
+/// of the WebAssembly of its own: reading a ticket is code `/` needs only
+/// for a phone that has sent something, and only after the page has drawn.
+#[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
+#[wasm_split(mine, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn refreshing(codes: Vec<String>, lang: Lang, signal: Option<web_sys::AbortSignal>) -> Result<Refresh, NotLoaded> {
+    Ok(Box::pin(async move {
+        for code in codes {
+            let Ok(code) = TicketCode::parse(&code) else { continue };
+            if let Ok((fresh, json)) = api::ticket(&code, lang, signal.clone()).await {
+                device::refresh_my_ticket(&fresh);
+                device::cache_ticket_json(code.compact(), &json);
+            }
+        }
+    }))
 }
