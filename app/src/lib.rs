@@ -71,13 +71,12 @@ pub fn start() {
         if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
             let _ = html.set_attribute("data-app", "");
         }
+        // The service worker fetches every part in the background once it is
+        // installed (the `app-parts` list), so the form and the other pages
+        // open from the phone. Their parts are fetched ahead that way rather
+        // than compiled here: compiling the form's part right after the page
+        // painted cost a cheap phone a long task (Lighthouse: blocking time).
         register_service_worker();
-        // Most people who open the portal go on to report: fetch the form's
-        // part once this page has painted, so "Lapor" opens at once.
-        set_timeout(
-            || wasm_bindgen_futures::spawn_local(async { _ = parts::preload(&route::Page::Report).await }),
-            std::time::Duration::from_millis(300),
-        );
     });
 }
 
