@@ -290,6 +290,13 @@ pub fn cached_config() -> Option<PublicConfig> {
     crate::json::public_config(&storage()?.get_item(CONFIG).ok()??)
 }
 
+/// Whether a configuration is kept (without reading it: the app reads it
+/// once, when it starts; one it cannot read is fetched again there).
+#[must_use]
+pub fn has_cached_config() -> bool {
+    storage().and_then(|s| s.get_item(CONFIG).ok().flatten()).is_some()
+}
+
 /// Keeps the city configuration as the server sent it.
 pub fn cache_config_json(json: &str) {
     if let Some(s) = storage() {

@@ -44,7 +44,7 @@ pub fn start() {
     }
     wasm_bindgen_futures::spawn_local(async move {
         // Fetched here only on a first visit; then the app need not ask again.
-        let config_fresh = device::cached_config().is_none()
+        let config_fresh = !device::has_cached_config()
             && match api::config(None).await {
                 Ok((_, json)) => {
                     device::cache_config_json(&json);

@@ -264,6 +264,12 @@ impl CityConfig {
         self.districts.iter().find(|d| d.code == code)
     }
 
+    /// The kelurahan with this code in the district with that code.
+    #[must_use]
+    pub fn village(&self, district: &str, code: &str) -> Option<&Village> {
+        self.district(district)?.villages.iter().find(|v| v.code == code)
+    }
+
     /// Every inconsistency in the configuration; empty when it is sound.
     #[must_use]
     pub fn check(&self) -> Vec<ConfigProblem> {

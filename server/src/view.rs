@@ -79,10 +79,7 @@ fn district_ref(city: &CityConfig, code: Option<&str>) -> Option<PlaceRef> {
 
 fn village_ref(city: &CityConfig, district: Option<&str>, code: Option<&str>) -> Option<PlaceRef> {
     let code = code?;
-    let name = district
-        .and_then(|d| city.district(d))
-        .and_then(|d| d.villages.iter().find(|v| v.code == code))
-        .map_or_else(|| code.to_owned(), |v| v.name.clone());
+    let name = district.and_then(|d| city.village(d, code)).map_or_else(|| code.to_owned(), |v| v.name.clone());
     Some(PlaceRef { code: code.into(), name })
 }
 
@@ -133,10 +130,9 @@ pub fn public_ticket(city: &CityConfig, service: &ServiceClock, t: &TicketRecord
     let c = t.confidential;
     let sensitive = audience == Audience::Public && city.category(&t.category).is_some_and(|k| k.sensitive);
     let shown = !c
-        && !t.details_hidden
         && match audience {
-            Audience::Public => is_verified(t.status),
-            Audience::Reporter => true,
+            Audience::Public => details_public(t.status, t.details_hidden),
+            Audience::Reporter => !t.details_hidden,
         };
     let place = public_place(city, sensitive, location(t), t.district.as_deref(), t.village.as_deref());
     PublicTicket {

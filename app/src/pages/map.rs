@@ -217,10 +217,7 @@ pub fn MapPage() -> impl IntoView {
 /// The name of a kelurahan by its codes (the code itself when the city file lost it).
 fn village_name(c: &PublicConfig, district: Option<&str>, village: Option<&str>) -> String {
     let Some(code) = village else { return String::new() };
-    district
-        .and_then(|d| c.city.district(d))
-        .and_then(|d| d.villages.iter().find(|v| v.code == code))
-        .map_or_else(|| code.to_owned(), |v| v.name.clone())
+    district.and_then(|d| c.city.village(d, code)).map_or_else(|| code.to_owned(), |v| v.name.clone())
 }
 
 /// A labelled drop-down bound to one filter; the first option is "all".
