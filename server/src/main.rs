@@ -197,6 +197,7 @@ async fn main() -> anyhow::Result<()> {
             let store = store::open(&cli.common.database).await?;
             let started = std::time::Instant::now();
             let rows = store.stats_rows().await?;
+            let read = started.elapsed();
             let figures = portal112_server::stats::figures(&city, &rows, now_millis());
             let json = serde_json::to_string(&figures)?;
             let took = started.elapsed();
@@ -204,7 +205,12 @@ async fn main() -> anyhow::Result<()> {
             {
                 println!("{json}");
             }
-            eprintln!("stats of {} tickets computed in {:.2} ms", rows.len(), took.as_secs_f64() * 1000.0);
+            eprintln!(
+                "stats of {} tickets computed in {:.2} ms (read in {:.2} ms)",
+                rows.len(),
+                took.as_secs_f64() * 1000.0,
+                read.as_secs_f64() * 1000.0
+            );
             Ok(())
         }
         Command::Staff { command: StaffCommand::Add { username, role, agency } } => {

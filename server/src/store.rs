@@ -384,7 +384,8 @@ pub struct PublicQuery {
 }
 
 /// The times the statistics need of one ticket (confidential ones included).
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+/// Read as a row, or (SQLite) from a JSON array of the same columns in order.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Deserialize)]
 pub struct StatsRow {
     pub category: String,
     pub agency: String,

@@ -26,6 +26,17 @@ macro_rules! ticket_columns {
 }
 pub(super) use ticket_columns;
 
+/// What [`super::StatsRow`] reads of every ticket, in its order: one pass over
+/// the `tickets_stats` index (the times are kept on the ticket by
+/// `insert_event`, not grouped from the history).
+macro_rules! stats_columns {
+    () => {
+        "category, agency, status, created_at, first_response_at, resolved_at, \
+         (COALESCE(sla_stage, '') = 'resolve' OR status IN ('resolved', 'closed')) AS answered, sla_missed"
+    };
+}
+pub(super) use stats_columns;
+
 /// The columns of a video entry, as [`super::VideoRecord`] names them.
 macro_rules! video_columns {
     () => {
@@ -158,6 +169,8 @@ pub(super) fn parse_stored_code(code: &str) -> super::StoreResult<TicketCode> {
 /// - `async fn announce(&self, &mut $conn, &TicketCode, &EventRecord) -> StoreResult<()>`:
 ///   called inside a change's transaction, before commit;
 /// - `fn changed(&self, TicketCode, &EventRecord)`: called once the change committed;
+/// - `async fn read_stats_rows(&mut $conn) -> StoreResult<Vec<StatsRow>>`: every
+///   ticket's [`stats_columns`];
 /// - `async fn orphaned_claims(&self) -> StoreResult<u64>`: see
 ///   [`super::WebhookStore::release_orphaned_claims`].
 ///
@@ -799,15 +812,7 @@ macro_rules! shared_store {
             }
 
             async fn stats_rows(&self) -> StoreResult<Vec<StatsRow>> {
-                // One pass over the `tickets_stats` index: the times are kept
-                // on the ticket by `insert_event`, not grouped from the history.
-                Ok(sql::query_as(
-                    "SELECT category, agency, status, created_at, first_response_at, resolved_at, \
-                     (COALESCE(sla_stage, '') = 'resolve' OR status IN ('resolved', 'closed')) AS answered, \
-                     sla_missed FROM tickets",
-                )
-                .fetch_all(&mut *self.read().await?)
-                .await?)
+                Self::read_stats_rows(&mut *self.read().await?).await
             }
 
             async fn add_supporter(&self, code: &TicketCode, key_hash: &str, at: i64) -> StoreResult<Supporting> {

@@ -36,7 +36,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-use super::common::shared_store;
+use super::common::{shared_store, stats_columns};
 use super::{Millis, Notices, REVISION_SLOTS, SharedLimits, Store, TicketNotice, revision_slot};
 
 /// The channel ticket changes and heartbeats travel on.
@@ -339,6 +339,12 @@ impl PgStore {
         let payload = format!("{}:{}:{}:{visibility}", self.shared.instance, code.compact(), event.seq);
         sql::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&mut *tx).await?;
         Ok(())
+    }
+
+    /// Every ticket's figures for the statistics, row by row (PostgreSQL's
+    /// rows stream from the socket without a hand-over per row).
+    async fn read_stats_rows(conn: &mut PgConnection) -> StoreResult<Vec<StatsRow>> {
+        Ok(sql::query_as(concat!("SELECT ", stats_columns!(), " FROM tickets")).fetch_all(conn).await?)
     }
 
     /// Other instances' claims are live: they end with their lease.
