@@ -16,9 +16,10 @@
 #
 # Every file name carries one hash, that of the linked WebAssembly everything
 # else is made from, so all of them are served with long caching and a new
-# build never mixes with an old one. index.html gets the boot script, the
-# preloads of what `/` needs, and the list of the other parts (the service
-# worker keeps them for offline use).
+# build never mixes with an old one. index.html gets its style sheet inline,
+# the boot script (which fetches what `/` needs once the page the server
+# rendered has painted), and the list of the other parts (the service worker
+# keeps them for offline use).
 #
 # Trunk runs the hook for every build it makes; only an index.html that asks
 # for it (a <meta name="portal112-wasm" content="<package>/<bin>">) is served.
@@ -121,25 +122,80 @@ cp "$work/out/"* "$staging/"
 sri() { printf 'sha384-%s' "$(openssl dgst -sha384 -binary "$1" | openssl base64 -A)"; }
 js="$public_url$name.js"
 wasm="$public_url${name}_bg.wasm"
+loader_url=""
+[ -e "$work/out/$loader" ] && loader_url="$public_url$loader"
 part_list=""
 if [ "${#parts[@]}" -gt 0 ]; then
   part_list="$(printf '"%s",' "${parts[@]/#/$public_url}" | sed 's/,$//')"
 fi
-boot="<script type=module>import init from '$js';init({module_or_path:'$wasm'})</script>"
-boot+="<link crossorigin href=$js integrity=$(sri "$work/out/$name.js") rel=modulepreload>"
-if [ -e "$work/out/$loader" ]; then
-  boot+="<link crossorigin href=$public_url$loader rel=modulepreload>"
-fi
-# (No integrity here: Chromium ignores it on a fetch preload and says so.)
-boot+="<link as=fetch crossorigin href=$wasm rel=preload type=application/wasm>"
-# Not a script the browser runs: the parts the service worker keeps.
-if [ "${#parts[@]}" -gt 0 ]; then
-  boot+="<script id=app-parts type=application/json>[$part_list]</script>"
-fi
-python3 - "$index" "$spec" "$boot" <<'EOF'
-import re, sys
-path, spec, boot = sys.argv[1:]
+# index.html gets its style sheet inline, a boot script that waits for the
+# first paint, and the list of the parts the service worker keeps.
+python3 - "$index" "$spec" "$staging" "$public_url" "$js" "$(sri "$work/out/$name.js")" "$loader_url" "$wasm" "$part_list" <<'EOF'
+import os, re, sys
+path, spec, staging, public_url, js, js_sri, loader, wasm, parts = sys.argv[1:]
 html = open(path, encoding="utf-8").read()
+
+
+def attr(tag: str, name: str) -> str | None:
+    m = re.search(r'\b%s="?([^" >]+)' % name, tag)
+    return m.group(1) if m else None
+
+
+# The style sheet goes into the page itself: one request fewer before
+# anything can paint, which on a slow connection is a whole round trip.
+def inline_css(m: re.Match) -> str:
+    href = attr(m.group(0), "href")
+    file = os.path.join(staging, href[len(public_url):])
+    css = open(file, encoding="utf-8").read()
+    if "</style" in css:
+        sys.exit(f"{href} cannot be inlined: it contains </style")
+    os.remove(file)
+    return f"<style>{css}</style>"
+
+
+html = re.sub(r'<link [^>]*rel="?stylesheet"?[^>]*>', inline_css, html)
+
+# What the page fetched ahead in its <head> (the city's configuration) waits
+# for the first paint too, with the app's own files.
+ahead = []
+
+
+def take_preload(m: re.Match) -> str:
+    ahead.append((attr(m.group(0), "href"), "preload", attr(m.group(0), "as") or "fetch", ""))
+    return ""
+
+
+html = re.sub(r'<link [^>]*rel="?preload"?[^>]*>', take_preload, html)
+ahead.append((js, "modulepreload", "", js_sri))
+if loader:
+    ahead.append((loader, "modulepreload", "", ""))
+
+# The page the server rendered paints first; only then are the app's files
+# fetched, so that on a slow connection they do not hold back the words the
+# citizen came for. "Painted" is the browser's own first-contentful-paint
+# entry (a frame callback runs before the frame reaches the screen, which can
+# be much later); a browser without paint entries waits for one frame, and a
+# page that is not painted (a tab in the background) starts after 2 s.
+links = ",".join("[%s]" % ",".join(f"'{v}'" for v in item) for item in ahead)
+boot = (
+    "<script type=module>"
+    f"const app='{js}',wasm='{wasm}';let booted=false;"
+    "function boot(){if(booted)return;booted=true;"
+    f"for(const[href,rel,as,integrity]of[{links}]){{"
+    "const l=document.createElement('link');l.rel=rel;l.href=href;l.crossOrigin='anonymous';"
+    "if(as)l.as=as;if(integrity)l.integrity=integrity;document.head.append(l)}"
+    "const module=fetch(wasm);"
+    "import(app).then(m=>m.default({module_or_path:module}))}"
+    "if((PerformanceObserver.supportedEntryTypes||[]).includes('paint'))"
+    "new PerformanceObserver((l,o)=>{if(l.getEntriesByName('first-contentful-paint').length){o.disconnect();boot()}})"
+    ".observe({type:'paint',buffered:true});"
+    "else requestAnimationFrame(()=>setTimeout(boot));"
+    "setTimeout(boot,2000)"
+    "</script>"
+)
+if parts:
+    # Not a script the browser runs: the parts the service worker keeps.
+    boot += f"<script id=app-parts type=application/json>[{parts}]</script>"
 html, n = re.subn(r'<meta (?:content="?%s"? name=portal112-wasm|name="portal112-wasm" content="%s")>' % (re.escape(spec), re.escape(spec)), lambda _: boot, html, count=1)
 if n != 1:
     sys.exit("index.html lost its portal112-wasm marker")

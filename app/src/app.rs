@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use portal112_core::Lang;
+use portal112_core::dto::PublicConfig;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -31,13 +32,13 @@ fn watch_online() -> Online {
 }
 
 /// The whole app; `shell` is what the static shell said about the city, and
-/// `config_fresh` that the configuration on the phone came from the server
-/// moments ago.
+/// `fresh_config` the configuration the server sent moments ago (a first
+/// visit), otherwise the one kept on the phone is used and refreshed.
 #[component]
-pub fn App(shell: Masthead, config_fresh: bool) -> impl IntoView {
+pub fn App(shell: Masthead, fresh_config: Option<PublicConfig>) -> impl IntoView {
     let lang = RwSignal::new(device::saved_lang().unwrap_or(Lang::Id));
     provide_context(I18n { lang });
-    let city = ConfigLoad::start(config_fresh);
+    let city = ConfigLoad::start(fresh_config);
     provide_context(city);
     Effect::new(move || {
         let l = lang.get();

@@ -20,12 +20,13 @@ pub struct ConfigLoad {
 }
 
 impl ConfigLoad {
-    /// Starts from the copy kept on the phone and asks the server for its
-    /// own, unless that copy is the server's own of moments ago (`fresh`).
+    /// Starts from the server's configuration of moments ago (`fresh`), or
+    /// else from the copy kept on the phone while the server is asked for its own.
     #[must_use]
-    pub fn start(fresh: bool) -> Self {
-        let load = Self { current: RwSignal::new(device::cached_config()), failed: RwSignal::new(false) };
-        if !fresh {
+    pub fn start(fresh: Option<PublicConfig>) -> Self {
+        let asked = fresh.is_none();
+        let load = Self { current: RwSignal::new(fresh.or_else(device::cached_config)), failed: RwSignal::new(false) };
+        if asked {
             load.load();
         }
         load

@@ -43,29 +43,44 @@ pub fn start() {
         device::lang_cookie(lang);
     }
     wasm_bindgen_futures::spawn_local(async move {
-        // Fetched here only on a first visit; then the app need not ask again.
-        let config_fresh = !device::has_cached_config()
-            && match api::config(None).await {
-                Ok((_, json)) => {
+        // Fetched here only on a first visit, and handed to the app as it is,
+        // so it is neither asked for nor read twice.
+        let fresh_config = if device::has_cached_config() {
+            None
+        } else {
+            match api::config(None).await {
+                Ok((config, json)) => {
                     device::cache_config_json(&json);
-                    true
+                    Some(config)
                 }
-                Err(_) => false,
-            };
+                Err(_) => None,
+            }
+        };
         let page = route::Page::current();
         // A part that fails to arrive is fetched again when the page is
         // built, which then says so and offers to try again.
         let _ = parts::preload(&page).await;
-        let videos = match page {
-            route::Page::Videos(_) => parts::videos_list().await,
-            _ => None,
+        // What the server rendered into the page from its data: the app's
+        // first view shows the same.
+        let (videos, ticket) = match &page {
+            route::Page::Videos(_) => (parts::videos_list().await, None),
+            route::Page::Track(Some(code)) => match portal112_core::TicketCode::parse(code) {
+                Ok(code) => (None, parts::ticket_first(code, device::saved_lang().unwrap_or_default()).await),
+                Err(_) => (None, None),
+            },
+            _ => (None, None),
         };
+        // Reading the configuration and building the page are each a long
+        // piece of work on a cheap phone: the browser gets a turn between
+        // them (to paint, to answer a tap) rather than wait for both at once.
+        next_task().await;
         if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
             body.set_inner_html("");
         }
         leptos::mount::mount_to_body(move || {
             provide_context(pages::videos::FirstVideos(StoredValue::new(videos)));
-            view! { <app::App shell=shell config_fresh=config_fresh/> }
+            provide_context(pages::track::FirstTicket(StoredValue::new(ticket)));
+            view! { <app::App shell=shell fresh_config=fresh_config/> }
         });
         // The page is the app's now (it looks as before: scripts and tests ask this).
         if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
@@ -78,6 +93,16 @@ pub fn start() {
         // painted cost a cheap phone a long task (Lighthouse: blocking time).
         register_service_worker();
     });
+}
+
+/// Resolves in a task of its own, after whatever the browser has waiting.
+async fn next_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback(&resolve);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// The service worker keeps the shell for offline use; the portal works without it.
