@@ -66,10 +66,19 @@ pub fn random_id() -> String {
     })
 }
 
-/// Milliseconds since the epoch, from the browser's clock.
+/// Milliseconds since the epoch, from the browser's clock (the server's, for
+/// a page rendered ahead).
 #[must_use]
 pub fn now_ms() -> f64 {
-    js_sys::Date::now()
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now()
+    }
+    // Pages rendered ahead on the server read the server's clock.
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_millis() as f64)
+    }
 }
 
 /// The steps of the report form, in order. A draft remembers the one it is

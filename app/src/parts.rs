@@ -22,7 +22,8 @@ use std::pin::Pin;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::wasm_split::{SplitLoaderError, wasm_split};
-use portal112_core::dto::Video;
+use portal112_core::dto::{PublicTicket, Video};
+use portal112_core::{Lang, TicketCode};
 use send_wrapper::SendWrapper;
 
 use crate::fresh::{Fresh, IntoFresh};
@@ -53,6 +54,22 @@ fn report_page() -> Part {
 #[wasm_split(track, wasm_split_path = ::leptos::wasm_split, preload(preload_track), fallible)]
 fn track_page(code: Option<String>) -> Part {
     Ok(view! { <pages::track::TrackPage code=code/> }.fresh())
+}
+
+/// The ticket a first visit to `/lacak/{code}` shows at once (fetched before
+/// the app takes over the rendered page): read in the tracking part, which
+/// holds the code that reads it, so `/` does not.
+#[wasm_split(track, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn first_ticket(code: TicketCode, lang: Lang) -> Result<TicketLoad, LoadFailed> {
+    Ok(Box::pin(pages::track::first_ticket(code, lang)))
+}
+
+type TicketLoad = Pin<Box<dyn Future<Output = Option<PublicTicket>>>>;
+
+/// [`first_ticket`], or none when its part or the ticket did not arrive (the
+/// page then asks for it itself).
+pub async fn ticket_first(code: TicketCode, lang: Lang) -> Option<PublicTicket> {
+    first_ticket(code, lang).await.ok()?.await
 }
 
 #[wasm_split(videos, wasm_split_path = ::leptos::wasm_split, preload(preload_videos), fallible)]

@@ -5,13 +5,15 @@
 //! same first-visit state), so taking the page over moves nothing.
 //!
 //! What a page shows here is what a first visit shows before anything comes
-//! from the network or the phone's storage: no draft, no outbox, no ticket.
+//! from the phone's storage: no draft, no outbox. From the server's data, a
+//! video page has the catalogue and a tracking page its ticket, which the
+//! app fetches before it takes the page over.
 //! Effects and tasks never run (they are dropped), so nothing touches a browser
 //! API; `device` and `portal112_web` answer "nothing kept" outside the browser.
 
 use any_spawner::{CustomExecutor, Executor, PinnedFuture, PinnedLocalFuture};
 use leptos::prelude::*;
-use portal112_core::dto::{PublicConfig, Video};
+use portal112_core::dto::{PublicConfig, PublicTicket, Video};
 use portal112_core::{CodeError, Lang, TicketCode};
 
 use crate::app::{DeliveredNotice, OfflineBanner, Online};
@@ -81,9 +83,18 @@ impl CustomExecutor for Discard {
 /// The `<body>` of a page: the app's header, the page and the footer, as the
 /// app mounts them, and for what needs the app a `<noscript>` note (never
 /// shown with JavaScript on, so the app's view without it looks the same).
-/// `videos` is the catalogue for the video pages ([`Frame::needs_videos`]).
+/// `videos` is the catalogue for the video pages ([`Frame::needs_videos`]);
+/// `ticket` the public view of the ticket a tracking page's address names
+/// (rendered with it instead of "loading"; such a page is the ticket's own,
+/// not the frame's).
 #[must_use]
-pub fn prerender(config: &PublicConfig, videos: Option<Vec<Video>>, lang: Lang, frame: &Frame) -> String {
+pub fn prerender(
+    config: &PublicConfig,
+    videos: Option<Vec<Video>>,
+    ticket: Option<PublicTicket>,
+    lang: Lang,
+    frame: &Frame,
+) -> String {
     // Effects and `spawn_local` need an executor; this one runs nothing. A
     // process that renders has no other use for one (the server is tokio's).
     let _ = Executor::init_custom_executor(Discard);
@@ -92,12 +103,16 @@ pub fn prerender(config: &PublicConfig, videos: Option<Vec<Video>>, lang: Lang, 
     let owner = Owner::new();
     let html = owner.with(|| {
         let tr = strings(lang);
-        let page = frame.0.clone();
+        let page = match (&frame.0, &ticket) {
+            (Page::Track(Some(_)), Some(t)) => Page::Track(Some(t.code.to_string())),
+            (page, _) => page.clone(),
+        };
         provide_context(I18n { lang: RwSignal::new(lang) });
         provide_context(Online(RwSignal::new(true)));
         provide_context(Outbox::empty());
         provide_context(Nav { page: RwSignal::new(page.clone()) });
         provide_context(pages::videos::FirstVideos(StoredValue::new(videos)));
+        provide_context(pages::track::FirstTicket(StoredValue::new(ticket)));
         let masthead = Masthead::of(config, lang);
         let footer = fill_city(tr.footer, config, lang);
         let notes = no_script(lang);
@@ -156,7 +171,7 @@ mod tests {
         {
             for lang in [Lang::Id, Lang::En] {
                 let frame = Frame::of_path(path, &config);
-                let html = prerender(&config, Some(Vec::new()), lang, &frame);
+                let html = prerender(&config, Some(Vec::new()), None, lang, &frame);
                 assert!(html.contains("class=\"brand-name\""), "{path}: {html}");
                 assert!(html.contains(&config.city.city.emergency_number), "{path}");
                 assert!(html.contains(config.city.city.service_name.get(lang)), "{path}");
@@ -173,7 +188,7 @@ mod tests {
         assert_eq!(valid, Frame::of_path(&format!("/lacak/{}", code([9; 5])), &config));
         assert_eq!(TicketCode::parse(&typo_code()), Err(CodeError::Typo));
         assert_eq!(Frame::of_path("/lacak/%3Cb%3E", &config), Frame::of_path("/lacak/zz", &config));
-        let html = prerender(&config, None, Lang::Id, &valid);
+        let html = prerender(&config, None, None, Lang::Id, &valid);
         assert!(!html.contains(&code([1, 2, 3, 4, 5])));
         assert!(html.contains(strings(Lang::Id).loading));
     }

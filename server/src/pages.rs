@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use portal112_app::prerender::{Frame, prerender};
 use portal112_core::Lang;
-use portal112_core::dto::{PublicConfig, Video};
+use portal112_core::dto::{PublicConfig, PublicTicket, Video};
 
 /// Enough for every page, agency and language several times over; a full
 /// cache (catalogue changes) starts again.
@@ -69,7 +69,8 @@ impl Pages {
             return Some(found.clone());
         }
         let config = &self.config;
-        let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prerender(config, videos, lang, &key.0)));
+        let made =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prerender(config, videos, None, lang, &key.0)));
         let Ok(html) = made else {
             tracing::error!(path, "cannot render the page ahead: serving the shell");
             return None;
@@ -80,6 +81,24 @@ impl Pages {
             rendered.clear();
         }
         rendered.insert(key, html.clone());
+        Some(html)
+    }
+}
+
+impl Pages {
+    /// The `<body>` of a ticket's tracking page, with its public view, in
+    /// `lang`: made for each request (a ticket changes), never kept.
+    #[must_use]
+    pub fn ticket_body(&self, path: &str, lang: Lang, ticket: PublicTicket) -> Option<String> {
+        let frame = self.frame(path);
+        let config = &self.config;
+        let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            prerender(config, None, Some(ticket), lang, &frame)
+        }));
+        let Ok(html) = made else {
+            tracing::error!("cannot render a tracking page ahead: serving the shell");
+            return None;
+        };
         Some(html)
     }
 }

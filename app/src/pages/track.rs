@@ -7,7 +7,7 @@ use crate::fresh::IntoFresh;
 use leptos::task::spawn_local;
 use portal112_core::dto::{PublicTicket, TimelineEntry};
 use portal112_core::service_level::format_when;
-use portal112_core::{CodeError, TicketCode};
+use portal112_core::{CodeError, Lang, TicketCode};
 
 use crate::api::{self, AbortOnDrop, ApiFailure, TicketFeed};
 use crate::components::code_form::CodeForm;
@@ -19,6 +19,21 @@ use crate::i18n::{fill, use_i18n};
 const POLL_MS: i32 = 30_000;
 /// Stream failures in a row before falling back to polling.
 const FEED_FAILURES_BEFORE_POLLING: u32 = 3;
+
+/// The ticket a first visit to `/lacak/{code}` shows at once: fetched before
+/// the app took over the page the server rendered with it (so the app's
+/// first view is the same), or given to `prerender`. Used once; the page
+/// asks the server itself later.
+#[derive(Debug, Clone, Copy)]
+pub struct FirstTicket(pub StoredValue<Option<PublicTicket>>);
+
+/// A ticket's public view, kept on the phone as the page keeps it.
+pub async fn first_ticket(code: TicketCode, lang: Lang) -> Option<PublicTicket> {
+    let (ticket, json) = api::ticket(&code, lang, None).await.ok()?;
+    device::cache_ticket_json(code.compact(), &json);
+    device::refresh_my_ticket(&ticket);
+    Some(ticket)
+}
 
 #[derive(Debug, Clone, PartialEq)]
 enum View {
@@ -60,7 +75,11 @@ pub fn TrackPage(code: Option<String>) -> impl IntoView {
 fn Ticket(code: TicketCode) -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
-    let view_state = RwSignal::new(View::Loading);
+    let first = use_context::<FirstTicket>()
+        .and_then(|FirstTicket(t)| t.try_update_value(Option::take).flatten())
+        .filter(|t| t.code == code);
+    let known = first.is_some();
+    let view_state = RwSignal::new(first.map_or(View::Loading, |t| View::Shown(Box::new(t))));
     let live = RwSignal::new(false);
     let abort = StoredValue::new_local(AbortOnDrop::new());
     let feed = StoredValue::new_local(None::<TicketFeed>);
@@ -161,7 +180,9 @@ fn Ticket(code: TicketCode) -> impl IntoView {
         }
     });
 
-    fetch();
+    if !known {
+        fetch();
+    }
 
     view! {
         {move || match view_state.get() {
@@ -211,7 +232,7 @@ fn TicketView(ticket: PublicTicket, live: Signal<bool>, polling: bool) -> impl I
                 let text = match (p.paused, p.due_at.as_deref(), p.due_ms) {
                     (false, Some(at), Some(ms)) => {
                         let when = format_when(at, lang);
-                        if (ms as f64) < js_sys::Date::now() {
+                        if (ms as f64) < device::now_ms() {
                             fill(tr.promise_late, &[("when", &when)])
                         } else {
                             p.stage.promise(lang).replace("{when}", &when)

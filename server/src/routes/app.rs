@@ -27,11 +27,13 @@ use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
-use portal112_core::Lang;
 use portal112_core::city::CityConfig;
+use portal112_core::dto::PublicTicket;
+use portal112_core::{Lang, TicketCode};
 
 use crate::encoding::{Effort, Precompressed};
 use crate::state::AppState;
+use crate::view::{Audience, public_ticket};
 
 /// The browser apps `dist/` holds, each with its own `index.html`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,6 +206,15 @@ pub async fn serve_app(State(state): State<AppState>, request: Request) -> Respo
 /// rendering failed.
 async fn portal_page(dist: &Path, state: &AppState, path: &str, request: &HeaderMap) -> Response {
     let lang = page_lang(request);
+    // A ticket's tracking page is rendered with the ticket, so its status and
+    // promise paint before the app has asked the server for them.
+    if let Some(ticket) = tracked_ticket(state, path).await
+        && let Some(body) = state.pages.ticket_body(path, lang, ticket)
+    {
+        let mut response = filled_once(dist, Template::Shell, &state.city, (&body, lang), request).await;
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding, cookie"));
+        return response;
+    }
     let videos = if state.pages.frame(path).needs_videos() {
         // Without the catalogue the page says "loading", as the app does until it has it.
         crate::routes::videos::catalogue(state, None).await.ok()
@@ -214,6 +225,14 @@ async fn portal_page(dist: &Path, state: &AppState, path: &str, request: &Header
     let mut response = filled(dist, Template::Shell, &state.city, body, request).await;
     response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding, cookie"));
     response
+}
+
+/// The public view of the ticket a tracking page's address names (the
+/// same as `GET /api/v1/tickets/{code}` gives anyone), if there is one.
+async fn tracked_ticket(state: &AppState, path: &str) -> Option<PublicTicket> {
+    let code = TicketCode::parse(path.strip_prefix("/lacak/")?).ok()?;
+    let ticket = state.store.ticket(&code).await.ok()??;
+    Some(public_ticket(&state.city, &state.service, &ticket, Audience::Public))
 }
 
 /// The language of the `p112.lang` cookie the app sets.
@@ -440,7 +459,7 @@ async fn filled(
     let (body, etag) = if let Some(found) = found {
         found
     } else {
-        match make_filled(&file, template, &words, page.as_ref().map(|(b, l)| (&**b, *l))).await {
+        match make_filled(&file, template, &words, page.as_ref().map(|(b, l)| (&**b, *l)), Effort::Once).await {
             Ok((body, etag)) => {
                 let mut cache = FILLED.lock().unwrap_or_else(PoisonError::into_inner);
                 cache.retain(|f| !(f.dist == dist && f.template == template && f.words == words && f.page == page_key));
@@ -461,6 +480,28 @@ async fn filled(
             Err(response) => return response,
         }
     };
+    respond_filled(&body, etag, template, request)
+}
+
+/// The filled `template` of `dist` for `city` with `page` as its body, made
+/// for this request only (a page of changing data): compressed lightly,
+/// never kept.
+async fn filled_once(
+    dist: &Path,
+    template: Template,
+    city: &CityConfig,
+    page: (&str, Lang),
+    request: &HeaderMap,
+) -> Response {
+    let file = dist.join(template.file());
+    match make_filled(&file, template, &CityWords::of(city), Some(page), Effort::Often).await {
+        Ok((body, etag)) => respond_filled(&body, etag, template, request),
+        Err(response) => response,
+    }
+}
+
+/// A filled template, or `304 Not Modified` when the browser's copy is current.
+fn respond_filled(body: &Precompressed, etag: HeaderValue, template: Template, request: &HeaderMap) -> Response {
     let current = request
         .get_all(header::IF_NONE_MATCH)
         .iter()
@@ -480,12 +521,13 @@ async fn filled(
 }
 
 /// Reads `file`, fills it (and puts `page` in as its body) and compresses
-/// it; the answer to give when that fails.
+/// it with `effort`; the answer to give when that fails.
 async fn make_filled(
     file: &Path,
     template: Template,
     words: &CityWords,
     page: Option<(&str, Lang)>,
+    effort: Effort,
 ) -> Result<(Arc<Precompressed>, HeaderValue), Response> {
     let Ok(source) = tokio::fs::read_to_string(file).await else {
         return Err((StatusCode::NOT_FOUND, format!("{} missing", template.file())).into_response());
@@ -502,7 +544,7 @@ async fn make_filled(
     // Brotli at its strongest takes a while: not on the async workers.
     let made = tokio::task::spawn_blocking(move || {
         let etag = format!("\"{}\"", &hex(&Sha256::digest(text.as_bytes()))[..32]);
-        (Arc::new(Precompressed::new(text.into(), Effort::Once)), etag)
+        (Arc::new(Precompressed::new(text.into(), effort)), etag)
     })
     .await;
     let Ok((body, etag)) = made else {

@@ -79,7 +79,7 @@ async fn each_public_page_is_rendered_ahead_with_the_citys_words() {
         let html = page(&app, path).await;
         assert!(html.contains(heading) && html.contains("<noscript>"), "{path}: {html}");
     }
-    // A ticket's page is the tracking frame: nothing of the ticket, not even its code.
+    // A code no ticket has gets the tracking frame: nothing of it, not even the code.
     let code = portal112_core::TicketCode::from_random_bytes([7, 1, 9, 2, 8]);
     let track = page(&app, &format!("/lacak/{code}")).await;
     assert!(track.contains("Lacak laporan") && track.contains("Memuat…"), "{track}");
@@ -88,6 +88,43 @@ async fn each_public_page_is_rendered_ahead_with_the_citys_words() {
     assert_eq!(track, page(&app, &format!("/lacak/{other}")).await, "every code gets the same page");
     let odd = page(&app, "/lacak/%3Cimg%20src%3Dx%3E").await;
     assert!(!odd.contains("<img src=x>") && !odd.contains("&lt;img"), "{odd}");
+}
+
+#[tokio::test]
+async fn a_tickets_page_is_rendered_with_what_the_public_may_see_of_it() {
+    let (app, _dist) = portal(&crate::common::city_file()).await;
+    let code = app.create_report(&crate::common::valid_report()).await;
+    let track = page(&app, &format!("/lacak/{code}")).await;
+    for words in [
+        format!("class=\"ticket-code\">{code}</p>"),
+        "Diterima".to_owned(),
+        "<p class=\"promise\">Laporan Anda diteruskan ke dinas paling lambat".to_owned(),
+        "<dd>Sampah menumpuk</dd>".to_owned(),
+        "<dd>Dinas Lingkungan Hidup</dd>".to_owned(),
+        "Riwayat".to_owned(),
+    ] {
+        assert!(track.contains(&words), "the ticket's page says {words:?}: {track}");
+    }
+    assert!(!track.contains("Memuat…"), "nothing waits for the app: {track}");
+    assert!(!track.contains("menumpuk di depan pasar"), "no text before staff verified it: {track}");
+    // Every request reads the ticket as it now stands.
+    app.move_ticket(&code, &serde_json::json!({"status": "verified"})).await;
+    let moved = page(&app, &format!("/lacak/{code}")).await;
+    assert!(moved.contains("class=\"badge status-verified\">Diverifikasi</span>"), "{moved}");
+
+    // A confidential case: its status, nothing else.
+    let secret = serde_json::json!({
+        "category": "kekerasan-anak",
+        "description": "Anak tetangga sering dipukul.",
+        "location": {"lat": 1.4512, "lng": 125.1834},
+        "contact": {"name": "Siti Rahma", "phone": "081398765432"},
+    });
+    let confidential = app.create_report(&secret).await;
+    let html = page(&app, &format!("/lacak/{confidential}")).await;
+    assert!(html.contains(&confidential) && html.contains("Diterima"), "{html}");
+    for leak in ["kekerasan", "Kekerasan", "DP3A", "Siti", "0813", "dipukul", "1.4512"] {
+        assert!(!html.contains(leak), "a confidential page shows {leak:?}: {html}");
+    }
 }
 
 #[tokio::test]
