@@ -150,7 +150,7 @@ pub fn public_ticket(city: &CityConfig, service: &ServiceClock, t: &TicketRecord
         village: if c { None } else { village_ref(city, place.district, place.village) },
         location: if c { None } else { place.point },
         location_coarse: !c && place.coarse,
-        address: if shown && !sensitive { t.address.clone() } else { None },
+        address: if landmark_public(shown, sensitive) { t.address.clone() } else { None },
         description: shown.then(|| t.description.clone()),
         photos: if shown { t.photo_ids.iter().map(|id| photo_url(id)).collect() } else { Vec::new() },
         after_photos: if c { Vec::new() } else { t.after_photo_ids.iter().map(|id| photo_url(id)).collect() },
@@ -407,6 +407,14 @@ pub fn details_public(status: Status, details_hidden: bool) -> bool {
     is_verified(status) && !details_hidden
 }
 
+/// Whether a report's landmark may be shown beside its description (`shown`):
+/// never for a sensitive category, as a landmark can name a house as well as
+/// a point can.
+#[must_use]
+pub fn landmark_public(shown: bool, sensitive: bool) -> bool {
+    shown && !sensitive
+}
+
 /// Where everyone sees a ticket of a non-confidential category.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PublicPlace<'a> {
@@ -517,8 +525,7 @@ pub fn public_point<'a>(city: &'a CityConfig, row: &'a crate::store::PublicRow) 
         district: place.district,
         village: place.village,
         description: shown.then_some(row.description.as_str()),
-        // A landmark can name a house as well as a point can: not for sensitive categories.
-        address: if shown && !sensitive { row.address.as_deref() } else { None },
+        address: if landmark_public(shown, sensitive) { row.address.as_deref() } else { None },
     })
 }
 

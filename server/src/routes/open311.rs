@@ -25,7 +25,7 @@ use crate::extract::{ClientIp, read_body};
 use crate::state::AppState;
 use crate::store::{TicketFilter, TicketRecord};
 use crate::usecases::report::{Submission, submit};
-use crate::view::{details_public, format_time, parse_time, photo_url, place_names, public_place};
+use crate::view::{details_public, format_time, landmark_public, parse_time, photo_url, place_names, public_place};
 
 /// Default listing window of the specification: the last 90 days.
 const DEFAULT_WINDOW_MS: i64 = 90 * 24 * 3600 * 1000;
@@ -509,7 +509,7 @@ fn service_request(state: &AppState, t: &TicketRecord, lang: Lang) -> ServiceReq
     let shown = details_public(t.status, t.details_hidden);
     let exact = t.lat.zip(t.lng).map(|(lat, lng)| LatLng { lat, lng });
     let place = public_place(&state.city, sensitive, exact, t.district.as_deref(), t.village.as_deref());
-    let landmark = if shown && !sensitive { t.address.as_ref() } else { None };
+    let landmark = if landmark_public(shown, sensitive) { t.address.as_ref() } else { None };
     let (district, village) = place_names(&state.city, place.district, place.village);
     let area = match (village, district) {
         (Some(v), Some(d)) if place.coarse => Some(format!("Kel. {v}, Kec. {d}")),
