@@ -372,17 +372,6 @@ pub struct PublicRow {
     pub details_hidden: bool,
 }
 
-/// Which non-confidential tickets to read for the public (all when empty).
-#[derive(Debug, Clone, Default)]
-pub struct PublicQuery {
-    /// Points in `lat.0..=lat.1`, `lng.0..=lng.1` (tickets without a point are left out).
-    pub area: Option<((f64, f64), (f64, f64))>,
-    pub categories: Option<Vec<String>>,
-    pub agency: Option<String>,
-    pub statuses: Option<Vec<Status>>,
-    pub district: Option<String>,
-}
-
 /// The times the statistics need of one ticket (confidential ones included).
 /// Read as a row, or (SQLite) from a JSON array of the same columns in order.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Deserialize)]
@@ -775,8 +764,9 @@ pub trait TicketStore {
         lng: (f64, f64),
     ) -> StoreResult<Vec<NearbyRecord>>;
 
-    /// Non-confidential tickets `query` selects, newest first.
-    async fn public_rows(&self, query: &PublicQuery) -> StoreResult<Vec<PublicRow>>;
+    /// Every non-confidential ticket, newest first (the map, nearby and the
+    /// open data filter them in memory, see `usecases::public`).
+    async fn public_rows(&self) -> StoreResult<Vec<PublicRow>>;
 
     /// Every ticket's category, agency, status and times, for the statistics.
     async fn stats_rows(&self) -> StoreResult<Vec<StatsRow>>;

@@ -192,7 +192,7 @@ macro_rules! shared_store {
         use $crate::store::{
             AuditAction, AuditEntry, AuditFilter, AuditStore, Changed, ClaimedDelivery, Created, DeliveryAttempt,
             DeliveryRecord, DetailsChange, EventRecord, Idempotency, MediaStore, NearbyRecord, NewPhoto, NewStaff,
-            NewTicket, PhotoRecord, PublicQuery, PublicRow, StaffRecord, StaffStore, StaffUpdate, StandbyRecord,
+            NewTicket, PhotoRecord, PublicRow, StaffRecord, StaffStore, StaffUpdate, StandbyRecord,
             StatsRow, StoreError, StoreResult, Supporting, TemplateRecord, TemplateStore, TicketChange, TicketFilter,
             TicketRecord, TicketStore, VideoRecord, WebhookEndpointRecord, WebhookStore,
         };
@@ -780,35 +780,14 @@ macro_rules! shared_store {
                 Ok(q.build_query_as().fetch_all(&mut *self.read().await?).await?)
             }
 
-            async fn public_rows(&self, f: &PublicQuery) -> StoreResult<Vec<PublicRow>> {
-                let mut q = Builder::<$db>::new(
+            async fn public_rows(&self) -> StoreResult<Vec<PublicRow>> {
+                Ok(sql::query_as(
                     "SELECT code, category, agency, status, description, lat, lng, district, village, address, \
-                     created_at, updated_at, supporters, details_hidden FROM tickets WHERE confidential = FALSE",
-                );
-                if let Some(((lat_min, lat_max), (lng_min, lng_max))) = f.area {
-                    q.push(" AND lat BETWEEN ")
-                        .push_bind(lat_min)
-                        .push(" AND ")
-                        .push_bind(lat_max)
-                        .push(" AND lng BETWEEN ")
-                        .push_bind(lng_min)
-                        .push(" AND ")
-                        .push_bind(lng_max);
-                }
-                if let Some(categories) = &f.categories {
-                    q.push(" AND category IN ").push_bind_list(categories.iter().map(String::as_str));
-                }
-                if let Some(a) = &f.agency {
-                    q.push(" AND agency = ").push_bind(a.as_str());
-                }
-                if let Some(statuses) = &f.statuses {
-                    q.push(" AND status IN ").push_bind_list(statuses.iter().map(|s| s.as_str()));
-                }
-                if let Some(d) = &f.district {
-                    q.push(" AND district = ").push_bind(d.as_str());
-                }
-                q.push(" ORDER BY created_at DESC, code");
-                Ok(q.build_query_as().fetch_all(&mut *self.read().await?).await?)
+                     created_at, updated_at, supporters, details_hidden FROM tickets WHERE confidential = FALSE \
+                     ORDER BY created_at DESC, code",
+                )
+                .fetch_all(&mut *self.read().await?)
+                .await?)
             }
 
             async fn stats_rows(&self) -> StoreResult<Vec<StatsRow>> {

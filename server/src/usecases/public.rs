@@ -14,7 +14,7 @@ use sha2::{Digest as _, Sha256};
 use crate::encoding::{Effort, Precompressed};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{Millis, PublicQuery, PublicRow};
+use crate::store::{Millis, PublicRow};
 use crate::view::{format_time, public_place, public_point};
 
 /// Tickets a map answer shows one by one when none is asked for.
@@ -42,7 +42,7 @@ pub struct MapRequest {
 /// Every non-confidential ticket as stored, kept briefly (see [`crate::cache::Fresh`]).
 pub async fn public_rows(state: &AppState) -> Result<Arc<Vec<PublicRow>>, AppError> {
     let store = state.store.clone();
-    state.public_rows.get_or_load(|| async move { Ok(store.public_rows(&PublicQuery::default()).await?) }).await
+    state.public_rows.get_or_load(|| async move { Ok(store.public_rows().await?) }).await
 }
 
 /// The tickets in the visible area, newest first; when more match than
