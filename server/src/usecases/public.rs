@@ -15,7 +15,7 @@ use crate::encoding::{Effort, Precompressed};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{Millis, PublicRow};
-use crate::view::{format_time, public_place, public_point};
+use crate::view::{PublicPoint, format_time, public_place, public_point};
 
 /// Tickets a map answer shows one by one when none is asked for.
 pub const MAP_LIMIT_DEFAULT: u32 = 200;
@@ -51,7 +51,7 @@ pub async fn public_rows(state: &AppState) -> Result<Arc<Vec<PublicRow>>, AppErr
 pub async fn map(state: &AppState, req: &MapRequest, now: Millis) -> Result<MapAnswer, AppError> {
     let rows = public_rows(state).await?;
     let (south, west, north, east) = req.area;
-    let points: Vec<(LatLng, MapTicket)> = rows
+    let points: Vec<(LatLng, PublicPoint<'_>)> = rows
         .iter()
         .filter(|r| req.category.as_ref().is_none_or(|c| *c == r.category))
         .filter(|r| req.agency.as_ref().is_none_or(|a| *a == r.agency))
@@ -62,44 +62,46 @@ pub async fn map(state: &AppState, req: &MapRequest, now: Millis) -> Result<MapA
             // The area is matched against the public place, so that asking
             // about ever smaller areas tells no more than the place shown.
             let at = p.point?;
-            if !(south..=north).contains(&at.lat) || !(west..=east).contains(&at.lng) {
-                return None;
-            }
-            let r = p.row;
-            let ticket = MapTicket {
-                code: p.code.clone(),
-                category: r.category.clone(),
-                agency: r.agency.clone(),
-                status: r.status,
-                age_days: u32::try_from(now.saturating_sub(r.created_at).max(0) / DAY).unwrap_or(u32::MAX),
-                lat: at.lat,
-                lng: at.lng,
-                coarse: p.coarse,
-                district: p.district.map(str::to_owned),
-                village: p.coarse.then(|| p.village.map(str::to_owned)).flatten(),
-                summary: p.description.map(|d| d.chars().take(SUMMARY_CHARS).collect()),
-            };
-            Some((at, ticket))
+            ((south..=north).contains(&at.lat) && (west..=east).contains(&at.lng)).then_some((at, p))
         })
         .collect();
+    // Only the tickets shown one by one are written out: a city-wide view of
+    // thousands is mostly clusters, which need no more than their points.
+    let ticket = |at: LatLng, p: &PublicPoint<'_>| {
+        let r = p.row;
+        MapTicket {
+            code: p.code.clone(),
+            category: r.category.clone(),
+            agency: r.agency.clone(),
+            status: r.status,
+            age_days: u32::try_from(now.saturating_sub(r.created_at).max(0) / DAY).unwrap_or(u32::MAX),
+            lat: at.lat,
+            lng: at.lng,
+            coarse: p.coarse,
+            district: p.district.map(str::to_owned),
+            village: p.coarse.then(|| p.village.map(str::to_owned)).flatten(),
+            summary: p.description.map(|d| d.chars().take(SUMMARY_CHARS).collect()),
+        }
+    };
     let total = u32::try_from(points.len()).unwrap_or(u32::MAX);
     if points.len() <= req.limit as usize {
-        return Ok(MapAnswer { tickets: points.into_iter().map(|(_, t)| t).collect(), clusters: Vec::new(), total });
+        let tickets = points.iter().map(|(at, p)| ticket(*at, p)).collect();
+        return Ok(MapAnswer { tickets, clusters: Vec::new(), total });
     }
     // A grid of at most `limit` cells, so the single tickets left fit too.
     let side = f64::from(req.limit).sqrt().floor().clamp(1.0, 16.0);
     let cell = |x: f64, lo: f64, hi: f64| {
         (((x - lo) / (hi - lo).max(f64::EPSILON)) * side).floor().clamp(0.0, side - 1.0) as u32
     };
-    let mut cells: HashMap<(u32, u32), Vec<(LatLng, MapTicket)>> = HashMap::new();
-    for (at, ticket) in points {
-        cells.entry((cell(at.lat, south, north), cell(at.lng, west, east))).or_default().push((at, ticket));
+    let mut cells: HashMap<(u32, u32), Vec<(LatLng, PublicPoint<'_>)>> = HashMap::new();
+    for (at, p) in points {
+        cells.entry((cell(at.lat, south, north), cell(at.lng, west, east))).or_default().push((at, p));
     }
     let mut tickets = Vec::new();
     let mut clusters = Vec::new();
-    for (_, mut members) in cells {
-        if members.len() == 1 {
-            tickets.extend(members.pop().map(|(_, t)| t));
+    for members in cells.values() {
+        if let [(at, p)] = members.as_slice() {
+            tickets.push(ticket(*at, p));
         } else {
             let n = members.len() as f64;
             let lat = members.iter().map(|(p, _)| p.lat).sum::<f64>() / n;
