@@ -76,7 +76,7 @@ fn values(city: &CityConfig, p: &PublicPoint<'_>) -> [String; 18] {
         (Some(_), false) => "exact",
     };
     [
-        p.code.clone(),
+        p.code(),
         r.category.clone(),
         category_name,
         r.agency.clone(),
@@ -137,7 +137,7 @@ pub fn geojson(city: &CityConfig, rows: &[PublicRow]) -> anyhow::Result<Vec<u8>>
             Feature {
                 bbox: None,
                 geometry: p.point.map(|l| Geometry::new_point(vec![l.lng, l.lat])),
-                id: Some(geojson::feature::Id::String(p.code.clone())),
+                id: Some(geojson::feature::Id::String(p.code())),
                 properties: Some(properties),
                 foreign_members: None,
             }

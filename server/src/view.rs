@@ -489,8 +489,6 @@ fn kelurahan<'a>(
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicPoint<'a> {
     pub row: &'a crate::store::PublicRow,
-    /// The ticket code as people write it (`K7M-2QX-94R`).
-    pub code: String,
     /// The place as published.
     pub point: Option<LatLng>,
     /// `point` is a kelurahan's centre (or a cell's).
@@ -500,6 +498,15 @@ pub struct PublicPoint<'a> {
     pub village: Option<&'a str>,
     pub description: Option<&'a str>,
     pub address: Option<&'a str>,
+}
+
+impl PublicPoint<'_> {
+    /// The ticket code as people write it (`K7M-2QX-94R`): made only for
+    /// the tickets an answer names, as a city's map is mostly clusters.
+    #[must_use]
+    pub fn code(&self) -> String {
+        portal112_core::TicketCode::parse(&self.row.code).map_or_else(|_| self.row.code.clone(), |c| c.to_string())
+    }
 }
 
 /// The public projection of `row`; `None` when its category is confidential
@@ -519,7 +526,6 @@ pub fn public_point<'a>(city: &'a CityConfig, row: &'a crate::store::PublicRow) 
     let shown = details_public(row.status, row.details_hidden);
     Some(PublicPoint {
         row,
-        code: portal112_core::TicketCode::parse(&row.code).map_or_else(|_| row.code.clone(), |c| c.to_string()),
         point: place.point,
         coarse: place.coarse,
         district: place.district,

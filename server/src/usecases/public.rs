@@ -70,7 +70,7 @@ pub async fn map(state: &AppState, req: &MapRequest, now: Millis) -> Result<MapA
     let ticket = |at: LatLng, p: &PublicPoint<'_>| {
         let r = p.row;
         MapTicket {
-            code: p.code.clone(),
+            code: p.code(),
             category: r.category.clone(),
             agency: r.agency.clone(),
             status: r.status,
@@ -163,7 +163,7 @@ pub async fn nearby(state: &AppState, here: LatLng, category: &str) -> Result<Ve
             Some((
                 distance,
                 NearbyReport {
-                    code: p.code.clone(),
+                    code: p.code(),
                     status: p.row.status,
                     category: p.row.category.clone(),
                     created_at: format_time(&state.city, p.row.created_at),
