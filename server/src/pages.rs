@@ -68,13 +68,7 @@ impl Pages {
         if let Some(found) = self.rendered.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
             return Some(found.clone());
         }
-        let config = &self.config;
-        let made =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prerender(config, videos, None, lang, &key.0)));
-        let Ok(html) = made else {
-            tracing::error!(path, "cannot render the page ahead: serving the shell");
-            return None;
-        };
+        let html = self.render(path, videos, None, lang, &key.0)?;
         let html: Arc<str> = html.into();
         let mut rendered = self.rendered.lock().unwrap_or_else(PoisonError::into_inner);
         if rendered.len() >= KEPT {
@@ -83,23 +77,31 @@ impl Pages {
         rendered.insert(key, html.clone());
         Some(html)
     }
-}
 
-impl Pages {
     /// The `<body>` of a ticket's tracking page, with its public view, in
     /// `lang`: made for each request (a ticket changes), never kept.
     #[must_use]
     pub fn ticket_body(&self, path: &str, lang: Lang, ticket: PublicTicket) -> Option<String> {
-        let frame = self.frame(path);
+        self.render(path, None, Some(ticket), lang, &self.frame(path))
+    }
+
+    /// Renders a page; `None` (and logged) when rendering failed, so the
+    /// built shell is served instead.
+    fn render(
+        &self,
+        path: &str,
+        videos: Option<Vec<Video>>,
+        ticket: Option<PublicTicket>,
+        lang: Lang,
+        frame: &Frame,
+    ) -> Option<String> {
         let config = &self.config;
-        let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            prerender(config, None, Some(ticket), lang, &frame)
-        }));
-        let Ok(html) = made else {
-            tracing::error!("cannot render a tracking page ahead: serving the shell");
-            return None;
-        };
-        Some(html)
+        let made =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prerender(config, videos, ticket, lang, frame)));
+        if made.is_err() {
+            tracing::error!(path, "cannot render the page ahead: serving the shell");
+        }
+        made.ok()
     }
 }
 
