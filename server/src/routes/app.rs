@@ -147,6 +147,9 @@ fn inline_scripts(html: &str) -> Vec<&str> {
     out
 }
 
+/// The longest file name Linux file systems hold (`NAME_MAX`).
+const NAME_MAX: usize = 255;
+
 /// Whether a file name carries Trunk's content hash (`app-1a2b3c4d5e6f7a8b_bg.wasm`).
 fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -180,9 +183,15 @@ pub async fn serve_app(State(state): State<AppState>, request: Request) -> Respo
     }
     let wants_file = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
     let headers = request.headers().clone();
-    let response = match ServeDir::new(&dist).precompressed_br().precompressed_gzip().oneshot(request).await {
-        Ok(r) => r.map(Body::new),
-        Err(never) => match never {},
+    // A name longer than a file system holds names no file of `dist/`;
+    // asking for it fails with an error (a 500), not "not found".
+    let response = if path.split('/').any(|segment| segment.len() > NAME_MAX) {
+        StatusCode::NOT_FOUND.into_response()
+    } else {
+        match ServeDir::new(&dist).precompressed_br().precompressed_gzip().oneshot(request).await {
+            Ok(r) => r.map(Body::new),
+            Err(never) => match never {},
+        }
     };
     if readable && response.status() == StatusCode::NOT_FOUND && !wants_file {
         return match AppPage::of_path(&path) {

@@ -86,6 +86,10 @@ async fn each_public_page_is_rendered_ahead_with_the_citys_words() {
     assert!(!track.contains(code.compact()) && !track.contains(&code.to_string()), "{track}");
     let other = portal112_core::TicketCode::from_random_bytes([1, 2, 3, 4, 5]);
     assert_eq!(track, page(&app, &format!("/lacak/{other}")).await, "every code gets the same page");
+    // A name no file system holds is no file, not a server error.
+    let long = page(&app, &format!("/lacak/{}", "A".repeat(5000))).await;
+    assert!(long.contains("Lacak laporan"), "{long}");
+    assert_eq!(app.get(&format!("/{}.js", "a".repeat(300))).await.status, StatusCode::NOT_FOUND);
     let odd = page(&app, "/lacak/%3Cimg%20src%3Dx%3E").await;
     assert!(!odd.contains("<img src=x>") && !odd.contains("&lt;img"), "{odd}");
 }
