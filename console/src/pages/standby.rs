@@ -10,7 +10,8 @@ use crate::api;
 use crate::app::use_ctx;
 use crate::time::local_date;
 
-const DAYS: u8 = 7;
+/// Yesterday (whose night shift runs past midnight) and the week ahead.
+const DAYS: u8 = 8;
 
 #[component]
 pub fn StandbyPage() -> impl IntoView {
@@ -37,7 +38,9 @@ pub fn StandbyPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let editing = RwSignal::new(None::<(String, Shift)>);
     let chosen = RwSignal::new(Vec::<String>::new());
-    let from = local_date(offset, 0);
+    // From yesterday: after midnight the shift running now is the night
+    // shift that began yesterday, and it must be there to see and change.
+    let from = local_date(offset, -1);
 
     let load = {
         let from = from.clone();
@@ -81,7 +84,7 @@ pub fn StandbyPage() -> impl IntoView {
             });
         }
     };
-    let dates: Vec<String> = (0..i32::from(DAYS)).map(|d| local_date(offset, d)).collect();
+    let dates: Vec<String> = (-1..i32::from(DAYS) - 1).map(|d| local_date(offset, d)).collect();
 
     view! {
         <section class="panel" aria-labelledby="siaga-judul">
