@@ -93,6 +93,23 @@ impl Outbox {
         });
     }
 
+    /// Takes a report out for good, with its photos (the citizen discarded it).
+    ///
+    /// The photos live in IndexedDB, whose code is in the outbox's part of
+    /// the WebAssembly, like sending: `/` does not carry it for the rare
+    /// phone that discards a refused report.
+    pub fn discard(&self, key: &str) {
+        let Some(pending) = self.items.with_untracked(|i| i.iter().find(|p| p.key == key).cloned()) else { return };
+        self.remove(key);
+        spawn_local(async move {
+            // A part that does not arrive leaves the photos behind; the
+            // report itself is gone either way, as the citizen asked.
+            if let Ok(forget) = forgetting(pending.draft.photo_ids).await {
+                forget.await;
+            }
+        });
+    }
+
     /// Tries to send one report now.
     ///
     /// Sending (reading the photos from IndexedDB, the multipart request) is a
@@ -194,6 +211,14 @@ impl From<SplitLoaderError> for NotLoaded {
 }
 
 type Sending = Pin<Box<dyn Future<Output = Delivery>>>;
+
+#[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
+#[wasm_split(outbox, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn forgetting(photo_ids: Vec<String>) -> Result<Pin<Box<dyn Future<Output = ()>>>, NotLoaded> {
+    Ok(Box::pin(async move {
+        let _ = device::photos::delete(&photo_ids).await;
+    }))
+}
 
 #[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
 #[wasm_split(outbox, wasm_split_path = ::leptos::wasm_split, preload(preload_sending), fallible)]

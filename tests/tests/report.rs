@@ -1,6 +1,7 @@
 //! Making a report on a phone: the whole journey with map and photo, a draft
-//! that survives a reload, a send while the server is unreachable, and a
-//! report made with the keyboard alone.
+//! that survives a reload, a send while the server is unreachable, a report
+//! the server refuses and the citizen discards, and a report made with the
+//! keyboard alone.
 
 use std::time::Duration;
 
@@ -266,6 +267,78 @@ async fn a_report_sent_while_the_server_is_down_arrives_once() -> Result {
     b.reload().await?;
     b.wait("the home page", "document.querySelector('.my-reports')").await?;
     assert_eq!(portal.ticket_total().await?, 1, "no second ticket after a reload");
+    b.finish().await
+}
+
+/// Whether the photo `id` is in the app's IndexedDB store on the phone.
+async fn photo_on_phone(b: &Browser, id: &str) -> Result<bool> {
+    let script = "const [id, done] = arguments;
+        const open = indexedDB.open('portal112');
+        open.onerror = () => done(null);
+        open.onsuccess = () => {
+            const get = open.result.transaction('photos').objectStore('photos').get(id);
+            get.onsuccess = () => { open.result.close(); done(get.result !== undefined); };
+        };";
+    let found = b.driver().execute_async(script, vec![json!(id)]).await?.json().clone();
+    found.as_bool().context("IndexedDB could not be read")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_report_is_discarded_with_its_photos() -> Result {
+    let portal = Portal::start().await?;
+    let mut b = Browser::start(&portal.base()).await?;
+    b.open("/").await?;
+
+    // A report waiting on the phone with a photo the phone kept broken (64
+    // zero bytes, no picture): the server refuses it for good.
+    let stored = b
+        .driver()
+        .execute_async(
+            "const done = arguments[0];
+            const draft = { key: 'laporan-ditolak', step: 4, category: 'sampah', location: null,
+                district: '71.72.05', village: '', address: 'Pasar Winenet',
+                description: 'Lampu jalan mati sejak seminggu.', photo_ids: ['foto-ditolak'],
+                anonymous: true, name: '', phone: '', email: '' };
+            localStorage.setItem('p112.outbox', JSON.stringify(
+                [{ key: draft.key, draft, queued_at: Date.now(), attempts: 0, refused: null }]));
+            const open = indexedDB.open('portal112', 1);
+            open.onupgradeneeded = () => open.result.createObjectStore('photos');
+            open.onsuccess = () => {
+                const tx = open.result.transaction('photos', 'readwrite');
+                tx.objectStore('photos').put(new Blob([new Uint8Array(64)], { type: 'image/jpeg' }), 'foto-ditolak');
+                tx.oncomplete = () => { open.result.close(); done(true); };
+            };",
+            Vec::new(),
+        )
+        .await?;
+    ensure!(stored.json() == &json!(true), "the waiting report could not be put on the phone");
+    ensure!(photo_on_phone(&b, "foto-ditolak").await?, "the photo is on the phone");
+
+    // Opening the portal tries to send it; the refusal waits for the citizen.
+    b.reload().await?;
+    let refused = id("refused_title");
+    let message = b
+        .wait(
+            "the refused report in Laporan saya",
+            &format!(
+                "document.querySelector('.my-reports li.refused .badge')?.textContent.trim() === {} \
+                 && document.querySelector('.my-reports li.refused .field-error').textContent.trim()",
+                json!(refused)
+            ),
+        )
+        .await?;
+    ensure!(message.as_str().is_some_and(|m| !m.is_empty()), "the server's reason is shown: {message}");
+    b.screenshot("laporan-ditolak").await?;
+
+    b.click_button(&id("discard")).await?;
+    b.wait("the report gone from Laporan saya", "!document.querySelector('.my-reports li.refused')").await?;
+    let outbox = b.js("return localStorage.getItem('p112.outbox')").await?;
+    assert_eq!(outbox, json!("[]"), "nothing waits on the phone any more");
+    eventually("the photo to leave the phone", Duration::from_secs(10), || async {
+        Ok((!photo_on_phone(&b, "foto-ditolak").await?).then_some(()))
+    })
+    .await?;
+    assert_eq!(portal.ticket_total().await?, 0, "a refused report makes no ticket");
     b.finish().await
 }
 

@@ -104,14 +104,9 @@ pub fn MyReports() -> impl IntoView {
                                             nav.go(&Page::Report);
                                         }
                                     }>{tr.edit_again}</button>
-                                    <button type="button" class="button button-quiet" on:click=move |_| {
-                                        if let Some(p) = outbox.items.get_untracked().into_iter().find(|p| p.key == key3) {
-                                            outbox.remove(&p.key);
-                                            spawn_local(async move {
-                                                let _ = device::photos::delete(&p.draft.photo_ids).await;
-                                            });
-                                        }
-                                    }>{tr.discard}</button>
+                                    <button type="button" class="button button-quiet" on:click=move |_| outbox.discard(&key3)>
+                                        {tr.discard}
+                                    </button>
                                 }.fresh(),
                             }}
                         </li>
