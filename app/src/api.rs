@@ -46,13 +46,22 @@ async fn into_json<T: DeserializeOwned>(result: Result<Response, gloo_net::Error
 async fn into_json_text<T: DeserializeOwned>(
     result: Result<Response, gloo_net::Error>,
 ) -> Result<(T, String), ApiFailure> {
-    decoded_with(result, crate::json::from_str::<T>).await
+    decoded_with(result, crate::json::from_str::<T>, server_failure).await
 }
 
-/// [`into_json_text`] with its own decoder.
+/// The server's error envelope, read from an answer that is not a success.
+fn server_failure(status: u16, text: &str) -> ApiFailure {
+    match crate::json::from_str::<ErrorEnvelope>(text) {
+        Some(envelope) => ApiFailure::Server { status, error: envelope.error },
+        None => ApiFailure::Unexpected { status },
+    }
+}
+
+/// [`into_json_text`] with its own decoders, of a success and of a failure.
 async fn decoded_with<T>(
     result: Result<Response, gloo_net::Error>,
     decode: fn(&str) -> Option<T>,
+    failure: fn(u16, &str) -> ApiFailure,
 ) -> Result<(T, String), ApiFailure> {
     let response = match result {
         Ok(r) => r,
@@ -65,10 +74,7 @@ async fn decoded_with<T>(
         return decode(&text).map(|v| (v, text)).ok_or(ApiFailure::Unexpected { status });
     }
     let text = response.text().await.unwrap_or_default();
-    match crate::json::from_str::<ErrorEnvelope>(&text) {
-        Some(envelope) => Err(ApiFailure::Server { status, error: envelope.error }),
-        None => Err(ApiFailure::Unexpected { status }),
-    }
+    Err(failure(status, &text))
 }
 
 fn accept_language(lang: Lang) -> &'static str {
@@ -79,9 +85,16 @@ fn accept_language(lang: Lang) -> &'static str {
 }
 
 /// The city: map, districts, agencies, categories; with its JSON text.
+///
+/// Its failures are not read: the app can only try again, and `/` (which
+/// asks for the configuration) then carries no reader of error envelopes.
 pub async fn config(abort: Option<AbortSignal>) -> Result<(PublicConfig, String), ApiFailure> {
-    decoded_with(Request::get("/api/v1/config").abort_signal(abort.as_ref()).send().await, crate::json::public_config)
-        .await
+    decoded_with(
+        Request::get("/api/v1/config").abort_signal(abort.as_ref()).send().await,
+        crate::json::public_config,
+        |status, _| ApiFailure::Unexpected { status },
+    )
+    .await
 }
 
 /// A ticket's public view; with its JSON text.

@@ -229,6 +229,12 @@ pub fn outbox() -> Vec<Pending> {
     read(OUTBOX).unwrap_or_default()
 }
 
+/// Whether any report has been kept in the outbox (without reading it).
+#[must_use]
+pub fn has_outbox() -> bool {
+    storage().and_then(|s| s.get_item(OUTBOX).ok().flatten()).is_some_and(|json| json != "[]")
+}
+
 /// Replaces the outbox.
 pub fn save_outbox(items: &[Pending]) -> bool {
     write(OUTBOX, &items)

@@ -2,6 +2,11 @@
 //! send is tried and leaves it only when the server has acknowledged it, so
 //! no sequence of failures loses it; its one Idempotency-Key makes every
 //! re-send return the same ticket instead of creating another.
+//!
+//! Reading, changing and sending what waits are in the outbox's part of the
+//! WebAssembly (`wasm_split`): most visits have nothing waiting, so `/`
+//! carries none of that code, and fetches the part only when the phone has
+//! something to send.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,7 +20,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::api::{self, ApiFailure};
-use crate::device::{self, Pending};
+use crate::device::{self, Pending, Step};
+use crate::route::{Nav, Page};
 
 /// What happened to a report the outbox tried to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +36,11 @@ pub enum Delivery {
 /// The outbox, shared through the app's context.
 #[derive(Debug, Clone, Copy)]
 pub struct Outbox {
+    /// What waits, as last read from the phone (empty until `loaded`).
     pub items: RwSignal<Vec<Pending>>,
+    /// Whether `items` has been read from the phone: nothing is ever written
+    /// back from a list that was not.
+    loaded: RwSignal<bool>,
     busy: RwSignal<bool>,
     /// The last report delivered in the background, for a notice.
     pub delivered: RwSignal<Option<CreatedReport>>,
@@ -41,8 +51,13 @@ impl Outbox {
     /// now, when the phone comes back online, and every 20 seconds meanwhile.
     #[must_use]
     pub fn start(lang: Signal<Lang>) -> Self {
-        let outbox =
-            Self { items: RwSignal::new(device::outbox()), busy: RwSignal::new(false), delivered: RwSignal::new(None) };
+        let outbox = Self {
+            items: RwSignal::new(Vec::new()),
+            // Nothing kept: nothing to read (and no part to fetch).
+            loaded: RwSignal::new(!device::has_outbox()),
+            busy: RwSignal::new(false),
+            delivered: RwSignal::new(None),
+        };
         let retry = move || {
             let o = outbox;
             spawn_local(async move {
@@ -55,7 +70,9 @@ impl Outbox {
             let _ = window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
             on_online.forget();
             let tick = Closure::<dyn Fn()>::new(move || {
-                if outbox.items.with_untracked(|i| i.iter().any(|p| p.refused.is_none())) {
+                if !outbox.loaded.get_untracked()
+                    || outbox.items.with_untracked(|i| i.iter().any(|p| p.refused.is_none()))
+                {
                     retry();
                 }
             });
@@ -71,25 +88,47 @@ impl Outbox {
     #[cfg(not(target_arch = "wasm32"))]
     #[must_use]
     pub fn empty() -> Self {
-        Self { items: RwSignal::new(Vec::new()), busy: RwSignal::new(false), delivered: RwSignal::new(None) }
+        Self {
+            items: RwSignal::new(Vec::new()),
+            loaded: RwSignal::new(true),
+            busy: RwSignal::new(false),
+            delivered: RwSignal::new(None),
+        }
     }
 
     /// Adds a report; it is on the device before anything is sent.
+    ///
+    /// Added to what the phone keeps, read again now: the list in memory may
+    /// not have been read yet (the part was still on its way), and writing
+    /// it back would lose what waited.
     pub fn enqueue(&self, pending: Pending) -> bool {
-        let mut saved = false;
-        self.items.update(|items| {
-            items.retain(|p| p.key != pending.key);
-            items.push(pending);
-            saved = device::save_outbox(items);
-        });
+        let mut items = device::outbox();
+        items.retain(|p| p.key != pending.key);
+        items.push(pending);
+        let saved = device::save_outbox(&items);
+        self.items.set(items);
+        self.loaded.set(true);
         saved
     }
 
     /// Takes a report out (delivered, or returned to the form for editing).
     pub fn remove(&self, key: &str) {
-        self.items.update(|items| {
-            items.retain(|p| p.key != key);
-            device::save_outbox(items);
+        let mut items = device::outbox();
+        items.retain(|p| p.key != key);
+        device::save_outbox(&items);
+        self.items.set(items);
+        self.loaded.set(true);
+    }
+
+    /// Puts a refused report back into the form, with its key, to be fixed;
+    /// not while another report is being written there (the citizen finishes
+    /// or clears that one first). Then opens the form either way.
+    pub fn edit_again(&self, key: &str, nav: Nav) {
+        let outbox = *self;
+        let key = key.to_owned();
+        spawn_local(async move {
+            let _ = editing_again(outbox, key).await;
+            nav.go(&Page::Report);
         });
     }
 
@@ -99,13 +138,11 @@ impl Outbox {
     /// the WebAssembly, like sending: `/` does not carry it for the rare
     /// phone that discards a refused report.
     pub fn discard(&self, key: &str) {
-        let Some(pending) = self.items.with_untracked(|i| i.iter().find(|p| p.key == key).cloned()) else { return };
-        self.remove(key);
+        let outbox = *self;
+        let key = key.to_owned();
         spawn_local(async move {
-            // A part that does not arrive leaves the photos behind; the
-            // report itself is gone either way, as the citizen asked.
-            if let Ok(forget) = forgetting(pending.draft.photo_ids).await {
-                forget.await;
+            if let Ok(discarded) = discarding(outbox, key).await {
+                discarded.await;
             }
         });
     }
@@ -175,6 +212,13 @@ impl Outbox {
             return;
         }
         self.busy.set(true);
+        if !self.loaded.get_untracked() {
+            // The part did not arrive: no signal; the next chance tries again.
+            if reading(*self).await.is_err() {
+                self.busy.set(false);
+                return;
+            }
+        }
         let keys: Vec<String> =
             self.items.with_untracked(|i| i.iter().filter(|p| p.refused.is_none()).map(|p| p.key.clone()).collect());
         for key in keys {
@@ -212,12 +256,43 @@ impl From<SplitLoaderError> for NotLoaded {
 
 type Sending = Pin<Box<dyn Future<Output = Delivery>>>;
 
+/// Reads what waits on the phone into the outbox.
 #[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
 #[wasm_split(outbox, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn forgetting(photo_ids: Vec<String>) -> Result<Pin<Box<dyn Future<Output = ()>>>, NotLoaded> {
+fn reading(outbox: Outbox) -> Result<(), NotLoaded> {
+    outbox.items.set(device::outbox());
+    outbox.loaded.set(true);
+    Ok(())
+}
+
+/// Takes a report out for good, then its photos. A photo left behind (the
+/// browser refused) only takes room; the report is gone, as the citizen asked.
+#[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
+#[wasm_split(outbox, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn discarding(outbox: Outbox, key: String) -> Result<Pin<Box<dyn Future<Output = ()>>>, NotLoaded> {
+    let photo_ids = device::outbox().into_iter().find(|p| p.key == key).map(|p| p.draft.photo_ids).unwrap_or_default();
+    outbox.remove(&key);
     Ok(Box::pin(async move {
         let _ = device::photos::delete(&photo_ids).await;
     }))
+}
+
+/// See [`Outbox::edit_again`]; true when the report went back into the form.
+#[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
+#[wasm_split(outbox, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn editing_again(outbox: Outbox, key: String) -> Result<bool, NotLoaded> {
+    if !device::load_draft().is_empty() {
+        return Ok(false);
+    }
+    let Some(pending) = device::outbox().into_iter().find(|p| p.key == key) else { return Ok(false) };
+    let mut draft = pending.draft;
+    draft.step = Step::Review;
+    if !device::save_draft(&draft) {
+        // The phone refused to keep it: it stays in the outbox, not lost.
+        return Ok(false);
+    }
+    outbox.remove(&key);
+    Ok(true)
 }
 
 #[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]

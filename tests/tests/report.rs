@@ -1,7 +1,7 @@
 //! Making a report on a phone: the whole journey with map and photo, a draft
 //! that survives a reload, a send while the server is unreachable, a report
-//! the server refuses and the citizen discards, and a report made with the
-//! keyboard alone.
+//! the server refuses and the citizen fixes or discards, and a report made
+//! with the keyboard alone.
 
 use std::time::Duration;
 
@@ -284,44 +284,51 @@ async fn photo_on_phone(b: &Browser, id: &str) -> Result<bool> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_report_is_discarded_with_its_photos() -> Result {
+async fn refused_reports_go_back_to_the_form_or_away_with_their_photos() -> Result {
     let portal = Portal::start().await?;
     let mut b = Browser::start(&portal.base()).await?;
     b.open("/").await?;
 
-    // A report waiting on the phone with a photo the phone kept broken (64
-    // zero bytes, no picture): the server refuses it for good.
+    // Two reports waiting on the phone, each with a photo the phone kept
+    // broken (64 zero bytes, no picture): the server refuses both for good.
     let stored = b
         .driver()
         .execute_async(
             "const done = arguments[0];
-            const draft = { key: 'laporan-ditolak', step: 4, category: 'sampah', location: null,
-                district: '71.72.05', village: '', address: 'Pasar Winenet',
-                description: 'Lampu jalan mati sejak seminggu.', photo_ids: ['foto-ditolak'],
-                anonymous: true, name: '', phone: '', email: '' };
-            localStorage.setItem('p112.outbox', JSON.stringify(
-                [{ key: draft.key, draft, queued_at: Date.now(), attempts: 0, refused: null }]));
+            const waiting = ['lampu', 'selokan'].map(what => {
+                const draft = { key: 'laporan-' + what, step: 4, category: 'sampah', location: null,
+                    district: '71.72.05', village: '', address: 'Pasar Winenet',
+                    description: 'Masalah ' + what + ' sejak seminggu, belum ditangani.', photo_ids: ['foto-' + what],
+                    anonymous: true, name: '', phone: '', email: '' };
+                return { key: draft.key, draft, queued_at: Date.now(), attempts: 0, refused: null };
+            });
+            localStorage.setItem('p112.outbox', JSON.stringify(waiting));
             const open = indexedDB.open('portal112', 1);
             open.onupgradeneeded = () => open.result.createObjectStore('photos');
             open.onsuccess = () => {
                 const tx = open.result.transaction('photos', 'readwrite');
-                tx.objectStore('photos').put(new Blob([new Uint8Array(64)], { type: 'image/jpeg' }), 'foto-ditolak');
+                for (const p of waiting) {
+                    tx.objectStore('photos').put(new Blob([new Uint8Array(64)], { type: 'image/jpeg' }), p.draft.photo_ids[0]);
+                }
                 tx.oncomplete = () => { open.result.close(); done(true); };
             };",
             Vec::new(),
         )
         .await?;
-    ensure!(stored.json() == &json!(true), "the waiting report could not be put on the phone");
-    ensure!(photo_on_phone(&b, "foto-ditolak").await?, "the photo is on the phone");
+    ensure!(stored.json() == &json!(true), "the waiting reports could not be put on the phone");
+    for photo in ["foto-lampu", "foto-selokan"] {
+        ensure!(photo_on_phone(&b, photo).await?, "{photo} is on the phone");
+    }
 
-    // Opening the portal tries to send it; the refusal waits for the citizen.
+    // Opening the portal tries to send them; the refusals wait for the citizen.
     b.reload().await?;
     let refused = id("refused_title");
     let message = b
         .wait(
-            "the refused report in Laporan saya",
+            "both refused reports in Laporan saya",
             &format!(
-                "document.querySelector('.my-reports li.refused .badge')?.textContent.trim() === {} \
+                "document.querySelectorAll('.my-reports li.refused').length === 2 \
+                 && [...document.querySelectorAll('.my-reports li.refused .badge')].every(e => e.textContent.trim() === {}) \
                  && document.querySelector('.my-reports li.refused .field-error').textContent.trim()",
                 json!(refused)
             ),
@@ -330,14 +337,28 @@ async fn a_refused_report_is_discarded_with_its_photos() -> Result {
     ensure!(message.as_str().is_some_and(|m| !m.is_empty()), "the server's reason is shown: {message}");
     b.screenshot("laporan-ditolak").await?;
 
+    // "Perbaiki": the first goes back into the form, at its last step, with what was written.
+    b.click_button(&id("edit_again")).await?;
+    on_step(&b, "step_review").await?;
+    b.wait(
+        "the report's own words in the form",
+        "document.querySelector('main').textContent.includes('Masalah lampu sejak seminggu')",
+    )
+    .await?;
+    ensure!(photo_on_phone(&b, "foto-lampu").await?, "the photo of the report being fixed stays");
+
+    // "Hapus": the other leaves the phone, and its photo with it.
+    b.open("/").await?;
+    b.wait("one refused report left", "document.querySelectorAll('.my-reports li.refused').length === 1").await?;
     b.click_button(&id("discard")).await?;
     b.wait("the report gone from Laporan saya", "!document.querySelector('.my-reports li.refused')").await?;
     let outbox = b.js("return localStorage.getItem('p112.outbox')").await?;
     assert_eq!(outbox, json!("[]"), "nothing waits on the phone any more");
-    eventually("the photo to leave the phone", Duration::from_secs(10), || async {
-        Ok((!photo_on_phone(&b, "foto-ditolak").await?).then_some(()))
+    eventually("the discarded photo to leave the phone", Duration::from_secs(10), || async {
+        Ok((!photo_on_phone(&b, "foto-selokan").await?).then_some(()))
     })
     .await?;
+    ensure!(photo_on_phone(&b, "foto-lampu").await?, "the photo of the report in the form stays");
     assert_eq!(portal.ticket_total().await?, 0, "a refused report makes no ticket");
     b.finish().await
 }

@@ -13,7 +13,7 @@ use crate::fresh::IntoFresh;
 
 use crate::api::{self, AbortOnDrop};
 use crate::config::use_config;
-use crate::device::{self, MyTicket, Step};
+use crate::device::{self, MyTicket};
 use crate::i18n::use_i18n;
 use crate::outbox::Outbox;
 use crate::route::{Page, use_nav};
@@ -89,21 +89,9 @@ pub fn MyReports() -> impl IntoView {
                                 Some(message) => view! {
                                     <span class="badge badge-bad">{tr.refused_title}</span>
                                     <span class="field-error">{message}</span>
-                                    <button type="button" class="button" on:click=move |_| {
-                                        // Back into the form, with the same key, to be fixed.
-                                        if !device::load_draft().is_empty() {
-                                            // An unfinished report is in the form: finish or clear it first.
-                                            nav.go(&Page::Report);
-                                            return;
-                                        }
-                                        if let Some(p) = outbox.items.get_untracked().into_iter().find(|p| p.key == key2) {
-                                            let mut draft = p.draft.clone();
-                                            draft.step = Step::Review;
-                                            device::save_draft(&draft);
-                                            outbox.remove(&p.key);
-                                            nav.go(&Page::Report);
-                                        }
-                                    }>{tr.edit_again}</button>
+                                    <button type="button" class="button" on:click=move |_| outbox.edit_again(&key2, nav)>
+                                        {tr.edit_again}
+                                    </button>
                                     <button type="button" class="button button-quiet" on:click=move |_| outbox.discard(&key3)>
                                         {tr.discard}
                                     </button>
