@@ -116,7 +116,11 @@ for module in "$work/out/${name}_bg.wasm" "${parts[@]/#/$work/out/}"; do
     # The splitter's name sections carry subsections wasm-opt 116 does not
     # know; it drops them (names are not needed at run time) and says so per
     # module, which is noise.
-    wasm-opt -Oz "${opt_flags[@]}" --output "$module.opt" "$module" 2>&1 \
+    # --converge repeats -Oz while it still shrinks the module; the low 1 KB
+    # of memory is never an address Rust uses (its stack comes first and
+    # ends at 1 MiB), which lets wasm-opt fold more offsets. Measured on the
+    # main module: 0.7 KB brotli.
+    wasm-opt -Oz --converge --low-memory-unused "${opt_flags[@]}" --output "$module.opt" "$module" 2>&1 \
       | { grep -v 'unknown name subsection\|in name section' || true; } >&2
     mv "$module.opt" "$module"
   fi

@@ -18,6 +18,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -122,22 +123,22 @@ pub fn page_view(page: Page) -> Fresh {
     match page {
         Page::Home => pages::home::Home().fresh(),
         Page::NotFound => pages::not_found::NotFound().fresh(),
-        Page::Report => loaded(report_page),
-        Page::Track(code) => loaded(move || track_page(code.clone())),
-        Page::Videos(agency) => loaded(move || videos_page(agency.clone())),
-        Page::Map => loaded(map_page),
-        Page::Stats => loaded(stats_page),
+        Page::Report => loaded(Arc::new(|| Box::pin(report_page()))),
+        Page::Track(code) => loaded(Arc::new(move || Box::pin(track_page(code.clone())))),
+        Page::Videos(agency) => loaded(Arc::new(move || Box::pin(videos_page(agency.clone())))),
+        Page::Map => loaded(Arc::new(|| Box::pin(map_page()))),
+        Page::Stats => loaded(Arc::new(|| Box::pin(stats_page()))),
     }
 }
+
+/// How a page's module is fetched and the page built, boxed: [`loaded`] and
+/// the suspense in it are compiled once, not once per page.
+type PartLoad = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Part>>> + Send + Sync>;
 
 /// A page built by `load` once its module has arrived: nothing while it loads
 /// (the module is usually fetched ahead, so the page is there at once), and a
 /// message with "try again" if it cannot be fetched.
-fn loaded<F, Fut>(load: F) -> Fresh
-where
-    F: Fn() -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Part> + 'static,
-{
+fn loaded(load: PartLoad) -> Fresh {
     let i18n = use_i18n();
     let tr = i18n.t();
     let attempt = RwSignal::new(0_u32);
