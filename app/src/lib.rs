@@ -3,8 +3,9 @@
 //!
 //! The modules form a tree: `app` (the root) uses `parts` (the pages each
 //! loaded with their own part of the WebAssembly), which use `pages`, which
-//! use `components`; all use `route`, `config`, `i18n`, `outbox`, `device` and
-//! `api`, and nothing uses a module that uses it back.
+//! use `components`; all use `route`, `config`, `i18n`, `outbox`, `device`,
+//! `api` and `lazy` (a view from a part of the WebAssembly), and nothing uses
+//! a module that uses it back.
 //!
 //! In the browser [`start`] mounts the app. Natively (the server links this
 //! library), [`prerender`] renders a page's HTML ahead from the same
@@ -19,6 +20,7 @@ mod device;
 mod fresh;
 mod i18n;
 mod json;
+mod lazy;
 mod outbox;
 mod pages;
 mod parts;

@@ -1,9 +1,17 @@
 //! Lapor: the step-by-step report form. Every keystroke is saved on the
 //! phone; sending goes through the outbox, so a failed network keeps the
 //! report waiting instead of losing it.
+//!
+//! What happened and where (the first two steps, the map) are in the form's
+//! part of the WebAssembly; the description and photos, the contact, the
+//! review and the screen after sending are a part of their own (`steps`),
+//! fetched while the citizen places the report, so `/lapor` is usable sooner.
+
+use std::sync::Arc;
 
 use leptos::html;
 use leptos::prelude::*;
+use leptos::wasm_split::wasm_split;
 
 use crate::fresh::IntoFresh;
 use leptos::task::spawn_local;
@@ -21,7 +29,8 @@ use crate::components::photo_picker::PhotoPicker;
 use crate::config::use_config;
 use crate::device::{self, Draft, Pending, Step};
 use crate::i18n::{Strings, fill, fill_city, use_i18n};
-use crate::outbox::{Delivery, Outbox};
+use crate::lazy::{self, Part};
+use crate::outbox::{self, Delivery, Outbox};
 use crate::route::Page;
 
 /// The step a field is filled in on.
@@ -80,6 +89,22 @@ impl Problem {
     }
 }
 
+/// The problems found, each shown next to its field.
+#[derive(Debug, Clone, Copy)]
+struct Errors {
+    list: RwSignal<Vec<Problem>>,
+    lang: Lang,
+}
+
+impl Errors {
+    /// The message for `field`, if any.
+    fn of(self, field: Field) -> Signal<Option<String>> {
+        Signal::derive(move || {
+            self.list.with(|errs| errs.iter().find(|e| e.concerns(&field)).map(|e| e.message(self.lang)))
+        })
+    }
+}
+
 /// How sending ended, for the screen after the form.
 #[derive(Debug, Clone, PartialEq)]
 enum Finished {
@@ -105,12 +130,8 @@ pub fn ReportForm() -> impl IntoView {
     // The step alone: views that depend on it must not re-run on every keystroke.
     let step = Memo::new(move |_| draft.with(|d| d.step));
 
-    let error_for = move |field: Field| {
-        Signal::derive(move || {
-            let lang = lang;
-            errors.with(|errs| errs.iter().find(|e| e.concerns(&field)).map(|e| e.message(lang)))
-        })
-    };
+    let errs = Errors { list: errors, lang };
+    let error_for = move |field: Field| errs.of(field);
 
     let go_to = move |step: Step| {
         draft.update(|d| d.step = step);
@@ -199,7 +220,10 @@ pub fn ReportForm() -> impl IntoView {
 
     view! {
         {move || match finished.get() {
-            Some(done) => view! { <Done done=done on_new=move || { finished.set(None); go_to(Step::Category); }/> }.fresh(),
+            Some(done) => {
+                let on_new = Callback::new(move |()| { finished.set(None); go_to(Step::Category); });
+                lazy::loaded(Arc::new(move || Box::pin(done_screen(done.clone(), on_new))))
+            }
             None => view! {
                 <section class="card report">
                     <h1>{tr.report_title}</h1>
@@ -215,10 +239,19 @@ pub fn ReportForm() -> impl IntoView {
                     <form novalidate on:submit=|ev| ev.prevent_default()>
                         {move || match step.get() {
                             Step::Category => step_category(draft, config, error_for(Field::Category)).fresh(),
-                            Step::Location => step_location(draft, config, error_for).fresh(),
-                            Step::Details => step_details(draft, error_for).fresh(),
-                            Step::Contact => step_contact(draft, config, error_for).fresh(),
-                            Step::Review => step_review(draft, config, go_to).fresh(),
+                            Step::Location => {
+                                // What the next steps and sending need is fetched
+                                // now, while the citizen places the report.
+                                spawn_local(async {
+                                    let _ = preload_steps().await;
+                                    outbox::preload().await;
+                                });
+                                step_location(draft, config, error_for).fresh()
+                            }
+                            later => {
+                                let go_to = Callback::new(go_to);
+                                lazy::loaded(Arc::new(move || Box::pin(later_step(later, draft, config, errs, go_to))))
+                            }
                         }}
                         <div class="contents" hidden=move || errors.with(Vec::is_empty)>
                             <p class="field-error" role="alert">{tr.fix_errors}</p>
@@ -432,10 +465,33 @@ fn step_location(
     }
 }
 
-fn step_details(
+/// The later steps, in their own part (see the module's text).
+#[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
+#[wasm_split(steps, wasm_split_path = ::leptos::wasm_split, preload(preload_steps), fallible)]
+fn later_step(
+    step: Step,
     draft: RwSignal<Draft>,
-    error_for: impl Fn(Field) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
-) -> impl IntoView {
+    config: StoredValue<PublicConfig>,
+    errors: Errors,
+    go_to: Callback<Step>,
+) -> Part {
+    Ok(match step {
+        Step::Contact => step_contact(draft, config, errors).fresh(),
+        Step::Review => step_review(draft, config, go_to).fresh(),
+        // The details (the first two steps are built by the form itself).
+        _ => step_details(draft, errors).fresh(),
+    })
+}
+
+/// The screen after sending, with the later steps.
+#[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
+#[wasm_split(steps, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn done_screen(done: Finished, on_new: Callback<()>) -> Part {
+    Ok(view! { <Done done=done on_new=on_new/> }.fresh())
+}
+
+fn step_details(draft: RwSignal<Draft>, errors: Errors) -> impl IntoView {
+    let error_for = move |field: Field| errors.of(field);
     let i18n = use_i18n();
     let tr = i18n.t();
     let left = move || DESCRIPTION_MAX.saturating_sub(draft.with(|d| d.description.trim().chars().count()));
@@ -470,11 +526,8 @@ fn step_details(
     }
 }
 
-fn step_contact(
-    draft: RwSignal<Draft>,
-    config: StoredValue<PublicConfig>,
-    error_for: impl Fn(Field) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
-) -> impl IntoView {
+fn step_contact(draft: RwSignal<Draft>, config: StoredValue<PublicConfig>, errors: Errors) -> impl IntoView {
+    let error_for = move |field: Field| errors.of(field);
     let i18n = use_i18n();
     let tr = i18n.t();
     let anonymous = Signal::derive(move || draft.with(|d| d.anonymous));
@@ -534,11 +587,7 @@ fn step_contact(
     }
 }
 
-fn step_review(
-    draft: RwSignal<Draft>,
-    config: StoredValue<PublicConfig>,
-    go_to: impl Fn(Step) + Copy + Send + Sync + 'static,
-) -> impl IntoView {
+fn step_review(draft: RwSignal<Draft>, config: StoredValue<PublicConfig>, go_to: Callback<Step>) -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
     let lang = i18n.lang();
@@ -547,7 +596,7 @@ fn step_review(
             <div class="review-row">
                 <dt>{label}</dt>
                 <dd>{value}</dd>
-                <dd><button type="button" class="link" on:click=move |_| go_to(step)>{tr.edit}<span class="visually-hidden">" "{label}</span></button></dd>
+                <dd><button type="button" class="link" on:click=move |_| go_to.run(step)>{tr.edit}<span class="visually-hidden">" "{label}</span></button></dd>
             </div>
         }
     };
@@ -598,7 +647,7 @@ fn step_review(
 /// After sending: the code, large, to copy, share and track — or the promise
 /// that the report waits on the phone for a signal.
 #[component]
-fn Done(done: Finished, on_new: impl Fn() + Copy + 'static) -> impl IntoView {
+fn Done(done: Finished, on_new: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
     match done {
@@ -607,7 +656,7 @@ fn Done(done: Finished, on_new: impl Fn() + Copy + 'static) -> impl IntoView {
                 <h1 id="selesai-judul">{tr.saved_waiting}</h1>
                 <p>{tr.saved_waiting_text}</p>
                 <a href=Page::Home.path() class="button button-primary">{tr.my_reports}</a>
-                <button type="button" class="button" on:click=move |_| on_new()>{tr.new_report}</button>
+                <button type="button" class="button" on:click=move |_| on_new.run(())>{tr.new_report}</button>
             </section>
         }
         .fresh(),
@@ -640,7 +689,7 @@ fn Done(done: Finished, on_new: impl Fn() + Copy + 'static) -> impl IntoView {
                         <button type="button" class="button" on:click=share>{tr.share}</button>
                     </div>
                     <a href=track class="button button-primary">{tr.track_this}</a>
-                    <button type="button" class="button" on:click=move |_| on_new()>{tr.new_report}</button>
+                    <button type="button" class="button" on:click=move |_| on_new.run(())>{tr.new_report}</button>
                 </section>
             }
             .fresh()
