@@ -417,6 +417,10 @@ impl Browser {
     pub async fn screenshot(&self, name: &str) -> crate::Result<()> {
         let dir = fixtures::screenshots_dir();
         std::fs::create_dir_all(&dir)?;
+        // Images still on their way would show as broken (a map's marker
+        // right after a resize): the picture waits for them (lazy ones load
+        // only when scrolled to, and are left as they are).
+        self.wait("the page's images", "[...document.images].every(i => i.complete || i.loading === 'lazy')").await?;
         // From the top, so sticky parts sit where a citizen first sees them.
         self.js("window.scrollTo(0, 0)").await?;
         let metrics = self.driver.cdp().send_raw("Page.getLayoutMetrics", json!({})).await?;

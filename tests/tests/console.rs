@@ -172,6 +172,13 @@ async fn a_report_arrives_live_and_travels_to_dlh_and_back_to_the_citizen() -> R
             .is_some_and(|t| t.contains("Maria Lontoh")),
         "operators see the reporter's contact"
     );
+    // The map of the place shows its marker (Leaflet's image, found through
+    // its style sheet: loaded before the marker is made).
+    b.wait(
+        "the marker's image on the ticket's map",
+        "[...document.querySelectorAll('img.leaflet-marker-icon')].some(i => i.complete && i.naturalWidth > 0)",
+    )
+    .await?;
     axe_clean(&b, "ticket").await?;
     shots(&mut b, "tiket").await?;
     b.press("v").await?;

@@ -46,31 +46,23 @@ thread_local! {
 }
 
 /// Loads Leaflet's CSS and script (`/leaflet/`, the npm package the build
-/// copies) once; resolves when `L` exists. A failure (no signal) lets the
-/// next call try again.
+/// copies) once; resolves when both have loaded. A failure (no signal) lets
+/// the next call try again.
+///
+/// The style sheet is waited for too: Leaflet finds its marker image through
+/// it when the first marker is made, and before it has applied, a marker
+/// asks for `marker-icon.png` beside the page instead (a broken image on
+/// Konsol 112, whose pages are under `/petugas/`).
 pub async fn load_leaflet() -> Result<(), JsValue> {
     let promise = LEAFLET.with(|cell| {
         cell.borrow_mut()
             .get_or_insert_with(|| {
-                js_sys::Promise::new(&mut |resolve, reject| {
-                    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-                        let _ = reject.call0(&JsValue::NULL);
-                        return;
-                    };
-                    if let Ok(link) = doc.create_element("link") {
-                        let _ = link.set_attribute("rel", "stylesheet");
-                        let _ = link.set_attribute("href", "/leaflet/leaflet.css");
-                        let _ = doc.head().map(|h| h.append_child(&link));
-                    }
-                    let Ok(script) = doc.create_element("script") else {
-                        let _ = reject.call0(&JsValue::NULL);
-                        return;
-                    };
-                    let _ = script.set_attribute("src", "/leaflet/leaflet.js");
-                    let _ = script.add_event_listener_with_callback("load", &resolve);
-                    let _ = script.add_event_listener_with_callback("error", &reject);
-                    let _ = doc.head().map(|h| h.append_child(&script));
-                })
+                let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+                    return js_sys::Promise::reject(&JsValue::NULL);
+                };
+                let css = loaded(&doc, "link", &[("rel", "stylesheet"), ("href", "/leaflet/leaflet.css")]);
+                let script = loaded(&doc, "script", &[("src", "/leaflet/leaflet.js")]);
+                js_sys::Promise::all(&js_sys::Array::of2(&css, &script))
             })
             .clone()
     });
@@ -81,4 +73,21 @@ pub async fn load_leaflet() -> Result<(), JsValue> {
             Err(e)
         }
     }
+}
+
+/// Adds an element that loads something (a style sheet, a script) to the
+/// page's head; resolves on its `load`, rejects on its `error`.
+fn loaded(doc: &web_sys::Document, tag: &str, attributes: &[(&str, &str)]) -> js_sys::Promise {
+    js_sys::Promise::new(&mut |resolve, reject| {
+        let (Ok(element), Some(head)) = (doc.create_element(tag), doc.head()) else {
+            let _ = reject.call0(&JsValue::NULL);
+            return;
+        };
+        for (name, value) in attributes {
+            let _ = element.set_attribute(name, value);
+        }
+        let _ = element.add_event_listener_with_callback("load", &resolve);
+        let _ = element.add_event_listener_with_callback("error", &reject);
+        let _ = head.append_child(&element);
+    })
 }
