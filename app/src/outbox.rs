@@ -111,13 +111,15 @@ impl Outbox {
         saved
     }
 
-    /// Takes a report out (delivered, or returned to the form for editing).
-    pub fn remove(&self, key: &str) {
+    /// Takes a report out (delivered, or returned to the form for editing);
+    /// the report taken out, if it was there.
+    pub fn remove(&self, key: &str) -> Option<Pending> {
         let mut items = device::outbox();
-        items.retain(|p| p.key != key);
+        let removed = items.iter().position(|p| p.key == key).map(|i| items.remove(i));
         device::save_outbox(&items);
         self.items.set(items);
         self.loaded.set(true);
+        removed
     }
 
     /// Puts a refused report back into the form, with its key, to be fixed;
@@ -270,8 +272,7 @@ fn reading(outbox: Outbox) -> Result<(), NotLoaded> {
 #[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
 #[wasm_split(outbox, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn discarding(outbox: Outbox, key: String) -> Result<Pin<Box<dyn Future<Output = ()>>>, NotLoaded> {
-    let photo_ids = device::outbox().into_iter().find(|p| p.key == key).map(|p| p.draft.photo_ids).unwrap_or_default();
-    outbox.remove(&key);
+    let photo_ids = outbox.remove(&key).map(|p| p.draft.photo_ids).unwrap_or_default();
     Ok(Box::pin(async move {
         let _ = device::photos::delete(&photo_ids).await;
     }))
