@@ -16,7 +16,7 @@
 #   -> wasm-opt -Oz on every module, esbuild --minify on the JavaScript
 #
 # Every file name carries one hash, that of the linked WebAssembly everything
-# else is made from, so all of them are served with long caching and a new
+# else is made from (and of the scripts that make it), so all of them are served with long caching and a new
 # build never mixes with an old one. index.html gets its style sheet inline,
 # the boot script (which fetches what `/` needs once the page the server
 # rendered has painted), and the list of the other parts (the service worker
@@ -59,7 +59,9 @@ profile_dir="$profile"
 [ "$profile" = dev ] && profile_dir=debug
 linked="$target_dir/wasm32-unknown-unknown/$profile_dir/$bin.wasm"
 
-hash="$(sha256sum "$linked" | cut -c1-16)"
+# The scripts that post-process it count too: a changed step must not serve
+# new files under old names that phones keep for a year.
+hash="$(cat "$linked" "${BASH_SOURCE[0]}" "$root/scripts/trim-glue.py" | sha256sum | cut -c1-16)"
 name="$bin-$hash"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
