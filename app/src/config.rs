@@ -8,14 +8,20 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portal112_core::Lang;
 use portal112_core::dto::PublicConfig;
+use std::sync::Arc;
 
 use crate::api::{self, AbortOnDrop};
 use crate::device;
 
+/// The configuration as the app shares it: every page reads the same one,
+/// never a copy of its own (copying it per page cost a cheap phone time and
+/// the WebAssembly the code of the copy).
+pub type SharedConfig = Arc<PublicConfig>;
+
 /// The configuration as it arrives: the cached copy at once, then the server's.
 #[derive(Debug, Clone, Copy)]
 pub struct ConfigLoad {
-    pub current: RwSignal<Option<PublicConfig>>,
+    pub current: RwSignal<Option<SharedConfig>>,
     pub failed: RwSignal<bool>,
 }
 
@@ -25,7 +31,10 @@ impl ConfigLoad {
     #[must_use]
     pub fn start(fresh: Option<PublicConfig>) -> Self {
         let asked = fresh.is_none();
-        let load = Self { current: RwSignal::new(fresh.or_else(device::cached_config)), failed: RwSignal::new(false) };
+        let load = Self {
+            current: RwSignal::new(fresh.or_else(device::cached_config).map(Arc::new)),
+            failed: RwSignal::new(false),
+        };
         if asked {
             load.load();
         }
@@ -40,7 +49,7 @@ impl ConfigLoad {
             match api::config(abort.signal()).await {
                 Ok((c, json)) => {
                     device::cache_config_json(&json);
-                    self.current.set(Some(c));
+                    self.current.set(Some(Arc::new(c)));
                 }
                 Err(_) => self.failed.set(self.current.with_untracked(Option::is_none)),
             }
@@ -51,14 +60,14 @@ impl ConfigLoad {
 /// Gives the page being built its configuration: a snapshot, as pages need
 /// not follow a refreshed configuration (it changes rarely); the next page or
 /// language switch picks it up.
-pub fn provide_page_config(config: PublicConfig) {
+pub fn provide_page_config(config: SharedConfig) {
     provide_context(StoredValue::new(config));
 }
 
 /// The configuration snapshot of the current page.
 #[must_use]
-pub fn use_config() -> StoredValue<PublicConfig> {
-    expect_context::<StoredValue<PublicConfig>>()
+pub fn use_config() -> StoredValue<SharedConfig> {
+    expect_context::<StoredValue<SharedConfig>>()
 }
 
 /// What the header says about the city: the emergency number and the

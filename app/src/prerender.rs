@@ -125,7 +125,7 @@ pub fn prerender(
             Page::Videos(_) | Page::NotFound => None,
         }
         .map(|n| fill_city(n, config, lang));
-        provide_page_config(config.clone());
+        provide_page_config(std::sync::Arc::new(config.clone()));
         // The same page components, called as the app's route table calls them.
         let body = match page {
             Page::Home => pages::home::Home().fresh(),

@@ -3,7 +3,9 @@
 //! is built once; searching only hides what does not match.
 
 use leptos::prelude::*;
-use portal112_core::city::{Category, CityConfig};
+use portal112_core::city::Category;
+
+use crate::config::SharedConfig;
 
 use crate::i18n::use_i18n;
 
@@ -46,7 +48,7 @@ pub fn matches(c: &Category, agency_name: &str, query: &str) -> bool {
 
 #[component]
 pub fn CategoryPicker(
-    city: CityConfig,
+    config: SharedConfig,
     selected: Signal<String>,
     on_select: Callback<String>,
     #[prop(into)] error: Signal<Option<String>>,
@@ -59,6 +61,7 @@ pub fn CategoryPicker(
     let found = move |hay: &str| words.with(|w| w.iter().all(|w| hay.contains(w.as_str())));
 
     // Urgent categories carry the number to call as well.
+    let city = &config.city;
     let number = city.city.emergency_number.clone();
     let groups = city.agencies.iter().map(|a| {
         let agency_name = format!("{} {} {}", a.short_name, a.name.id, a.name.en);

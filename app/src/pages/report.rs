@@ -15,7 +15,7 @@ use leptos::wasm_split::wasm_split;
 
 use crate::fresh::IntoFresh;
 use leptos::task::spawn_local;
-use portal112_core::dto::{CreatedReport, PublicConfig, ReportLocation};
+use portal112_core::dto::{CreatedReport, ReportLocation};
 use portal112_core::validate::{
     ADDRESS_MAX, DESCRIPTION_MAX, EMAIL_MAX, MAX_PHOTOS, NAME_MAX, PHONE_MAX, validate_report,
 };
@@ -26,7 +26,7 @@ use crate::components::category_picker::CategoryPicker;
 use crate::components::map_picker::{MapPicker, fixed};
 use crate::components::nearby_offer::NearbyOffer;
 use crate::components::photo_picker::PhotoPicker;
-use crate::config::use_config;
+use crate::config::{SharedConfig, use_config};
 use crate::device::{self, Draft, Pending, Step};
 use crate::i18n::{Strings, fill, fill_city, use_i18n};
 use crate::lazy::{self, Part};
@@ -324,7 +324,7 @@ fn text_field(
 
 fn step_category(
     draft: RwSignal<Draft>,
-    config: StoredValue<PublicConfig>,
+    config: StoredValue<SharedConfig>,
     error: Signal<Option<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -347,7 +347,7 @@ fn step_category(
             <p class="notice" role="note">{tr.confidential_hint}</p>
                 </div>
         <CategoryPicker
-            city=config.with_value(|c| c.city.clone())
+            config=config.get_value()
             selected=selected
             on_select=Callback::new(move |code: String| draft.update(|d| d.category = code))
             error=error
@@ -357,7 +357,7 @@ fn step_category(
 
 fn step_location(
     draft: RwSignal<Draft>,
-    config: StoredValue<PublicConfig>,
+    config: StoredValue<SharedConfig>,
     error_for: impl Fn(Field) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -471,7 +471,7 @@ fn step_location(
 fn later_step(
     step: Step,
     draft: RwSignal<Draft>,
-    config: StoredValue<PublicConfig>,
+    config: StoredValue<SharedConfig>,
     errors: Errors,
     go_to: Callback<Step>,
 ) -> Part {
@@ -526,7 +526,7 @@ fn step_details(draft: RwSignal<Draft>, errors: Errors) -> impl IntoView {
     }
 }
 
-fn step_contact(draft: RwSignal<Draft>, config: StoredValue<PublicConfig>, errors: Errors) -> impl IntoView {
+fn step_contact(draft: RwSignal<Draft>, config: StoredValue<SharedConfig>, errors: Errors) -> impl IntoView {
     let error_for = move |field: Field| errors.of(field);
     let i18n = use_i18n();
     let tr = i18n.t();
@@ -587,7 +587,7 @@ fn step_contact(draft: RwSignal<Draft>, config: StoredValue<PublicConfig>, error
     }
 }
 
-fn step_review(draft: RwSignal<Draft>, config: StoredValue<PublicConfig>, go_to: Callback<Step>) -> impl IntoView {
+fn step_review(draft: RwSignal<Draft>, config: StoredValue<SharedConfig>, go_to: Callback<Step>) -> impl IntoView {
     let i18n = use_i18n();
     let tr = i18n.t();
     let lang = i18n.lang();
