@@ -6,7 +6,8 @@
 //   page is rendered ahead by the server, so each is kept; another address
 //   gets the home page, and the app then shows what the address asks for);
 // - hashed app files and Leaflet: cache first (their names change when they do);
-// - the city configuration: network first, cached copy when offline;
+// - the city configuration (the app's, /api/v1/config.postcard, and the JSON):
+//   network first, cached copy when offline;
 // - everything else (reports, tickets, staff, Konsol 112): straight to the network.
 const CACHE = "p112-shell-v2";
 // The public pages as the server renders them; revalidated (a 304 when unchanged).
@@ -87,7 +88,7 @@ self.addEventListener("fetch", (event) => {
     return;
   }
 
-  if (url.pathname === "/api/v1/config") {
+  if (url.pathname === "/api/v1/config" || url.pathname === "/api/v1/config.postcard") {
     event.respondWith((async () => {
       const cache = await caches.open(CACHE);
       try {

@@ -84,18 +84,28 @@ fn accept_language(lang: Lang) -> &'static str {
     }
 }
 
-/// The city: map, districts, agencies, categories; with its JSON text.
+/// The city: map, districts, agencies, categories; with the bytes it came
+/// in (postcard, see `PublicConfig::to_postcard`), to keep on the phone.
 ///
 /// Its failures are not read: the app can only try again, and `/` (which
 /// asks for the configuration) then carries no reader of error envelopes.
-pub async fn config(abort: Option<AbortSignal>) -> Result<(PublicConfig, String), ApiFailure> {
-    decoded_with(
-        Request::get("/api/v1/config").abort_signal(abort.as_ref()).send().await,
-        crate::json::public_config,
-        |status, _| ApiFailure::Unexpected { status },
-    )
-    .await
+pub async fn config(abort: Option<AbortSignal>) -> Result<(PublicConfig, Vec<u8>), ApiFailure> {
+    let response = match Request::get(CONFIG_PATH).abort_signal(abort.as_ref()).send().await {
+        Ok(r) => r,
+        Err(gloo_net::Error::JsError(e)) if e.name == "AbortError" => return Err(ApiFailure::Aborted),
+        Err(_) => return Err(ApiFailure::Network),
+    };
+    let status = response.status();
+    if !response.ok() {
+        return Err(ApiFailure::Unexpected { status });
+    }
+    let bytes = response.binary().await.map_err(|_| ApiFailure::Network)?;
+    crate::json::config(&bytes).map(|c| (c, bytes)).ok_or(ApiFailure::Unexpected { status })
 }
+
+/// Where the app's configuration is (`index.html` fetches it ahead, the
+/// service worker keeps it).
+const CONFIG_PATH: &str = "/api/v1/config.postcard";
 
 /// A ticket's public view; with its JSON text.
 pub async fn ticket(

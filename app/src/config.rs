@@ -1,5 +1,5 @@
 //! The city's configuration as the app holds it: the copy kept on the phone
-//! at once, then the server's (`GET /api/v1/config`, a
+//! at once, then the server's (`GET /api/v1/config.postcard`, a
 //! [`PublicConfig`]). Everything the app says about its city — its name, the
 //! emergency number, the service's name, how many agencies — comes from
 //! there, never from code: one build serves any city.
@@ -47,8 +47,8 @@ impl ConfigLoad {
         spawn_local(async move {
             let abort = AbortOnDrop::new();
             match api::config(abort.signal()).await {
-                Ok((c, json)) => {
-                    device::cache_config_json(&json);
+                Ok((c, bytes)) => {
+                    device::cache_config(&bytes);
                     self.current.set(Some(Arc::new(c)));
                 }
                 Err(_) => self.failed.set(self.current.with_untracked(Option::is_none)),

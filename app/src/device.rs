@@ -14,7 +14,10 @@ const DRAFT: &str = "p112.draft";
 const OUTBOX: &str = "p112.outbox";
 const MY_TICKETS: &str = "p112.tickets";
 const LANG: &str = "p112.lang";
-const CONFIG: &str = "p112.config";
+/// The city configuration (postcard in base64: storage holds text). Its
+/// former key held JSON, which is removed on the first save.
+const CONFIG: &str = "p112.city";
+const OLD_CONFIG: &str = "p112.config";
 const TICKET_PREFIX: &str = "p112.ticket.";
 const DEVICE_KEY: &str = "p112.device";
 
@@ -302,7 +305,11 @@ pub fn cache_ticket_json(code: &str, json: &str) {
 /// The city configuration last fetched, to start instantly and offline.
 #[must_use]
 pub fn cached_config() -> Option<PublicConfig> {
-    crate::json::public_config(&storage()?.get_item(CONFIG).ok()??)
+    let kept = storage()?.get_item(CONFIG).ok()??;
+    let binary = web_sys::window()?.atob(&kept).ok()?;
+    // atob gives one character per byte.
+    let bytes: Option<Vec<u8>> = binary.chars().map(|c| u8::try_from(c).ok()).collect();
+    crate::json::config(&bytes?)
 }
 
 /// Whether a configuration is kept (without reading it: the app reads it
@@ -313,10 +320,14 @@ pub fn has_cached_config() -> bool {
 }
 
 /// Keeps the city configuration as the server sent it.
-pub fn cache_config_json(json: &str) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(CONFIG, json);
+pub fn cache_config(bytes: &[u8]) {
+    let Some(s) = storage() else { return };
+    // btoa takes one character per byte.
+    let binary: String = bytes.iter().map(|&b| char::from(b)).collect();
+    if let Some(kept) = web_sys::window().and_then(|w| w.btoa(&binary).ok()) {
+        let _ = s.set_item(CONFIG, &kept);
     }
+    let _ = s.remove_item(OLD_CONFIG);
 }
 
 /// This phone's own key for "me too" (made once, kept): the server counts

@@ -1,11 +1,12 @@
 //! JSON through the browser's own parser: `JSON.parse`/`JSON.stringify` plus
 //! `serde-wasm-bindgen`. Measured against `serde_json`, this keeps a JSON parser
 //! and printer out of the WebAssembly, which citizens download on prepaid data.
+//! The city configuration, the largest thing the app reads, comes as postcard
+//! instead ([`config`]).
 
 use portal112_core::dto::PublicConfig;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsCast as _;
 
 /// Decodes JSON text.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Option<T> {
@@ -13,19 +14,17 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Option<T> {
     serde_wasm_bindgen::from_value(value).ok()
 }
 
-/// Decodes `GET /api/v1/config`. Its `limits` sit beside the city's fields
-/// (serde's `flatten` on the server); reading them apart here keeps serde's
-/// code for `flatten` — the largest single function the app had — out of
-/// the WebAssembly `/` loads.
-pub fn public_config(text: &str) -> Option<PublicConfig> {
-    let value = js_sys::JSON::parse(text).ok()?;
-    let key = wasm_bindgen::JsValue::from_str("limits");
-    let limits = js_sys::Reflect::get(&value, &key).ok()?;
-    js_sys::Reflect::delete_property(value.dyn_ref::<js_sys::Object>()?, &key).ok()?;
-    Some(PublicConfig {
-        city: serde_wasm_bindgen::from_value(value).ok()?,
-        limits: serde_wasm_bindgen::from_value(limits).ok()?,
-    })
+/// Reads the city configuration's bytes (`PublicConfig::to_postcard`).
+/// Outside the browser there are none to read: pages rendered ahead get the
+/// server's own configuration.
+pub fn config(bytes: &[u8]) -> Option<PublicConfig> {
+    #[cfg(target_arch = "wasm32")]
+    return PublicConfig::from_postcard(bytes);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = bytes;
+        None
+    }
 }
 
 /// Encodes as JSON text (objects for maps, `null` for `None`).

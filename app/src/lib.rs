@@ -51,8 +51,8 @@ pub fn start() {
             None
         } else {
             match api::config(None).await {
-                Ok((config, json)) => {
-                    device::cache_config_json(&json);
+                Ok((config, bytes)) => {
+                    device::cache_config(&bytes);
                     Some(config)
                 }
                 Err(_) => None,

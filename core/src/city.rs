@@ -69,8 +69,10 @@ pub struct CityConfig {
 #[serde(deny_unknown_fields)]
 pub struct OpenData {
     /// The licence the city publishes its data under; without one the data
-    /// package names none, and reusers must ask.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// package names none, and reusers must ask. Written as `null` when
+    /// missing, never left out: the app reads the configuration by position
+    /// (`PublicConfig::to_postcard`).
+    #[serde(default)]
     pub licence: Option<Licence>,
     /// How far apart two reports of one category may be and still be "the
     /// same problem" (the report form's "someone already reported this").
@@ -114,8 +116,9 @@ pub struct City {
     pub name: String,
     /// The name under the portal's icon on a phone's home screen (about 12
     /// characters at most), e.g. the emergency number and the city's short name.
-    /// Without it, the emergency number and [`City::name`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Without it, the emergency number and [`City::name`]. Written as `null`
+    /// when missing (see [`OpenData::licence`]).
+    #[serde(default)]
     pub short_name: Option<String>,
     /// Name of the service, e.g. `Call Center 112 Kota ...`.
     pub service_name: Text,

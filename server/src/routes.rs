@@ -66,6 +66,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         );
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(meta::config))
+        .routes(routes!(meta::config_postcard))
         .routes(routes!(meta::openapi))
         .routes(routes!(meta::healthz))
         .routes(routes!(tickets::get_ticket))

@@ -62,6 +62,8 @@ pub struct AppState {
     pub city: Arc<CityConfig>,
     /// `GET /api/v1/config`, serialised and compressed once.
     pub config_json: Precompressed,
+    /// `GET /api/v1/config.postcard`: the same for the citizens' app.
+    pub config_postcard: Precompressed,
     /// The citizens' pages rendered ahead from the app's components.
     pub pages: Arc<crate::pages::Pages>,
     pub store: SharedStore,
@@ -95,6 +97,8 @@ impl AppState {
         let public = PublicConfig { city, limits: Limits::CURRENT };
         let config_json =
             Precompressed::new(Bytes::from(serde_json::to_vec(&public).expect("config serialises")), Effort::Once);
+        let config_postcard =
+            Precompressed::new(Bytes::from(public.to_postcard().expect("config serialises")), Effort::Once);
         let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
         // Over a database other instances share, limits count there, so
         // they hold for the whole deployment and not per instance.
@@ -109,6 +113,7 @@ impl AppState {
         Self {
             city: Arc::new(public.city),
             config_json,
+            config_postcard,
             pages,
             report_limiter: Arc::new(
                 Limiter::per_minute(settings.report_rate_per_minute, settings.report_rate_per_minute)

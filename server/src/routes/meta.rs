@@ -20,6 +20,20 @@ pub async fn config(State(state): State<AppState>, request: Request) -> Response
     state.config_json.respond(request.headers(), "application/json", "public, max-age=300")
 }
 
+/// The same configuration as `GET /api/v1/config`, for the citizens' app:
+/// the city, then the limits, in postcard's binary form (fields by position,
+/// see `PublicConfig::to_postcard`). Clients other than the app read the JSON.
+#[utoipa::path(
+    get,
+    path = "/api/v1/config.postcard",
+    tag = "config",
+    responses((status = 200, description = "The city's public configuration, postcard-encoded (city, then limits)",
+        content_type = "application/x-postcard", body = Vec<u8>))
+)]
+pub async fn config_postcard(State(state): State<AppState>, request: Request) -> Response {
+    state.config_postcard.respond(request.headers(), "application/x-postcard", "public, max-age=300")
+}
+
 /// Liveness and database reachability, for load balancers and monitoring.
 #[utoipa::path(
     get,

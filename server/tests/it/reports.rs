@@ -53,6 +53,25 @@ async fn config_describes_the_city_and_the_form_limits() {
     assert!(config["boundary"].as_array().is_some_and(|b| b.len() >= 3));
 }
 
+/// The app's copy of the configuration (postcard, fields by position) says
+/// exactly what the JSON says: made again from the JSON, it is the same bytes.
+#[tokio::test]
+async fn the_apps_configuration_is_the_json_one_in_postcard() {
+    let app = TestApp::new().await;
+    let binary = app.get("/api/v1/config.postcard").await;
+    assert_eq!(binary.status, StatusCode::OK);
+    assert_eq!(binary.header("content-type"), Some("application/x-postcard"));
+    let mut city = app.get("/api/v1/config").await.json();
+    let limits = city.as_object_mut().and_then(|c| c.remove("limits")).expect("limits");
+    let json = portal112_core::dto::PublicConfig {
+        city: serde_json::from_value(city).expect("the JSON's city reads"),
+        limits: serde_json::from_value(limits).expect("the JSON's limits read"),
+    };
+    assert_eq!(binary.body, json.to_postcard().expect("encodes"));
+    // Smaller than the JSON it stands for.
+    assert!(binary.body.len() < serde_json::to_vec(&json).expect("JSON").len(), "{} bytes", binary.body.len());
+}
+
 #[tokio::test]
 async fn openapi_document_is_openapi_3_and_lists_the_report_endpoint() {
     let app = TestApp::new().await;
