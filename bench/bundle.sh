@@ -73,10 +73,31 @@ declare -A needs=()
 loader="$(find "$dist" -maxdepth 1 -name '__wasm_split-*.js' | head -n 1)"
 if [ -n "$loader" ]; then
   while read -r part deps; do needs["$part"]="$deps"; done < <(python3 - "$loader" <<'PY'
+# Each module's loader is `NAME = [wrap(]makeLoad(() => { ... fetch(new
+# URL("./MODULE[-HASH].wasm") ... }, [the loaders it needs first])`, minified
+# (release) or not: read the variable, the module and the list.
 import re, sys
 text = open(sys.argv[1]).read()
-for m in re.finditer(r"__wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\(.*?\n\}\n, \[([^\]]*)\]", text, re.S):
-    print(m.group(1), " ".join(d.strip().lstrip("_") for d in m.group(2).split(",") if d.strip()))
+loads = re.finditer(
+    r'([\w$]+)\s*=\s*(?:[\w$]+\()?[\w$]+\(\(\)\s*=>\s*\{\s*const [\w$]+\s*=\s*fetch\(new URL\("\./([\w]+?)(?:-[0-9a-f]{16})?\.wasm"(.*?)\}\s*,\s*\[([^\]]*)\]',
+    text, re.S)
+module_of, deps_of = {}, {}
+for m in loads:
+    if "fetch(new URL" in m.group(3):
+        sys.exit("bundle.sh: the loader's form changed; update the pattern")
+    module_of[m.group(1)] = m.group(2)
+    deps_of[m.group(2)] = [d.strip() for d in m.group(4).split(",") if d.strip()]
+if not any(name.startswith("split_") for name in deps_of):
+    sys.exit("bundle.sh: no part found in the loader")
+def needed(name: str, seen: set[str]) -> set[str]:
+    for d in deps_of.get(name, []):
+        if module_of[d] not in seen:
+            seen.add(module_of[d])
+            needed(module_of[d], seen)
+    return seen
+for name in deps_of:
+    if name.startswith("split_"):
+        print(name[len("split_"):], " ".join(sorted(needed(name, set()))))
 PY
 )
 fi
