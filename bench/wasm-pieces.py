@@ -31,7 +31,7 @@ PIECES = [
       "wasm_split", "leptos_macro", "server_fn", "const_str_slice_concat", "drain_filter_polyfill",
       "rustc_hash", "indexmap", "paste", "once_cell", "async_lock", "event_listener", "parking_lot",
       "lock_api", "scopeguard", "smallvec", "itertools", "typed_builder"}),
-    ("serde (serde, serde_json, serde-wasm-bindgen)", {"serde", "serde_json", "serde_wasm_bindgen", "itoa", "ryu",
+    ("serde (serde, serde_json, serde-wasm-bindgen, postcard)", {"serde", "serde_json", "serde_wasm_bindgen", "postcard", "itoa", "ryu",
                                                        "memchr"}),
     ("wasm-bindgen, js-sys, web-sys, gloo", {"wasm_bindgen", "js_sys", "web_sys", "wasm_bindgen_futures",
                                              "gloo_net", "gloo_utils", "gloo_timers", "gloo_events", "leaflet"}),
