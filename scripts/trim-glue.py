@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 import string
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 CLASSES = ("IntoUnderlyingByteSource", "IntoUnderlyingSink", "IntoUnderlyingSource")
 
@@ -59,30 +59,45 @@ def uleb(value: int) -> bytes:
             return bytes(out)
 
 
-def drop_exports(wasm: bytes, unwanted: re.Pattern[str]) -> tuple[bytes, int]:
-    """The module without the exports whose names match (section 7 rewritten)."""
-    out, i, dropped = bytearray(wasm[:8]), 8, 0
+def sections(wasm: bytes, rewrite: Callable[[int, bytes], bytes]) -> bytes:
+    """The module with each section's contents passed through `rewrite(id, contents)`."""
+    out, i = bytearray(wasm[:8]), 8
     while i < len(wasm):
         section = wasm[i]
         size, start = leb(wasm, i + 1)
-        body = wasm[start:start + size]
-        if section == 7:
-            count, k = leb(body, 0)
-            kept = []
-            for _ in range(count):
-                entry = k
-                length, k = leb(body, k)
-                name = body[k:k + length].decode()
-                k += length + 1  # the name, then the export's kind
-                _, k = leb(body, k)  # its index
-                if unwanted.fullmatch(name):
-                    dropped += 1
-                else:
-                    kept.append(body[entry:k])
-            body = uleb(len(kept)) + b"".join(kept)
+        body = rewrite(section, wasm[start:start + size])
         out += bytes([section]) + uleb(len(body)) + body
         i = start + size
-    return bytes(out), dropped
+    return bytes(out)
+
+
+def exports(body: bytes) -> Iterator[tuple[str, bytes]]:
+    """Each entry of an export section: its name, and the rest (kind, index)."""
+    count, k = leb(body, 0)
+    for _ in range(count):
+        name, k = name_at(body, k)
+        _, end = leb(body, k + 1)
+        yield name, body[k:end]
+        k = end
+
+
+def drop_exports(wasm: bytes, unwanted: re.Pattern[str]) -> tuple[bytes, int]:
+    """The module without the exports whose names match."""
+    dropped = 0
+
+    def rewrite(section: int, body: bytes) -> bytes:
+        nonlocal dropped
+        if section != 7:
+            return body
+        kept = []
+        for name, rest in exports(body):
+            if unwanted.fullmatch(name):
+                dropped += 1
+            else:
+                kept.append(encoded(name) + rest)
+        return uleb(len(kept)) + b"".join(kept)
+
+    return sections(wasm, rewrite), dropped
 
 
 def name_at(data: bytes, i: int) -> tuple[str, int]:
@@ -134,14 +149,12 @@ def shorten(wasm: bytes, glue: str) -> tuple[bytes, str]:
     """The module and glue with short names for wasm-bindgen's imports (and
     their module) and for the exports named after mangled Rust paths."""
     names, renamed, module = short_names(), {}, None
-    out, i = bytearray(wasm[:8]), 8
-    while i < len(wasm):
-        section = wasm[i]
-        size, start = leb(wasm, i + 1)
-        body = wasm[start:start + size]
+
+    def rewrite(section: int, body: bytes) -> bytes:
+        nonlocal module
+        entries = bytearray()
         if section == 2:
             count, k = leb(body, 0)
-            entries = bytearray(uleb(count))
             for _ in range(count):
                 source, k = name_at(body, k)
                 field, k = name_at(body, k)
@@ -153,23 +166,20 @@ def shorten(wasm: bytes, glue: str) -> tuple[bytes, str]:
                     field = renamed.setdefault(field, next(names))
                 entries += encoded(source) + encoded(field) + body[k:end]
                 k = end
-            body = bytes(entries)
-        elif section == 7:
-            count, k = leb(body, 0)
-            entries = bytearray(uleb(count))
-            for _ in range(count):
-                field, k = name_at(body, k)
-                end = k + 1
-                _, end = leb(body, end)
+            return uleb(count) + bytes(entries)
+        if section == 7:
+            count = 0
+            for field, rest in exports(body):
                 if field in renamed:
                     sys.exit(f"trim-glue: {field} is both imported and exported")
                 if field.startswith("_R"):
                     field = renamed.setdefault(field, next(names))
-                entries += encoded(field) + body[k:end]
-                k = end
-            body = bytes(entries)
-        out += bytes([section]) + uleb(len(body)) + body
-        i = start + size
+                entries += encoded(field) + rest
+                count += 1
+            return uleb(count) + bytes(entries)
+        return body
+
+    wasm = sections(wasm, rewrite)
     if module is None:
         sys.exit("trim-glue: the module imports nothing from wasm-bindgen's glue")
     for old, new in renamed.items():
@@ -179,7 +189,7 @@ def shorten(wasm: bytes, glue: str) -> tuple[bytes, str]:
     glue, found = re.subn(r"""(["'])%s\1""" % re.escape(module), '"w"', glue)
     if not found:
         sys.exit(f"trim-glue: the glue never names the module {module}")
-    return bytes(out), glue
+    return wasm, glue
 
 
 def without_streams(wasm: bytes, glue: str) -> tuple[bytes, str]:
