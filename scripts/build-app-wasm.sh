@@ -16,8 +16,8 @@
 #   -> wasm-opt -Oz on every module, esbuild --minify on the JavaScript
 #
 # Every file name carries one hash, that of the linked WebAssembly everything
-# else is made from (and of the scripts that make it), so all of them are served with long caching and a new
-# build never mixes with an old one. index.html gets its style sheet inline,
+# else is made from (and of the scripts that make it), so all of them are
+# served with long caching and a new build never mixes with an old one. index.html gets its style sheet inline,
 # the boot script (which fetches what `/` needs once the page the server
 # rendered has painted), and the list of the other parts (the service worker
 # keeps them for offline use).

@@ -57,17 +57,22 @@ fn server_failure(status: u16, text: &str) -> ApiFailure {
     }
 }
 
+/// The answer, or why there is none (aborted, no network).
+fn answered(result: Result<Response, gloo_net::Error>) -> Result<Response, ApiFailure> {
+    match result {
+        Ok(r) => Ok(r),
+        Err(gloo_net::Error::JsError(e)) if e.name == "AbortError" => Err(ApiFailure::Aborted),
+        Err(_) => Err(ApiFailure::Network),
+    }
+}
+
 /// [`into_json_text`] with its own decoders, of a success and of a failure.
 async fn decoded_with<T>(
     result: Result<Response, gloo_net::Error>,
     decode: fn(&str) -> Option<T>,
     failure: fn(u16, &str) -> ApiFailure,
 ) -> Result<(T, String), ApiFailure> {
-    let response = match result {
-        Ok(r) => r,
-        Err(gloo_net::Error::JsError(e)) if e.name == "AbortError" => return Err(ApiFailure::Aborted),
-        Err(_) => return Err(ApiFailure::Network),
-    };
+    let response = answered(result)?;
     let status = response.status();
     if response.ok() {
         let text = response.text().await.map_err(|_| ApiFailure::Network)?;
@@ -90,11 +95,7 @@ fn accept_language(lang: Lang) -> &'static str {
 /// Its failures are not read: the app can only try again, and `/` (which
 /// asks for the configuration) then carries no reader of error envelopes.
 pub async fn config(abort: Option<AbortSignal>) -> Result<(PublicConfig, Vec<u8>), ApiFailure> {
-    let response = match Request::get(CONFIG_PATH).abort_signal(abort.as_ref()).send().await {
-        Ok(r) => r,
-        Err(gloo_net::Error::JsError(e)) if e.name == "AbortError" => return Err(ApiFailure::Aborted),
-        Err(_) => return Err(ApiFailure::Network),
-    };
+    let response = answered(Request::get(CONFIG_PATH).abort_signal(abort.as_ref()).send().await)?;
     let status = response.status();
     if !response.ok() {
         return Err(ApiFailure::Unexpected { status });

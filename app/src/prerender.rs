@@ -11,6 +11,8 @@
 //! Effects and tasks never run (they are dropped), so nothing touches a browser
 //! API; `device` and `portal112_web` answer "nothing kept" outside the browser.
 
+use std::sync::Arc;
+
 use any_spawner::{CustomExecutor, Executor, PinnedFuture, PinnedLocalFuture};
 use leptos::prelude::*;
 use portal112_core::dto::{PublicConfig, PublicTicket, Video};
@@ -89,7 +91,7 @@ impl CustomExecutor for Discard {
 /// not the frame's).
 #[must_use]
 pub fn prerender(
-    config: &PublicConfig,
+    config: &Arc<PublicConfig>,
     videos: Option<Vec<Video>>,
     ticket: Option<PublicTicket>,
     lang: Lang,
@@ -125,7 +127,7 @@ pub fn prerender(
             Page::Videos(_) | Page::NotFound => None,
         }
         .map(|n| fill_city(n, config, lang));
-        provide_page_config(std::sync::Arc::new(config.clone()));
+        provide_page_config(Arc::clone(config));
         // The same page components, called as the app's route table calls them.
         let body = match page {
             Page::Home => pages::home::Home().fresh(),
@@ -158,10 +160,10 @@ pub fn prerender(
 mod tests {
     use super::*;
 
-    fn bitung() -> PublicConfig {
+    fn bitung() -> Arc<PublicConfig> {
         let city: portal112_core::city::CityConfig =
             toml::from_str(include_str!("../../config/bitung.toml")).expect("the Bitung city file reads");
-        PublicConfig { city, limits: portal112_core::dto::Limits::CURRENT }
+        Arc::new(PublicConfig { city, limits: portal112_core::dto::Limits::CURRENT })
     }
 
     #[test]

@@ -23,7 +23,8 @@ const KEPT: usize = 256;
 /// The rendered pages of one city.
 #[derive(Debug)]
 pub struct Pages {
-    config: PublicConfig,
+    /// Shared with every page rendered (a tracking page is rendered per request).
+    config: Arc<PublicConfig>,
     rendered: Mutex<HashMap<(Frame, Lang, u64), Arc<str>>>,
 }
 
@@ -33,7 +34,7 @@ pub const PUBLIC_PATHS: [&str; 7] = ["/", "/lapor", "/lacak", "/video", "/peta",
 impl Pages {
     /// Nothing rendered yet.
     #[must_use]
-    pub fn new(config: PublicConfig) -> Self {
+    pub fn new(config: Arc<PublicConfig>) -> Self {
         Self { config, rendered: Mutex::new(HashMap::new()) }
     }
 

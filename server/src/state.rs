@@ -109,7 +109,7 @@ impl AppState {
             tracing::error!(?problems, "service levels unreadable: tickets keep no clock");
             ServiceClock::default()
         });
-        let pages = Arc::new(crate::pages::Pages::new(public.clone()));
+        let pages = Arc::new(crate::pages::Pages::new(Arc::new(public.clone())));
         Self {
             city: Arc::new(public.city),
             config_json,

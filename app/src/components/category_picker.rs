@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use portal112_core::city::Category;
 
 use crate::config::SharedConfig;
-
 use crate::i18n::use_i18n;
 
 /// Lower-case and strip accents so "Sampah" matches "sampah" and "é" matches
