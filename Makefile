@@ -11,6 +11,11 @@ export PORTAL112_TOOLS := $(TOOLS)
 export PATH := $(TOOLS)/bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_SKIP_VERSION_CHECK := true
 export CARGO_TERM_COLOR ?= never
+# CI builds a clean clone once: incremental compilation's caches (gigabytes
+# of them) would only fill the disk.
+ifdef CI
+export CARGO_INCREMENTAL ?= 0
+endif
 
 # Compiled crates are cached per user by sccache (installed with the tools;
 # its own default cache, ~/.cache/sccache, at most 10 GB), so a fresh clone

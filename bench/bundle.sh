@@ -176,6 +176,9 @@ $(if [ -n "$served_first" ]; then echo "| first view of \`/\` as served (the hom
 
 Each part alone: $(for k in $(printf '%s\n' "${!part_br[@]}" | LC_ALL=C sort); do printf '%s %s KB · ' "$k" "$(kb "${part_br[$k]}")"; done | sed 's/ · $//').
 
+WebAssembly modules each part fetches and instantiates (itself and its shared chunks, after
+\`scripts/merge-chunks.py\`): $(for k in $(printf '%s\n' "${!part_br[@]}" | LC_ALL=C sort); do set -- ${needs[$k]:-}; printf '%s %s · ' "$k" "$(($# + 1))"; done | sed 's/ · $//').
+
 $(if [ -d "${PIECES_DIR:-target/wasm-split/portal112-app}" ]; then python3 "$(dirname "$0")/wasm-pieces.py" "${PIECES_DIR:-target/wasm-split/portal112-app}"; fi)
 
 <details><summary>Every file of dist/ (bytes)</summary>

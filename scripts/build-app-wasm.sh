@@ -10,6 +10,8 @@
 #   cargo build (linker keeps relocations: -Clink-args=--emit-relocs)
 #   -> wasm-split-cli: the main module, one module per split point
 #      (app/src/parts.rs) and shared chunks, and the loader __wasm_split.js
+#   -> scripts/merge-chunks.py: small shared chunks merged (fewer modules a
+#      page fetches and instantiates)
 #   -> wasm-bindgen --target web --keep-lld-exports (the split modules use
 #      the main module's memory, table and functions)
 #   -> scripts/trim-glue.py: classes of a dependency the portal never uses out
@@ -61,7 +63,8 @@ linked="$target_dir/wasm32-unknown-unknown/$profile_dir/$bin.wasm"
 
 # The scripts that post-process it count too: a changed step must not serve
 # new files under old names that phones keep for a year.
-hash="$(cat "$linked" "${BASH_SOURCE[0]}" "$root/scripts/trim-glue.py" | sha256sum | cut -c1-16)"
+hash="$(cat "$linked" "${BASH_SOURCE[0]}" "$root/scripts/trim-glue.py" "$root/scripts/merge-chunks.py" \
+  | sha256sum | cut -c1-16)"
 name="$bin-$hash"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -70,6 +73,10 @@ say "wasm-split-cli ($name)"
 wasm-split-cli --target web --out-name "$name" "$linked" "$work/split"
 
 split_modules=("$work"/split/split_*.wasm)
+if [ -e "${split_modules[0]}" ]; then
+  say "merge-chunks"
+  python3 "$root/scripts/merge-chunks.py" "$work/split"
+fi
 # Kept with their function names for bench/wasm-pieces.py (where the bytes are).
 rm -rf "$target_dir/wasm-split/$bin"
 mkdir -p "$target_dir/wasm-split/$bin"

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Merges the splitter's small shared chunks, so a page fetches a few modules
+rather than dozens.
+
+wasm-split-cli puts every function two or more parts share into a "chunk"
+per set of parts that need it: with eight parts the report form needs 29
+chunks besides its own module, most of them a few hundred bytes. Each is a
+request, a compilation and an instantiation of its own; on a cheap phone
+fetching and instantiating those 30 modules was the largest piece of work
+before the form could be built (about 40 ms of script on this machine's CPU
+unthrottled, four times that on the phone Lighthouse models).
+
+Chunks are merged greedily while a merge makes the parts cheaper in all:
+merging two chunks saves each part that needs both one module (priced as
+OVERHEAD bytes: a request and an instantiation), and costs each part that
+needs only one of them the other's bytes (compressed size).
+
+The modules can be merged safely because they are all alike: each imports
+nothing but the main module's memory, function table and stack pointer (from
+"__wasm_split"), exports nothing, and fills its own slots of the table when
+it is instantiated; chunks do not depend on one another (the loader fetches
+all of a part's chunks itself). binaryen's wasm-merge does the merging; it
+links imports to a named module's exports, so a small hub module imports the
+three once and exports them, and each chunk imports them from the hub.
+
+Usage: merge-chunks.py SPLIT_DIR (after wasm-split-cli, before wasm-bindgen).
+The merged chunk keeps its first member's name; the loader
+(SPLIT_DIR/__wasm_split.js) is rewritten to fetch it in their place.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import zlib
+
+# What one module costs a page besides its bytes, in bytes of the chunks as
+# the splitter writes them, zlib-compressed: a request (headers both ways, a
+# round trip when the connections are busy) and a compilation and an
+# instantiation on the phone. Chosen by building with several (brotli bytes
+# of each page as served, `bench/bundle.sh`): at 1200 the form fetches 14
+# modules; at 3000, 10, and every page is smaller than at 1200 (merged
+# chunks compress better than apart); at 5000, 8, but `/lapor` and `/peta`
+# grow by about 1 KB.
+OVERHEAD = 3000
+SPLIT_MODULE = "__wasm_split"
+HUB = "__wasm_hub__"  # as long as SPLIT_MODULE: renamed in place
+assert len(HUB) == len(SPLIT_MODULE)
+FEATURES = [
+    "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+    "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
+]
+
+CHUNK_DEF = re.compile(
+    r'/\* [^*]* \*/\nconst __(chunk_\d+) = makeLoad\(\(\) => \{\n'
+    r'    const src = fetch\(new URL\("\./\1\.wasm", import\.meta\.url\)\);\n'
+    r'(?:.*\n)*?, \[(?P<deps>[^\]]*)\]\);\n')
+PART_DEPS = re.compile(r'(export const __wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\(\(\) => \{\n(?:.*\n)*?, \[)([^\]]*)(\]\)\);)')
+
+
+def leb(data, i):
+    value = shift = 0
+    while True:
+        byte = data[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, i
+
+
+def import_from_hub(path):
+    """Renames the module each import of `path` comes from to the hub's name,
+    in place (the names have the same length, so nothing moves)."""
+    data = bytearray(open(path, "rb").read())
+    i = 8
+    while i < len(data):
+        section = data[i]
+        size, body = leb(data, i + 1)
+        if section == 2:
+            count, j = leb(data, body)
+            for _ in range(count):
+                length, j = leb(data, j)
+                if bytes(data[j:j + length]) != SPLIT_MODULE.encode():
+                    sys.exit(f"merge-chunks: {path} imports from a module other than {SPLIT_MODULE}")
+                data[j:j + length] = HUB.encode()
+                length, j = leb(data, j + length)  # the field's name
+                kind, j = data[j + length], j + length + 1
+                if kind == 0:  # function (no chunk imports one)
+                    sys.exit(f"merge-chunks: {path} imports a function")
+                if kind == 1:  # table: reference type, limits
+                    j += 1
+                if kind in (1, 2):  # limits: flags, minimum, maximum if flagged
+                    flags, j = leb(data, j)
+                    _, j = leb(data, j)
+                    if flags & 1:
+                        _, j = leb(data, j)
+                elif kind == 3:  # global: value type, mutability
+                    j += 2
+            open(path, "wb").write(data)
+            return
+        i = body + size
+    # A chunk that imports nothing needs no renaming.
+
+
+def imports(path, wasm_dis):
+    """{name: (kind, what follows the kind's name)} of `path`'s imports: what
+    the hub must offer, e.g. "memory": ("memory", "17")."""
+    text = subprocess.run([wasm_dis, path], capture_output=True, text=True, check=True).stdout  # (warnings on stderr)
+    line = re.compile(r'^ \(import "' + SPLIT_MODULE + r'" "([^"]+)" \((memory|table|global) \$\S+ (.*)\)\)$', re.M)
+    return {name: (kind, rest) for name, kind, rest in line.findall(text)}
+
+
+def groups_of(chunks, users, size):
+    """Greedy merging: the pair whose merge lowers the parts' total cost most,
+    until no merge lowers it."""
+    groups = [([c], set(users[c]), size[c]) for c in chunks]
+    while True:
+        best = None
+        for a in range(len(groups)):
+            for b in range(a + 1, len(groups)):
+                (_, ua, sa), (_, ub, sb) = groups[a], groups[b]
+                delta = -OVERHEAD * len(ua & ub) + sb * len(ua - ub) + sa * len(ub - ua)
+                if delta < 0 and (best is None or delta < best[0]):
+                    best = (delta, a, b)
+        if best is None:
+            return [g[0] for g in groups]
+        _, a, b = best
+        (ma, ua, sa), (mb, ub, sb) = groups[a], groups[b]
+        groups[a] = (ma + mb, ua | ub, sa + sb)
+        del groups[b]
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: merge-chunks.py SPLIT_DIR")
+    split_dir = sys.argv[1]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    binaryen = os.path.join(root, "node_modules", ".bin")
+    loader_path = os.path.join(split_dir, "__wasm_split.js")
+    loader = open(loader_path).read()
+
+    chunks = {}
+    for m in CHUNK_DEF.finditer(loader):
+        if m.group("deps").strip():
+            sys.exit(f"merge-chunks: {m.group(1)} depends on other chunks, which this script does not expect")
+        chunks[m.group(1)] = m
+    users = {c: set() for c in chunks}
+    for m in PART_DEPS.finditer(loader):
+        for dep in m.group(3).split(","):
+            dep = dep.strip()
+            if dep:
+                users[dep.removeprefix("__")].add(m.group(2))
+    if not chunks or loader.count("makeLoad(() =>") != len(chunks) + sum(1 for _ in PART_DEPS.finditer(loader)):
+        sys.exit("merge-chunks: the loader's form changed (see CHUNK_DEF and PART_DEPS)")
+
+    size = {c: len(zlib.compress(open(os.path.join(split_dir, c + ".wasm"), "rb").read(), 9)) for c in chunks}
+    order = sorted(chunks, key=lambda c: int(c.split("_")[1]))
+    groups = [g for g in groups_of(order, users, size) if len(g) > 1]
+
+    renamed = {}
+    with tempfile.TemporaryDirectory() as work:
+        for group in groups:
+            group.sort(key=lambda c: int(c.split("_")[1]))
+            paths = [os.path.join(split_dir, c + ".wasm") for c in group]
+            wanted = {}
+            for path in paths:
+                for name, (kind, rest) in imports(path, os.path.join(binaryen, "wasm-dis")).items():
+                    wanted.setdefault(name, []).append((kind, rest))
+            hub_lines = []
+            for index, (name, decls) in enumerate(sorted(wanted.items())):
+                kind = decls[0][0]
+                if kind in ("memory", "table"):
+                    # The largest minimum any member asks for (all are the main module's).
+                    mins = [int(rest.split()[0]) for _, rest in decls]
+                    tail = " funcref" if kind == "table" else ""
+                    decl = f"({kind} $i{index} {max(mins)}{tail})"
+                else:
+                    decl = f"(global $i{index} {decls[0][1]})"
+                hub_lines.append(f'(import "{SPLIT_MODULE}" "{name}" {decl})')
+                hub_lines.append(f'(export "{name}" ({kind} $i{index}))')
+            hub_wat = os.path.join(work, "hub.wat")
+            hub = os.path.join(work, "hub.wasm")
+            open(hub_wat, "w").write("(module\n" + "\n".join(hub_lines) + "\n)\n")
+            subprocess.run([os.path.join(binaryen, "wasm-as"), *FEATURES, hub_wat, "-o", hub], check=True)
+            args = [hub, HUB]
+            for n, path in enumerate(paths):
+                import_from_hub(path)
+                args += [path, f"m{n}"]
+            merged = os.path.join(work, "merged.wasm")
+            subprocess.run([os.path.join(binaryen, "wasm-merge"), *FEATURES, "-g", *args, "-o", merged],
+                           check=True, stderr=subprocess.DEVNULL)
+            os.replace(merged, paths[0])
+            for path in paths[1:]:
+                os.remove(path)
+            for c in group[1:]:
+                renamed[c] = group[0]
+
+    # The loader: members' definitions go, their dependents name the merged chunk.
+    for c in renamed:
+        loader = loader.replace(chunks[c].group(0), "", 1)
+
+    def redirect(m):
+        deps = []
+        for dep in (d.strip() for d in m.group(3).split(",")):
+            if dep:
+                dep = "__" + renamed.get(dep.removeprefix("__"), dep.removeprefix("__"))
+                if dep not in deps:
+                    deps.append(dep)
+        return m.group(1) + ", ".join(deps) + m.group(4)
+
+    loader = PART_DEPS.sub(redirect, loader)
+    open(loader_path, "w").write(loader)
+    left = len(chunks) - len(renamed)
+    print(f"merge-chunks: {len(chunks)} shared chunks -> {left} ({len(groups)} merged groups)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
