@@ -122,7 +122,16 @@ pub fn ReportForm() -> impl IntoView {
     let config = use_config();
     let draft = RwSignal::new(device::load_draft());
     let saved = RwSignal::new(true);
-    Effect::new(move || draft.with(|d| saved.set(device::save_draft(d))));
+    // Saved at every change, not when the form opens: what it opens with is
+    // on the phone already, or a fresh draft with nothing in it to lose
+    // (writing it anyway cost a cheap phone time at every opening).
+    Effect::new(move |opened: Option<()>| {
+        draft.with(|d| {
+            if opened.is_some() {
+                saved.set(device::save_draft(d));
+            }
+        });
+    });
     let errors = RwSignal::new(Vec::<Problem>::new());
     let finished = RwSignal::new(None::<Finished>);
     let sending = RwSignal::new(false);
