@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use portal112_core::city::Category;
+use wasm_bindgen::JsCast;
 
 use crate::config::SharedConfig;
 use crate::i18n::use_i18n;
@@ -75,18 +76,9 @@ pub fn CategoryPicker(
         let number = number.clone();
         let items = cats.into_iter().map(move |(c, hay)| {
             let id = format!("kategori-{}", c.code);
-            let code = c.code.clone();
-            let code2 = c.code.clone();
             view! {
                 <label class="category" for=id.clone() hidden=move || !found(&hay)>
-                    <input
-                        type="radio"
-                        id=id.clone()
-                        name="kategori"
-                        value=c.code.clone()
-                        prop:checked=move || selected.get() == code
-                        on:change=move |_| on_select.run(code2.clone())
-                    />
+                    <input type="radio" id=id.clone() name="kategori" value=c.code.clone()/>
                     <span class="category-text">
                         <span class="category-name">{c.name.get(lang).to_owned()}</span>
                         <span class="category-desc">{c.description.get(lang).to_owned()}</span>
@@ -108,6 +100,24 @@ pub fn CategoryPicker(
         .map(|c| haystack(c, &city.agency(&c.agency).map(|a| a.short_name.clone()).unwrap_or_default()))
         .collect();
     let nothing = move || !all_hays.iter().any(|h| found(h));
+    // One effect keeps the radio buttons in step with the draft (restored,
+    // or started over), and one listener hears the choice, rather than one
+    // of each per category: building the list is most of the work of
+    // opening the form on a cheap phone.
+    Effect::new(move |shown: Option<String>| {
+        let code = selected.get();
+        let input = |code: &str| {
+            document()
+                .get_element_by_id(&format!("kategori-{code}"))
+                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        };
+        if let Some(input) = input(&code) {
+            input.set_checked(true);
+        } else if let Some(input) = shown.as_deref().and_then(input) {
+            input.set_checked(false);
+        }
+        code
+    });
 
     view! {
         <div class="field">
@@ -122,7 +132,13 @@ pub fn CategoryPicker(
         </div>
         <p id="kategori-galat" class="field-error" role="alert">{error}</p>
         <p hidden=move || !nothing()>{tr.no_category_found}</p>
-        <div class="category-groups" role="radiogroup" aria-labelledby="langkah-judul" aria-describedby="kategori-galat">
+        <div
+            class="category-groups"
+            role="radiogroup"
+            aria-labelledby="langkah-judul"
+            aria-describedby="kategori-galat"
+            on:change=move |ev| on_select.run(event_target_value(&ev))
+        >
             {groups.collect_view()}
         </div>
     }
