@@ -20,6 +20,10 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+# The build's reader of WebAssembly binaries.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from wasm_binary import leb  # noqa: E402
+
 # Crates, grouped into the pieces a reader of the bundle thinks in.
 PIECES = [
     ("Rust's standard library (core, alloc, std, the allocator)",
@@ -38,18 +42,6 @@ PIECES = [
     ("portal112-core (the city configuration and the shared types)", {"portal112_core"}),
 ]
 APP = "portal112_app"
-
-
-def leb(data: bytes, i: int) -> tuple[int, int]:
-    """An unsigned LEB128 at `i`: (value, next index)."""
-    value = shift = 0
-    while True:
-        b = data[i]
-        i += 1
-        value |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return value, i
 
 
 def functions(path: Path) -> tuple[list[tuple[str, int]], int, int]:

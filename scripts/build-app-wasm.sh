@@ -63,7 +63,7 @@ linked="$target_dir/wasm32-unknown-unknown/$profile_dir/$bin.wasm"
 
 # The scripts that post-process it count too: a changed step must not serve
 # new files under old names that phones keep for a year.
-hash="$(cat "$linked" "${BASH_SOURCE[0]}" "$root/scripts/trim-glue.py" "$root/scripts/merge-chunks.py" \
+hash="$(cat "$linked" "${BASH_SOURCE[0]}" "$root/scripts/trim-glue.py" "$root/scripts/merge-chunks.py" "$root/scripts/wasm_binary.py" \
   | sha256sum | cut -c1-16)"
 name="$bin-$hash"
 work="$(mktemp -d)"

@@ -35,6 +35,8 @@ import sys
 import tempfile
 import zlib
 
+from wasm_binary import encoded, import_end, leb, name_at, sections
+
 # What one module costs a page besides its bytes, in bytes of the chunks as
 # the splitter writes them, zlib-compressed: a request (headers both ways, a
 # round trip when the connections are busy) and a compilation and an
@@ -45,8 +47,7 @@ import zlib
 # grow by about 1 KB.
 OVERHEAD = 3000
 SPLIT_MODULE = "__wasm_split"
-HUB = "__wasm_hub__"  # as long as SPLIT_MODULE: renamed in place
-assert len(HUB) == len(SPLIT_MODULE)
+HUB = "__wasm_hub__"
 FEATURES = [
     "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
     "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
@@ -59,49 +60,28 @@ CHUNK_DEF = re.compile(
 PART_DEPS = re.compile(r'(export const __wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\(\(\) => \{\n(?:.*\n)*?, \[)([^\]]*)(\]\)\);)')
 
 
-def leb(data, i):
-    value = shift = 0
-    while True:
-        byte = data[i]
-        i += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, i
-
-
 def import_from_hub(path):
-    """Renames the module each import of `path` comes from to the hub's name,
-    in place (the names have the same length, so nothing moves)."""
-    data = bytearray(open(path, "rb").read())
-    i = 8
-    while i < len(data):
-        section = data[i]
-        size, body = leb(data, i + 1)
-        if section == 2:
-            count, j = leb(data, body)
-            for _ in range(count):
-                length, j = leb(data, j)
-                if bytes(data[j:j + length]) != SPLIT_MODULE.encode():
-                    sys.exit(f"merge-chunks: {path} imports from a module other than {SPLIT_MODULE}")
-                data[j:j + length] = HUB.encode()
-                length, j = leb(data, j + length)  # the field's name
-                kind, j = data[j + length], j + length + 1
-                if kind == 0:  # function (no chunk imports one)
-                    sys.exit(f"merge-chunks: {path} imports a function")
-                if kind == 1:  # table: reference type, limits
-                    j += 1
-                if kind in (1, 2):  # limits: flags, minimum, maximum if flagged
-                    flags, j = leb(data, j)
-                    _, j = leb(data, j)
-                    if flags & 1:
-                        _, j = leb(data, j)
-                elif kind == 3:  # global: value type, mutability
-                    j += 2
-            open(path, "wb").write(data)
-            return
-        i = body + size
-    # A chunk that imports nothing needs no renaming.
+    """Makes each import of `path` come from the hub instead, in place."""
+
+    def rewrite(section, body):
+        if section != 2:
+            return body
+        count, k = leb(body, 0)
+        out = bytearray(body[:k])
+        for _ in range(count):
+            module, k = name_at(body, k)
+            if module != SPLIT_MODULE:
+                sys.exit(f"merge-chunks: {path} imports from {module}, not only from {SPLIT_MODULE}")
+            _, after = name_at(body, k)  # the field keeps its name
+            end = import_end(body, after)
+            out += encoded(HUB) + body[k:end]
+            k = end
+        return bytes(out)
+
+    with open(path, "rb") as f:
+        wasm = f.read()
+    with open(path, "wb") as f:
+        f.write(sections(wasm, rewrite))
 
 
 def imports(path, wasm_dis):
@@ -189,8 +169,11 @@ def main():
                 import_from_hub(path)
                 args += [path, f"m{n}"]
             merged = os.path.join(work, "merged.wasm")
-            subprocess.run([os.path.join(binaryen, "wasm-merge"), *FEATURES, "-g", *args, "-o", merged],
-                           check=True, stderr=subprocess.DEVNULL)
+            # (-g keeps function names, for bench/wasm-pieces.py; wasm-opt drops them later.)
+            merge = subprocess.run([os.path.join(binaryen, "wasm-merge"), *FEATURES, "-g", *args, "-o", merged],
+                                   capture_output=True, text=True)
+            if merge.returncode != 0:
+                sys.exit(f"merge-chunks: wasm-merge failed on {', '.join(group)}:\n{merge.stderr}")
             os.replace(merged, paths[0])
             for path in paths[1:]:
                 os.remove(path)

@@ -31,44 +31,11 @@ from __future__ import annotations
 import re
 import string
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+
+from wasm_binary import encoded, import_end, leb, name_at, sections, uleb
 
 CLASSES = ("IntoUnderlyingByteSource", "IntoUnderlyingSink", "IntoUnderlyingSource")
-
-
-def leb(data: bytes, i: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        b = data[i]
-        i += 1
-        value |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return value, i
-
-
-def uleb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def sections(wasm: bytes, rewrite: Callable[[int, bytes], bytes]) -> bytes:
-    """The module with each section's contents passed through `rewrite(id, contents)`."""
-    out, i = bytearray(wasm[:8]), 8
-    while i < len(wasm):
-        section = wasm[i]
-        size, start = leb(wasm, i + 1)
-        body = rewrite(section, wasm[start:start + size])
-        out += bytes([section]) + uleb(len(body)) + body
-        i = start + size
-    return bytes(out)
 
 
 def exports(body: bytes) -> Iterator[tuple[str, bytes]]:
@@ -100,17 +67,6 @@ def drop_exports(wasm: bytes, unwanted: re.Pattern[str]) -> tuple[bytes, int]:
     return sections(wasm, rewrite), dropped
 
 
-def name_at(data: bytes, i: int) -> tuple[str, int]:
-    """A WebAssembly name (length, UTF-8) at `i`: (name, next index)."""
-    length, i = leb(data, i)
-    return data[i:i + length].decode(), i + length
-
-
-def encoded(name: str) -> bytes:
-    raw = name.encode()
-    return uleb(len(raw)) + raw
-
-
 def short_names() -> Iterator[str]:
     """a … Z, then two characters; never a JavaScript keyword."""
     letters = string.ascii_letters
@@ -119,30 +75,6 @@ def short_names() -> Iterator[str]:
         for second in letters + string.digits:
             if first + second not in ("do", "if", "in"):
                 yield first + second
-
-
-def import_end(body: bytes, k: int) -> int:
-    """The end of an import's description (its kind, then its type) at `k`."""
-    kind = body[k]
-    k += 1
-    if kind == 0:  # a function: its type index
-        _, k = leb(body, k)
-    elif kind == 1:  # a table: its element type, then its limits
-        k += 1
-        flags, k = leb(body, k)
-        _, k = leb(body, k)
-        if flags & 1:
-            _, k = leb(body, k)
-    elif kind == 2:  # a memory: its limits
-        flags, k = leb(body, k)
-        _, k = leb(body, k)
-        if flags & 1:
-            _, k = leb(body, k)
-    elif kind == 3:  # a global: its type and mutability
-        k += 2
-    else:
-        sys.exit(f"trim-glue: an import of unknown kind {kind}")
-    return k
 
 
 def shorten(wasm: bytes, glue: str) -> tuple[bytes, str]:
