@@ -42,6 +42,13 @@ async fn the_public_map_lists_and_filters_reports() -> Result {
     no_serious_violations(&b, "/peta").await?;
     b.screenshot("peta").await?;
 
+    // A dot tells its report's code and status, a link to its tracking page.
+    let dot = b.driver().find(By::Css(".public-map path.leaflet-interactive")).await?;
+    b.tap(&dot).await?;
+    let link =
+        b.wait("the dot's popup", "document.querySelector('.leaflet-popup-content a')?.getAttribute('href')").await?;
+    ensure!([&rubbish, &flood].iter().any(|code| link == json!(format!("/lacak/{code}"))), "the popup links to {link}");
+
     let filter = b.by_id("saring-kategori").await?;
     filter.find(By::Css("option[value='banjir']")).await?.click().await?;
     b.wait("the flood alone", "document.querySelectorAll('.map-list li').length === 1").await?;
