@@ -376,6 +376,14 @@ async fn a_report_made_with_the_keyboard_alone() -> Result {
     // Search the categories, then move into the list and pick "sampah".
     b.tab_until("the category search", 20, is("cari-kategori")).await?;
     b.type_here("sampah").await?;
+    // What does not match goes, and so do agencies left without a match.
+    b.wait(
+        "the search to hide what does not match",
+        "document.getElementById('kategori-banjir').closest('fieldset').hidden \
+         && !document.getElementById('kategori-sampah').closest('label').hidden \
+         && [...document.querySelectorAll('label.category:not([hidden])')].length < 5",
+    )
+    .await?;
     let mut focused = b.tab_until("a category", 5, |f| f["name"] == "kategori").await?;
     for _ in 0..20 {
         if focused["id"] == "kategori-sampah" {

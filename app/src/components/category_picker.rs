@@ -2,8 +2,11 @@
 //! that matches names, descriptions and keywords in both languages. The list
 //! is built once; searching only hides what does not match.
 
+use std::fmt::{self, Write as _};
+
 use leptos::prelude::*;
-use portal112_core::city::Category;
+use portal112_core::city::{Category, CityConfig};
+use portal112_core::lang::Lang;
 use wasm_bindgen::JsCast;
 
 use crate::config::SharedConfig;
@@ -46,6 +49,63 @@ pub fn matches(c: &Category, agency_name: &str, query: &str) -> bool {
     fold(query).split_whitespace().all(|w| haystack.contains(w))
 }
 
+/// Text with the characters HTML gives a meaning escaped, for element
+/// content and quoted attribute values.
+struct Escaped<'a>(&'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            match c {
+                '&' => f.write_str("&amp;")?,
+                '<' => f.write_str("&lt;")?,
+                '>' => f.write_str("&gt;")?,
+                '"' => f.write_str("&quot;")?,
+                c => f.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The list's markup: a fieldset per agency, a radio button per category.
+///
+/// Written as one string that the browser parses in one go, rather than
+/// built node by node from the WebAssembly: 29 categories with their
+/// descriptions were most of the work of opening the form on a cheap phone.
+/// Nothing in it is reactive: one listener on the group hears the choice, and
+/// one effect each keeps the choice and the search in step (below).
+fn list_html(city: &CityConfig, lang: Lang) -> String {
+    let mut html = String::new();
+    for a in &city.agencies {
+        let _ = write!(
+            html,
+            "<fieldset class=\"category-group\"><legend><strong>{}</strong> · {}</legend>",
+            Escaped(&a.short_name),
+            Escaped(a.name.get(lang))
+        );
+        for c in city.categories.iter().filter(|c| c.agency == a.code) {
+            let code = Escaped(&c.code);
+            let _ = write!(
+                html,
+                "<label class=\"category\" for=\"kategori-{code}\"><input type=\"radio\" id=\"kategori-{code}\" \
+                 name=\"kategori\" value=\"{code}\"><span class=\"category-text\"><span class=\"category-name\">{}</span>\
+                 <span class=\"category-desc\">{}</span></span>",
+                Escaped(c.name.get(lang)),
+                Escaped(c.description.get(lang))
+            );
+            // Urgent categories carry the number to call as well.
+            if c.urgent {
+                let number = Escaped(&city.city.emergency_number);
+                let _ = write!(html, "<span class=\"badge badge-urgent\">{number}</span>");
+            }
+            html += "</label>";
+        }
+        html += "</fieldset>";
+    }
+    html
+}
+
 #[component]
 pub fn CategoryPicker(
     config: SharedConfig,
@@ -60,50 +120,50 @@ pub fn CategoryPicker(
     let words = Memo::new(move |_| fold(&query.get()).split_whitespace().map(str::to_owned).collect::<Vec<_>>());
     let found = move |hay: &str| words.with(|w| w.iter().all(|w| hay.contains(w.as_str())));
 
-    // Urgent categories carry the number to call as well.
     let city = &config.city;
-    let number = city.city.emergency_number.clone();
-    let groups = city.agencies.iter().map(|a| {
-        let agency_name = format!("{} {} {}", a.short_name, a.name.id, a.name.en);
-        let cats: Vec<(Category, String)> = city
-            .categories
-            .iter()
-            .filter(|c| c.agency == a.code)
-            .map(|c| (c.clone(), haystack(c, &agency_name)))
-            .collect();
-        let hays: Vec<String> = cats.iter().map(|(_, h)| h.clone()).collect();
-        let empty = move || !hays.iter().any(|h| found(h));
-        let number = number.clone();
-        let items = cats.into_iter().map(move |(c, hay)| {
-            let id = format!("kategori-{}", c.code);
-            view! {
-                <label class="category" for=id.clone() hidden=move || !found(&hay)>
-                    <input type="radio" id=id.clone() name="kategori" value=c.code.clone()/>
-                    <span class="category-text">
-                        <span class="category-name">{c.name.get(lang).to_owned()}</span>
-                        <span class="category-desc">{c.description.get(lang).to_owned()}</span>
-                    </span>
-                    {c.urgent.then(|| view! { <span class="badge badge-urgent">{number.clone()}</span> })}
-                </label>
-            }
-        });
-        view! {
-            <fieldset class="category-group" hidden=empty>
-                <legend><strong>{a.short_name.clone()}</strong>" · "{a.name.get(lang).to_owned()}</legend>
-                {items.collect_view()}
-            </fieldset>
-        }
-    });
-    let all_hays: Vec<String> = city
-        .categories
+    // What each category is found by, agency by agency, in the list's order.
+    let hays: Vec<Vec<String>> = city
+        .agencies
         .iter()
-        .map(|c| haystack(c, &city.agency(&c.agency).map(|a| a.short_name.clone()).unwrap_or_default()))
+        .map(|a| {
+            let agency_name = format!("{} {} {}", a.short_name, a.name.id, a.name.en);
+            city.categories.iter().filter(|c| c.agency == a.code).map(|c| haystack(c, &agency_name)).collect()
+        })
         .collect();
-    let nothing = move || !all_hays.iter().any(|h| found(h));
-    // One effect keeps the radio buttons in step with the draft (restored,
-    // or started over), and one listener hears the choice, rather than one
-    // of each per category: building the list is most of the work of
-    // opening the form on a cheap phone.
+    let nothing = {
+        let hays = hays.clone();
+        move || !hays.iter().flatten().any(|h| found(h))
+    };
+    let list = NodeRef::<leptos::html::Div>::new();
+
+    // Searching hides the categories that do not match, and an agency's
+    // group when none of its own do.
+    Effect::new(move |searched: Option<bool>| {
+        let searching = words.with(|w| !w.is_empty());
+        // Until something is typed, nothing is hidden.
+        if !searching && searched != Some(true) {
+            return searching;
+        }
+        let Some(list) = list.get() else { return searching };
+        let (groups, labels) = (list.get_elements_by_tag_name("fieldset"), list.get_elements_by_tag_name("label"));
+        let mut label = 0;
+        for (g, group_hays) in hays.iter().enumerate() {
+            let mut any = false;
+            for hay in group_hays {
+                let shown = found(hay);
+                any |= shown;
+                if let Some(el) = labels.item(label) {
+                    let _ = el.toggle_attribute_with_force("hidden", !shown);
+                }
+                label += 1;
+            }
+            if let Some(el) = u32::try_from(g).ok().and_then(|g| groups.item(g)) {
+                let _ = el.toggle_attribute_with_force("hidden", !any);
+            }
+        }
+        searching
+    });
+    // The radio buttons follow the draft (restored, or started over).
     Effect::new(move |shown: Option<String>| {
         let code = selected.get();
         let input = |code: &str| {
@@ -137,10 +197,10 @@ pub fn CategoryPicker(
             role="radiogroup"
             aria-labelledby="langkah-judul"
             aria-describedby="kategori-galat"
+            node_ref=list
+            inner_html=list_html(city, lang)
             on:change=move |ev| on_select.run(event_target_value(&ev))
-        >
-            {groups.collect_view()}
-        </div>
+        ></div>
     }
 }
 
@@ -170,5 +230,27 @@ mod tests {
         assert!(matches(&cat(), "DLH", "dlh sampah"));
         assert!(matches(&cat(), "DLH", ""));
         assert!(!matches(&cat(), "DLH", "banjir"));
+    }
+
+    #[test]
+    fn the_list_has_every_category_under_its_agency_and_escapes_the_city_file() {
+        let mut city: CityConfig =
+            toml::from_str(include_str!("../../../config/bitung.toml")).expect("the Bitung city file reads");
+        city.categories[0].name.id = "Air & <b>listrik</b> \"mati\"".into();
+        let html = list_html(&city, Lang::Id);
+        assert_eq!(html.matches("type=\"radio\"").count(), city.categories.len());
+        assert_eq!(html.matches("<fieldset").count(), city.agencies.len());
+        assert!(html.contains("Air &amp; &lt;b&gt;listrik&lt;/b&gt; &quot;mati&quot;"), "{html}");
+        assert!(!html.contains("<b>listrik"));
+        for c in &city.categories {
+            assert!(html.contains(&format!("id=\"kategori-{}\"", c.code)), "{}", c.code);
+        }
+        // Each category sits in its own agency's group.
+        let sekda = html.split("</fieldset>").next().unwrap_or_default();
+        assert!(sekda.contains("Sekda") && sekda.contains("kategori-pungli") && !sekda.contains("kategori-sampah"));
+        assert_eq!(
+            list_html(&city, Lang::En).matches("badge-urgent").count(),
+            city.categories.iter().filter(|c| c.urgent).count()
+        );
     }
 }
