@@ -60,8 +60,15 @@ CHUNK_DEF = re.compile(
 PART_DEPS = re.compile(r'(export const __wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\(\(\) => \{\n(?:.*\n)*?, \[)([^\]]*)(\]\)\);)')
 
 
+# Value types of a global, as binaryen's text format names them.
+VALUE_TYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64"}
+
+
 def import_from_hub(path):
-    """Makes each import of `path` come from the hub instead, in place."""
+    """Makes each import of `path` come from the hub instead, in place; what
+    the hub must offer in their place: {name: (kind, minimum size or, for a
+    global, its type)}, e.g. "memory": ("memory", 17)."""
+    wanted = {}
 
     def rewrite(section, body):
         if section != 2:
@@ -72,7 +79,8 @@ def import_from_hub(path):
             module, k = name_at(body, k)
             if module != SPLIT_MODULE:
                 sys.exit(f"merge-chunks: {path} imports from {module}, not only from {SPLIT_MODULE}")
-            _, after = name_at(body, k)  # the field keeps its name
+            name, after = name_at(body, k)  # the field keeps its name
+            wanted[name] = offered(path, name, body, after)
             end = import_end(body, after)
             out += encoded(HUB) + body[k:end]
             k = end
@@ -82,14 +90,62 @@ def import_from_hub(path):
         wasm = f.read()
     with open(path, "wb") as f:
         f.write(sections(wasm, rewrite))
+    return wanted
 
 
-def imports(path, wasm_dis):
-    """{name: (kind, what follows the kind's name)} of `path`'s imports: what
-    the hub must offer, e.g. "memory": ("memory", "17")."""
-    text = subprocess.run([wasm_dis, path], capture_output=True, text=True, check=True).stdout  # (warnings on stderr)
-    line = re.compile(r'^ \(import "' + SPLIT_MODULE + r'" "([^"]+)" \((memory|table|global) \$\S+ (.*)\)\)$', re.M)
-    return {name: (kind, rest) for name, kind, rest in line.findall(text)}
+def offered(path, name, body, k):
+    """What the hub must export for the import `name` described at `k`."""
+    kind = body[k]
+    if kind == 2:  # a memory: its limits' flags, then its minimum
+        return "memory", leb(body, leb(body, k + 1)[1])[0]
+    if kind == 1:  # a table: its element type, its limits' flags, its minimum
+        return "table", leb(body, leb(body, k + 2)[1])[0]
+    if kind == 3 and body[k + 1] in VALUE_TYPES:  # a global: its value type and mutability
+        value = VALUE_TYPES[body[k + 1]]
+        return "global", f"(mut {value})" if body[k + 2] else value
+    sys.exit(f"merge-chunks: {path} imports {name} of kind {kind}; the hub offers memories, tables and globals")
+
+
+def hub_module(wanted):
+    """The text of a module that imports what the members want from the main
+    module once, and exports it to them."""
+    lines = []
+    for index, (name, offers) in enumerate(sorted(wanted.items())):
+        kind = offers[0][0]
+        if kind in ("memory", "table"):
+            # The largest minimum any member asks for (all are the main module's).
+            tail = " funcref" if kind == "table" else ""
+            decl = f"({kind} $i{index} {max(minimum for _, minimum in offers)}{tail})"
+        else:
+            decl = f"(global $i{index} {offers[0][1]})"
+        lines.append(f'(import "{SPLIT_MODULE}" "{name}" {decl})')
+        lines.append(f'(export "{name}" ({kind} $i{index}))')
+    return "(module\n" + "\n".join(lines) + "\n)\n"
+
+
+def merge(paths, binaryen, work):
+    """Merges the chunks at `paths` into the first of them (through a hub)."""
+    wanted = {}
+    for path in paths:
+        for name, offer in import_from_hub(path).items():
+            wanted.setdefault(name, []).append(offer)
+    hub_wat = os.path.join(work, "hub.wat")
+    hub = os.path.join(work, "hub.wasm")
+    with open(hub_wat, "w") as f:
+        f.write(hub_module(wanted))
+    subprocess.run([os.path.join(binaryen, "wasm-as"), *FEATURES, hub_wat, "-o", hub], check=True)
+    args = [hub, HUB]
+    for n, path in enumerate(paths):
+        args += [path, f"m{n}"]
+    merged = os.path.join(work, "merged.wasm")
+    # (-g keeps function names, for bench/wasm-pieces.py; wasm-opt drops them later.)
+    result = subprocess.run([os.path.join(binaryen, "wasm-merge"), *FEATURES, "-g", *args, "-o", merged],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"merge-chunks: wasm-merge failed on {', '.join(paths)}:\n{result.stderr}")
+    os.replace(merged, paths[0])
+    for path in paths[1:]:
+        os.remove(path)
 
 
 def groups_of(chunks, users, size):
@@ -143,40 +199,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         for group in groups:
             group.sort(key=lambda c: int(c.split("_")[1]))
-            paths = [os.path.join(split_dir, c + ".wasm") for c in group]
-            wanted = {}
-            for path in paths:
-                for name, (kind, rest) in imports(path, os.path.join(binaryen, "wasm-dis")).items():
-                    wanted.setdefault(name, []).append((kind, rest))
-            hub_lines = []
-            for index, (name, decls) in enumerate(sorted(wanted.items())):
-                kind = decls[0][0]
-                if kind in ("memory", "table"):
-                    # The largest minimum any member asks for (all are the main module's).
-                    mins = [int(rest.split()[0]) for _, rest in decls]
-                    tail = " funcref" if kind == "table" else ""
-                    decl = f"({kind} $i{index} {max(mins)}{tail})"
-                else:
-                    decl = f"(global $i{index} {decls[0][1]})"
-                hub_lines.append(f'(import "{SPLIT_MODULE}" "{name}" {decl})')
-                hub_lines.append(f'(export "{name}" ({kind} $i{index}))')
-            hub_wat = os.path.join(work, "hub.wat")
-            hub = os.path.join(work, "hub.wasm")
-            open(hub_wat, "w").write("(module\n" + "\n".join(hub_lines) + "\n)\n")
-            subprocess.run([os.path.join(binaryen, "wasm-as"), *FEATURES, hub_wat, "-o", hub], check=True)
-            args = [hub, HUB]
-            for n, path in enumerate(paths):
-                import_from_hub(path)
-                args += [path, f"m{n}"]
-            merged = os.path.join(work, "merged.wasm")
-            # (-g keeps function names, for bench/wasm-pieces.py; wasm-opt drops them later.)
-            merge = subprocess.run([os.path.join(binaryen, "wasm-merge"), *FEATURES, "-g", *args, "-o", merged],
-                                   capture_output=True, text=True)
-            if merge.returncode != 0:
-                sys.exit(f"merge-chunks: wasm-merge failed on {', '.join(group)}:\n{merge.stderr}")
-            os.replace(merged, paths[0])
-            for path in paths[1:]:
-                os.remove(path)
+            merge([os.path.join(split_dir, c + ".wasm") for c in group], binaryen, work)
             for c in group[1:]:
                 renamed[c] = group[0]
 
