@@ -241,6 +241,23 @@ impl Outbox {
     }
 }
 
+/// Deletes the photos of a draft the citizen is done with (started over, or
+/// joined a report already made).
+///
+/// IndexedDB's code lives in the outbox's part, like sending and discarding:
+/// the report form does not carry it for this. When the part does not arrive
+/// the photos stay behind, which only takes room on the phone.
+pub fn delete_photos(ids: Vec<String>) {
+    if ids.is_empty() {
+        return;
+    }
+    spawn_local(async move {
+        if let Ok(deleted) = deleting_photos(ids).await {
+            deleted.await;
+        }
+    });
+}
+
 /// Fetches the sending part ahead (the report form does, so "Kirim" does not
 /// wait for it); a failure is tried again when a report is sent.
 pub async fn preload() {
@@ -275,6 +292,15 @@ fn discarding(outbox: Outbox, key: String) -> Result<Pin<Box<dyn Future<Output =
     let photo_ids = outbox.remove(&key).map(|p| p.draft.photo_ids).unwrap_or_default();
     Ok(Box::pin(async move {
         let _ = device::photos::delete(&photo_ids).await;
+    }))
+}
+
+/// See [`delete_photos`].
+#[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
+#[wasm_split(outbox, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn deleting_photos(ids: Vec<String>) -> Result<Pin<Box<dyn Future<Output = ()>>>, NotLoaded> {
+    Ok(Box::pin(async move {
+        let _ = device::photos::delete(&ids).await;
     }))
 }
 

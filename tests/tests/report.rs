@@ -160,9 +160,30 @@ async fn a_draft_survives_a_reload_until_started_over() -> Result {
     place_without_map(&b, "71.72.02", "Jl. Yos Sudarso, depan Pasar Madidir").await?;
     next(&b, "step_details").await?;
     fill(&b, "keterangan", description).await?;
+    // A photo the phone keeps for the draft, which starting over deletes.
+    let kept = b
+        .driver()
+        .execute_async(
+            "const done = arguments[0];
+            const draft = JSON.parse(localStorage.getItem('p112.draft'));
+            draft.photo_ids = ['foto-lama'];
+            localStorage.setItem('p112.draft', JSON.stringify(draft));
+            const open = indexedDB.open('portal112', 1);
+            open.onupgradeneeded = () => open.result.createObjectStore('photos');
+            open.onsuccess = () => {
+                const tx = open.result.transaction('photos', 'readwrite');
+                tx.objectStore('photos').put(new Blob([new Uint8Array(64)], { type: 'image/jpeg' }), 'foto-lama');
+                tx.oncomplete = () => { open.result.close(); done(true); };
+            };",
+            Vec::new(),
+        )
+        .await?;
+    ensure!(kept.json() == &json!(true), "the photo could not be put on the phone");
 
     b.reload().await?;
     on_step(&b, "step_details").await?;
+    b.wait("the photo in the draft", "JSON.parse(localStorage.getItem('p112.draft')).photo_ids[0] === 'foto-lama'")
+        .await?;
     let kept = b.by_id("keterangan").await?.prop("value").await?.unwrap_or_default();
     assert_eq!(kept, description, "the description is back after a reload");
     b.click_button(&id("back")).await?;
@@ -183,6 +204,10 @@ async fn a_draft_survives_a_reload_until_started_over() -> Result {
     b.driver().accept_alert().await?;
     on_step(&b, "step_category").await?;
     b.wait("no category chosen", "!document.querySelector('input[name=kategori]:checked')").await?;
+    eventually("the draft's photo deleted", Duration::from_secs(10), || async {
+        Ok((!photo_on_phone(&b, "foto-lama").await?).then_some(()))
+    })
+    .await?;
 
     b.reload().await?;
     on_step(&b, "step_category").await?;

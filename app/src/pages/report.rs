@@ -217,10 +217,7 @@ pub fn ReportForm() -> impl IntoView {
         let confirmed =
             web_sys::window().and_then(|w| w.confirm_with_message(tr.start_over_confirm).ok()).unwrap_or(true);
         if confirmed {
-            let ids = draft.with_untracked(|d| d.photo_ids.clone());
-            spawn_local(async move {
-                let _ = device::photos::delete(&ids).await;
-            });
+            outbox::delete_photos(draft.with_untracked(|d| d.photo_ids.clone()));
             draft.set(Draft::start());
             errors.set(Vec::new());
             go_to(Step::Category);
@@ -404,10 +401,7 @@ fn step_location(
             location=location
             on_joined=Callback::new(move |_code: String| {
                 // Joined instead of reporting again: this draft is done with.
-                let ids = draft.with_untracked(|d| d.photo_ids.clone());
-                spawn_local(async move {
-                    let _ = device::photos::delete(&ids).await;
-                });
+                outbox::delete_photos(draft.with_untracked(|d| d.photo_ids.clone()));
                 draft.set(Draft::start());
                 nav.go(&Page::Home);
             })
