@@ -150,3 +150,25 @@ fn refreshing(codes: Vec<String>, lang: Lang, signal: Option<web_sys::AbortSigna
         }
     }))
 }
+
+/// Adds a ticket the phone joined ("Saya juga mengalami ini") to "Laporan
+/// saya", with its public view read from the server. Reading a ticket is
+/// this part's code, so the report form, where joining happens, does not
+/// carry it. Without a signal (or this part) the ticket is not added; the
+/// server counted the phone either way.
+pub async fn remember_joined(code: TicketCode, category: String, lang: Lang) {
+    if let Ok(joined) = joining(code, category, lang).await {
+        joined.await;
+    }
+}
+
+#[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
+#[wasm_split(mine, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn joining(code: TicketCode, category: String, lang: Lang) -> Result<Refresh, NotLoaded> {
+    Ok(Box::pin(async move {
+        if let Ok((ticket, json)) = api::ticket(&code, lang, None).await {
+            device::remember_ticket(&ticket, &category);
+            device::cache_ticket_json(code.compact(), &json);
+        }
+    }))
+}

@@ -10,6 +10,7 @@ use portal112_core::dto::ReportLocation;
 use portal112_core::open::NearbyReport;
 
 use crate::api::{self, AbortOnDrop, ApiFailure};
+use crate::components::my_reports;
 use crate::device;
 use crate::fresh::IntoFresh;
 use crate::i18n::{fill, use_i18n};
@@ -51,11 +52,8 @@ pub fn NearbyOffer(
         spawn_local(async move {
             match api::support(&code, &device::device_key(), lang).await {
                 Ok(_) => {
-                    if let Ok(parsed) = TicketCode::parse(&code)
-                        && let Ok((ticket, json)) = api::ticket(&parsed, lang, None).await
-                    {
-                        device::remember_ticket(&ticket, &category);
-                        device::cache_ticket_json(parsed.compact(), &json);
+                    if let Ok(parsed) = TicketCode::parse(&code) {
+                        my_reports::remember_joined(parsed, category, lang).await;
                     }
                     busy.try_set(false);
                     on_joined.run(code);
