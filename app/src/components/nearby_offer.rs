@@ -2,22 +2,50 @@
 //! chosen, open reports of that category nearby are offered with "Saya juga
 //! mengalami ini" (the phone joins that ticket instead of making another),
 //! and "Kirim laporan baru" one tap away.
+//!
+//! Its code comes with the form's later steps (the `steps` part, fetched as
+//! the map step opens), not with the map step itself: the offer can only
+//! show once a place is chosen and the server has answered, so the map step
+//! is usable without it.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos::wasm_split::wasm_split;
 use portal112_core::TicketCode;
 use portal112_core::dto::ReportLocation;
 use portal112_core::open::NearbyReport;
+use send_wrapper::SendWrapper;
 
 use crate::api::{self, AbortOnDrop, ApiFailure};
 use crate::components::my_reports;
 use crate::device;
-use crate::fresh::IntoFresh;
+use crate::fresh::{Fresh, IntoFresh};
 use crate::i18n::{fill, use_i18n};
+use crate::lazy::LoadFailed;
 use crate::route::Page;
 
+/// The offer, once the form's later part has arrived; nothing while it is on
+/// its way, and nothing if it cannot come (the form goes on without it).
+pub fn later(
+    category: Signal<String>,
+    location: Signal<Option<ReportLocation>>,
+    on_joined: Callback<String>,
+) -> impl IntoView {
+    Suspend::new(SendWrapper::new(async move { offer(category, location, on_joined).await.ok() }))
+}
+
+#[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
+#[wasm_split(steps, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn offer(
+    category: Signal<String>,
+    location: Signal<Option<ReportLocation>>,
+    on_joined: Callback<String>,
+) -> Result<Fresh, LoadFailed> {
+    Ok(view! { <NearbyOffer category=category location=location on_joined=on_joined/> }.fresh())
+}
+
 #[component]
-pub fn NearbyOffer(
+fn NearbyOffer(
     category: Signal<String>,
     location: Signal<Option<ReportLocation>>,
     /// Called once the phone joined a ticket (it is in "Laporan saya").

@@ -24,7 +24,7 @@ use portal112_core::{ApiError, Field, Lang};
 use crate::api::ApiFailure;
 use crate::components::category_picker::CategoryPicker;
 use crate::components::map_picker::{MapPicker, fixed};
-use crate::components::nearby_offer::NearbyOffer;
+use crate::components::nearby_offer;
 use crate::components::photo_picker::PhotoPicker;
 use crate::config::{SharedConfig, use_config};
 use crate::device::{self, Draft, Pending, Step};
@@ -396,16 +396,16 @@ fn step_location(
             on_change=Callback::new(move |loc: Option<ReportLocation>| draft.update(|d| d.location = loc))
             error=error_for(Field::Location)
         />
-        <NearbyOffer
-            category=Signal::derive(move || draft.with(|d| d.category.clone()))
-            location=location
-            on_joined=Callback::new(move |_code: String| {
+        {nearby_offer::later(
+            Signal::derive(move || draft.with(|d| d.category.clone())),
+            location,
+            Callback::new(move |_code: String| {
                 // Joined instead of reporting again: this draft is done with.
                 outbox::delete_photos(draft.with_untracked(|d| d.photo_ids.clone()));
                 draft.set(Draft::start());
                 nav.go(&Page::Home);
-            })
-        />
+            }),
+        )}
         <fieldset id="tanpa-peta" class="field-group">
             <legend>{tr.no_map_title}</legend>
             <p class="small">{tr.no_map_text}</p>
