@@ -3,7 +3,8 @@
 # Leaflet's sources (npm, pinned in package.json) with only the parts the apps
 # use (app/leaflet.js), minified by esbuild, into the build that copies
 # Leaflet's style sheet and images (the citizens' portal, index.html; Konsol
-# 112 loads the same file from there).
+# 112 loads the same files from there), and minifies that style sheet (its
+# comments and spaces were a fifth of its bytes, brotli).
 set -euo pipefail
 
 staging="${TRUNK_STAGING_DIR:?run by trunk (Trunk.toml [[hooks]])}"
@@ -11,8 +12,10 @@ staging="${TRUNK_STAGING_DIR:?run by trunk (Trunk.toml [[hooks]])}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 version="$(node -p 'require(process.argv[1]).version' "$root/node_modules/leaflet/package.json")"
 
-printf '\033[1m[leaflet]\033[0m %s\n' "Leaflet $version: app/leaflet.js -> leaflet/leaflet.js" >&2
+printf '\033[1m[leaflet]\033[0m %s\n' "Leaflet $version: app/leaflet.js -> leaflet/leaflet.js, leaflet.css minified" >&2
 # The global name `L` is what the leaflet crate's bindings look up.
 "$root/node_modules/.bin/esbuild" "$root/app/leaflet.js" --bundle --minify --format=iife --global-name=L \
   --log-level=warning --outfile="$staging/leaflet/leaflet.js" \
   --banner:js="/* @preserve Leaflet $version, a JS library for interactive maps. https://leafletjs.com (c) 2010-2023 Vladimir Agafonkin, (c) 2010-2011 CloudMade. BSD-2-Clause. */"
+"$root/node_modules/.bin/esbuild" "$staging/leaflet/leaflet.css" --minify --log-level=warning --allow-overwrite \
+  --outfile="$staging/leaflet/leaflet.css"
