@@ -5,7 +5,10 @@
 // - page navigations: network first, the cached page when offline (each public
 //   page is rendered ahead by the server, so each is kept; another address
 //   gets the home page, and the app then shows what the address asks for);
-// - hashed app files and Leaflet: cache first (their names change when they do);
+// - hashed app files: cache first (their names change when they do);
+// - Leaflet: network first (a 304 when unchanged), the cached copy when
+//   offline: its names stay while each build makes it with only what that
+//   build's apps use, so a new app must never meet an older Leaflet;
 // - the city configuration (the app's, /api/v1/config.postcard, and the JSON):
 //   network first, cached copy when offline;
 // - everything else (reports, tickets, staff, Konsol 112): straight to the network.
@@ -102,7 +105,20 @@ self.addEventListener("fetch", (event) => {
     return;
   }
 
-  if (/\.(?:js|wasm|css)$/.test(url.pathname) || url.pathname.startsWith("/leaflet/") || url.pathname.startsWith("/icons/")) {
+  if (url.pathname.startsWith("/leaflet/")) {
+    event.respondWith((async () => {
+      try {
+        const response = await fetch(request);
+        if (response.ok) await (await caches.open(CACHE)).put(request, response.clone());
+        return response;
+      } catch (_) {
+        return (await caches.match(request)) || Response.error();
+      }
+    })());
+    return;
+  }
+
+  if (/\.(?:js|wasm|css)$/.test(url.pathname) || url.pathname.startsWith("/icons/")) {
     event.respondWith((async () => {
       const cached = await caches.match(request);
       if (cached) return cached;

@@ -8,6 +8,7 @@ use anyhow::ensure;
 use portal112_e2e::fixtures::id;
 use portal112_e2e::{Browser, Portal, Result};
 use serde_json::json;
+use thirtyfour::By;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_portal_opens_and_works_without_network() -> Result {
@@ -39,7 +40,8 @@ async fn the_portal_opens_and_works_without_network() -> Result {
     .await?;
     b.wait_for(
         "the shell in the cache",
-        "caches.keys().then(async ks => { for (const k of ks) { const c = await caches.open(k); if (await c.match('/')) return true; } return false; })",
+        "caches.keys().then(async ks => { for (const k of ks) { const c = await caches.open(k); \
+         if (await c.match('/') && await c.match('/leaflet/leaflet.js')) return true; } return false; })",
         Duration::from_secs(30),
     )
     .await?;
@@ -54,6 +56,12 @@ async fn the_portal_opens_and_works_without_network() -> Result {
     )
     .await?;
     b.screenshot("offline-lapor").await?;
+    // The map step too: Leaflet comes from the phone when the network fails.
+    let label = b.driver().find(By::Css("label[for='kategori-sampah']")).await?;
+    b.tap(&label).await?;
+    b.wait("the category to be chosen", "document.getElementById('kategori-sampah').checked").await?;
+    b.click_button(&id("next")).await?;
+    b.wait("the map without network", "document.querySelector('.map.leaflet-container .leaflet-map-pane')").await?;
 
     b.open(&format!("/lacak/{code}")).await?;
     b.wait(
