@@ -32,20 +32,38 @@ if ! cargo fuzz build --target-dir "$target_dir" >artifacts/build.log 2>&1; then
   cat artifacts/build.log >&2
   exit 1
 fi
-failed=()
-for t in "${targets[@]}"; do
-  mkdir -p "corpus/$t" "artifacts/$t"
-  printf '\033[1m[fuzz]\033[0m %s for %ss\n' "$t" "$seconds" >&2
+# One target per core at a time: each fuzzer is a single process, so the
+# targets run side by side, each for the full time on a core of its own.
+run_target() {
+  local t="$1"
   # -timeout: one input may not take longer (a slow decode is a bug too);
   # -rss_limit_mb: nor use more memory than a small server has to spare.
-  if ! cargo fuzz run --target-dir "$target_dir" "$t" "corpus/$t" "seeds/$t" -- \
+  if cargo fuzz run --target-dir "$target_dir" "$t" "corpus/$t" "seeds/$t" -- \
       -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="artifacts/$t/" >"artifacts/$t/last-run.log" 2>&1; then
-    failed+=("$t")
-    tail -n 40 "artifacts/$t/last-run.log" >&2
+    echo passed >"artifacts/$t/result"
   else
+    echo failed >"artifacts/$t/result"
+  fi
+}
+cores="$(nproc)"
+for t in "${targets[@]}"; do
+  mkdir -p "corpus/$t" "artifacts/$t"
+  rm -f "artifacts/$t/result"
+  printf '\033[1m[fuzz]\033[0m %s for %ss\n' "$t" "$seconds" >&2
+  run_target "$t" &
+  while [ "$(jobs -rp | wc -l)" -ge "$cores" ]; do wait -n || true; done
+done
+wait
+failed=()
+for t in "${targets[@]}"; do
+  if [ "$(cat "artifacts/$t/result" 2>/dev/null)" = passed ]; then
+    printf '%s: ' "$t" >&2
     grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|^Done' "artifacts/$t/last-run.log" | tr '\n' ' ' >&2
     echo >&2
+  else
+    failed+=("$t")
+    tail -n 40 "artifacts/$t/last-run.log" >&2
   fi
 done
 if [ "${#failed[@]}" -gt 0 ]; then
