@@ -10,6 +10,7 @@ pub mod dto;
 pub mod error;
 pub mod field;
 pub mod geo;
+pub mod html;
 pub mod lang;
 pub mod open;
 pub mod service_level;

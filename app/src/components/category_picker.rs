@@ -2,10 +2,11 @@
 //! that matches names, descriptions and keywords in both languages. The list
 //! is built once; searching only hides what does not match.
 
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 
 use leptos::prelude::*;
 use portal112_core::city::{Category, CityConfig};
+use portal112_core::html::Escaped;
 use portal112_core::lang::Lang;
 use wasm_bindgen::JsCast;
 
@@ -47,25 +48,6 @@ fn haystack(c: &Category, agency_name: &str) -> String {
 pub fn matches(c: &Category, agency_name: &str, query: &str) -> bool {
     let haystack = haystack(c, agency_name);
     fold(query).split_whitespace().all(|w| haystack.contains(w))
-}
-
-/// Text with the characters HTML gives a meaning escaped, for element
-/// content and quoted attribute values.
-struct Escaped<'a>(&'a str);
-
-impl fmt::Display for Escaped<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for c in self.0.chars() {
-            match c {
-                '&' => f.write_str("&amp;")?,
-                '<' => f.write_str("&lt;")?,
-                '>' => f.write_str("&gt;")?,
-                '"' => f.write_str("&quot;")?,
-                c => f.write_char(c)?,
-            }
-        }
-        Ok(())
-    }
 }
 
 /// The list's markup: a fieldset per agency, a radio button per category.
@@ -130,10 +112,8 @@ pub fn CategoryPicker(
             city.categories.iter().filter(|c| c.agency == a.code).map(|c| haystack(c, &agency_name)).collect()
         })
         .collect();
-    let nothing = {
-        let hays = hays.clone();
-        move || !hays.iter().flatten().any(|h| found(h))
-    };
+    // Whether a search left no category at all (set with the list below).
+    let nothing = RwSignal::new(false);
     let list = NodeRef::<leptos::html::Div>::new();
 
     // Searching hides the categories that do not match, and an agency's
@@ -146,7 +126,7 @@ pub fn CategoryPicker(
         }
         let Some(list) = list.get() else { return searching };
         let (groups, labels) = (list.get_elements_by_tag_name("fieldset"), list.get_elements_by_tag_name("label"));
-        let mut label = 0;
+        let (mut label, mut found_any) = (0, false);
         for (g, group_hays) in hays.iter().enumerate() {
             let mut any = false;
             for hay in group_hays {
@@ -160,7 +140,9 @@ pub fn CategoryPicker(
             if let Some(el) = u32::try_from(g).ok().and_then(|g| groups.item(g)) {
                 let _ = el.toggle_attribute_with_force("hidden", !any);
             }
+            found_any |= any;
         }
+        nothing.set(!found_any);
         searching
     });
     // The radio buttons follow the draft (restored, or started over).
@@ -191,7 +173,7 @@ pub fn CategoryPicker(
             />
         </div>
         <p id="kategori-galat" class="field-error" role="alert">{error}</p>
-        <p hidden=move || !nothing()>{tr.no_category_found}</p>
+        <p hidden=move || !nothing.get()>{tr.no_category_found}</p>
         <div
             class="category-groups"
             role="radiogroup"

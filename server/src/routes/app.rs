@@ -29,6 +29,7 @@ use tower_http::services::ServeDir;
 
 use portal112_core::city::CityConfig;
 use portal112_core::dto::PublicTicket;
+use portal112_core::html::escape;
 use portal112_core::{Lang, TicketCode};
 
 use crate::encoding::{Effort, Precompressed};
@@ -375,11 +376,11 @@ pub fn fill_html(html: &str, words: &CityWords) -> String {
         let Some((start, tag)) = next else { break };
         let close = if tag == "<script" { "</script>" } else { "</style>" };
         let Some(end) = rest[start..].find(close).map(|e| start + e + close.len()) else { break };
-        out.push_str(&words.fill_with(&rest[..start], escape_html));
+        out.push_str(&words.fill_with(&rest[..start], escape));
         out.push_str(&rest[start..end]);
         rest = &rest[end..];
     }
-    out.push_str(&words.fill_with(rest, escape_html));
+    out.push_str(&words.fill_with(rest, escape));
     out
 }
 
@@ -396,21 +397,6 @@ fn fill_json(json: &str, words: &CityWords) -> Option<String> {
     let mut value: serde_json::Value = serde_json::from_str(json).ok()?;
     walk(&mut value, words);
     serde_json::to_string_pretty(&value).ok()
-}
-
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A filled template, compressed once, with the file version it was made from.
