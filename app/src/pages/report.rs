@@ -169,46 +169,15 @@ pub fn ReportForm() -> impl IntoView {
         }
     };
 
+    // Sending is the later steps' code: their part is here, since the
+    // review, where "Kirim" is, is one of them.
     let send = move |_| {
-        let report = draft.with_untracked(Draft::to_report);
-        if let Err(found) = config.with_value(|c| validate_report(&report, &c.city)) {
-            let first = found.iter().filter_map(|e| e.field.as_ref()).map(step_of).min().unwrap_or(Step::Contact);
-            errors.set(found.into_iter().map(Problem::Local).collect());
-            go_to(first);
-            return;
-        }
-        let d = draft.get_untracked();
-        let pending =
-            Pending { key: d.key.clone(), draft: d.clone(), queued_at: device::now_ms(), attempts: 0, refused: None };
-        // On the phone first: from here on, nothing is lost whatever happens.
-        outbox.enqueue(pending);
-        device::clear_draft();
-        sending.set(true);
+        let form =
+            Sending { draft, config, errors, finished, sending, outbox, lang: i18n.lang, go_to: Callback::new(go_to) };
         spawn_local(async move {
-            let result = outbox.send(&d.key, i18n.lang.get_untracked()).await;
-            sending.try_set(false);
-            match result {
-                Delivery::Delivered(created) => {
-                    draft.try_set(Draft::start());
-                    finished.try_set(Some(Finished::Sent(created)));
-                }
-                Delivery::Waiting => {
-                    draft.try_set(Draft::start());
-                    finished.try_set(Some(Finished::Waiting));
-                }
-                Delivery::Refused(failure) => {
-                    // Back to the form, same key, with the server's words next to the field.
-                    outbox.remove(&d.key);
-                    let step = match &failure {
-                        ApiFailure::Server { error, .. } => error.field.as_ref().map_or(Step::Review, step_of),
-                        _ => Step::Review,
-                    };
-                    if let ApiFailure::Server { error, .. } = failure {
-                        errors.try_set(vec![Problem::Server { field: error.field, message: error.message }]);
-                    }
-                    draft.try_set(d);
-                    go_to(step);
-                }
+            match sending_report(form).await {
+                Ok(sent) => sent.await,
+                Err(_) => errors.set(vec![Problem::Server { field: None, message: tr.load_failed.to_owned() }]),
             }
         });
     };
@@ -491,6 +460,70 @@ fn later_step(
 #[wasm_split(steps, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn done_screen(done: Finished, on_new: Callback<()>) -> Part {
     Ok(view! { <Done done=done on_new=on_new/> }.fresh())
+}
+
+/// What sending needs of the form.
+struct Sending {
+    draft: RwSignal<Draft>,
+    config: StoredValue<SharedConfig>,
+    errors: RwSignal<Vec<Problem>>,
+    finished: RwSignal<Option<Finished>>,
+    sending: RwSignal<bool>,
+    outbox: Outbox,
+    lang: RwSignal<Lang>,
+    go_to: Callback<Step>,
+}
+
+type Sent = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+
+/// Checks the whole report, puts it in the outbox and sends it; the form then
+/// shows how that ended, or goes back to the first step with a problem. The
+/// report is in the outbox before the returned future is first polled.
+#[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
+#[wasm_split(steps, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn sending_report(form: Sending) -> Result<Sent, lazy::LoadFailed> {
+    let Sending { draft, config, errors, finished, sending, outbox, lang, go_to } = form;
+    let report = draft.with_untracked(Draft::to_report);
+    if let Err(found) = config.with_value(|c| validate_report(&report, &c.city)) {
+        let first = found.iter().filter_map(|e| e.field.as_ref()).map(step_of).min().unwrap_or(Step::Contact);
+        errors.set(found.into_iter().map(Problem::Local).collect());
+        go_to.run(first);
+        return Ok(Box::pin(async {}));
+    }
+    let d = draft.get_untracked();
+    let pending =
+        Pending { key: d.key.clone(), draft: d.clone(), queued_at: device::now_ms(), attempts: 0, refused: None };
+    // On the phone first: from here on, nothing is lost whatever happens.
+    outbox.enqueue(pending);
+    device::clear_draft();
+    sending.set(true);
+    Ok(Box::pin(async move {
+        let result = outbox.send(&d.key, lang.get_untracked()).await;
+        sending.try_set(false);
+        match result {
+            Delivery::Delivered(created) => {
+                draft.try_set(Draft::start());
+                finished.try_set(Some(Finished::Sent(created)));
+            }
+            Delivery::Waiting => {
+                draft.try_set(Draft::start());
+                finished.try_set(Some(Finished::Waiting));
+            }
+            Delivery::Refused(failure) => {
+                // Back to the form, same key, with the server's words next to the field.
+                outbox.remove(&d.key);
+                let step = match &failure {
+                    ApiFailure::Server { error, .. } => error.field.as_ref().map_or(Step::Review, step_of),
+                    _ => Step::Review,
+                };
+                if let ApiFailure::Server { error, .. } = failure {
+                    errors.try_set(vec![Problem::Server { field: error.field, message: error.message }]);
+                }
+                draft.try_set(d);
+                go_to.run(step);
+            }
+        }
+    }))
 }
 
 fn step_details(draft: RwSignal<Draft>, errors: Errors) -> impl IntoView {
