@@ -1,26 +1,35 @@
-// The part of Leaflet (npm, node_modules/leaflet/src) the two apps use,
-// bundled by scripts/build-leaflet.sh into the global `L` the `leaflet` crate
-// binds to. Leaflet's own build carries every layer, control and projection
-// it has (36.9 KB brotli); the apps need a tiled map, markers, circles, a
-// layer group, popups and tooltips, which come to about 30 KB. What the apps
-// call on L is exactly what wasm-bindgen imports: the constructors exported
-// here, and methods reached through their prototypes.
+// The part of Leaflet (npm, node_modules/leaflet/src) the report form's map
+// and Konsol 112's maps use, bundled by scripts/build-leaflet.sh into the
+// global `L` the `leaflet` crate binds to, as /leaflet/leaflet.js. The
+// public map of reports needs more: app/leaflet-full.js. Leaflet's own build
+// carries every layer, control and projection it has (36.9 KB brotli); this
+// one is about 26.6 KB. What the apps call on L is exactly what
+// wasm-bindgen imports: the constructors exported here, and methods reached
+// through their prototypes.
 
-// The map with every interaction handler (drag, pinch, keyboard, wheel,
-// double tap, box zoom, tap-and-hold).
-export {Map} from 'leaflet/src/map/index';
+import {Map} from 'leaflet/src/map/Map';
+import {DoubleClickZoom} from 'leaflet/src/map/handler/Map.DoubleClickZoom';
+import {Drag} from 'leaflet/src/map/handler/Map.Drag';
+import {Keyboard} from 'leaflet/src/map/handler/Map.Keyboard';
+import {ScrollWheelZoom} from 'leaflet/src/map/handler/Map.ScrollWheelZoom';
+import {TouchZoom} from 'leaflet/src/map/handler/Map.TouchZoom';
 // Its two default controls (zoom buttons, attribution: the tiles' licence).
 import 'leaflet/src/control/Control.Zoom';
 import 'leaflet/src/control/Control.Attribution';
 // How the map draws circles (SVG, or canvas when asked).
 import 'leaflet/src/layer/vector/Renderer.getRenderer';
-// bindPopup and bindTooltip on every layer (the reports' map).
-import 'leaflet/src/layer/Popup';
-import 'leaflet/src/layer/Tooltip';
 
+// The map's interaction handlers: drag, pinch, keyboard, wheel, double tap.
+// Left out: box zoom (shift and drag, on a desktop) and Safari's emulated
+// long press (a `contextmenu` event, which no map here listens to).
+Map.DoubleClickZoom = DoubleClickZoom;
+Map.Drag = Drag;
+Map.Keyboard = Keyboard;
+Map.ScrollWheelZoom = ScrollWheelZoom;
+Map.TouchZoom = TouchZoom;
+
+export {Map};
 export {LatLng} from 'leaflet/src/geo/LatLng';
-export {LayerGroup} from 'leaflet/src/layer/LayerGroup';
 export {TileLayer} from 'leaflet/src/layer/tile/TileLayer';
 export {Marker} from 'leaflet/src/layer/marker/Marker';
-export {CircleMarker} from 'leaflet/src/layer/vector/CircleMarker';
 export {Circle} from 'leaflet/src/layer/vector/Circle';

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Trunk post-build hook (Trunk.toml): builds /leaflet/leaflet.js from
-# Leaflet's sources (npm, pinned in package.json) with only the parts the apps
-# use (app/leaflet.js), minified by esbuild, into the build that copies
+# Trunk post-build hook (Trunk.toml): builds /leaflet/leaflet.js (the report
+# form's and Konsol 112's maps, app/leaflet.js) and /leaflet/leaflet-full.js
+# (the public map of reports, app/leaflet-full.js) from Leaflet's sources
+# (npm, pinned in package.json) with only the parts they use, minified by
+# esbuild, into the build that copies
 # Leaflet's style sheet and images (the citizens' portal, index.html; Konsol
 # 112 loads the same files from there), and minifies that style sheet (its
 # comments and spaces were a fifth of its bytes, brotli).
@@ -12,10 +14,12 @@ staging="${TRUNK_STAGING_DIR:?run by trunk (Trunk.toml [[hooks]])}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 version="$(node -p 'require(process.argv[1]).version' "$root/node_modules/leaflet/package.json")"
 
-printf '\033[1m[leaflet]\033[0m %s\n' "Leaflet $version: app/leaflet.js -> leaflet/leaflet.js, leaflet.css minified" >&2
-# The global name `L` is what the leaflet crate's bindings look up.
-"$root/node_modules/.bin/esbuild" "$root/app/leaflet.js" --bundle --minify --format=iife --global-name=L \
-  --log-level=warning --outfile="$staging/leaflet/leaflet.js" \
-  --banner:js="/* @preserve Leaflet $version, a JS library for interactive maps. https://leafletjs.com (c) 2010-2023 Vladimir Agafonkin, (c) 2010-2011 CloudMade. BSD-2-Clause. */"
+for build in leaflet leaflet-full; do
+  printf '\033[1m[leaflet]\033[0m %s\n' "Leaflet $version: app/$build.js -> leaflet/$build.js" >&2
+  # The global name `L` is what the leaflet crate's bindings look up.
+  "$root/node_modules/.bin/esbuild" "$root/app/$build.js" --bundle --minify --format=iife --global-name=L \
+    --log-level=warning --outfile="$staging/leaflet/$build.js" \
+    --banner:js="/* @preserve Leaflet $version, a JS library for interactive maps. https://leafletjs.com (c) 2010-2023 Vladimir Agafonkin, (c) 2010-2011 CloudMade. BSD-2-Clause. */"
+done
 "$root/node_modules/.bin/esbuild" "$staging/leaflet/leaflet.css" --minify --log-level=warning --allow-overwrite \
   --outfile="$staging/leaflet/leaflet.css"

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portal112_core::dto::ReportLocation;
 
-use portal112_web::load_leaflet;
+use portal112_web::{Leaflet, load_leaflet};
 
 use crate::app::{Ctx, use_ctx};
 
@@ -41,7 +41,7 @@ pub fn PlaceMap(lat: f64, lng: f64) -> impl IntoView {
         Effect::new(move || {
             let Some(div) = el.get() else { return };
             spawn_local(async move {
-                if load_leaflet().await.is_err() {
+                if load_leaflet(Leaflet::Basic).await.is_err() {
                     failed.set(true);
                     return;
                 }
@@ -85,7 +85,7 @@ pub fn PickMap(location: RwSignal<Option<ReportLocation>>) -> impl IntoView {
         Effect::new(move || {
             let Some(div) = el.get() else { return };
             spawn_local(async move {
-                if load_leaflet().await.is_err() {
+                if load_leaflet(Leaflet::Basic).await.is_err() {
                     failed.set(true);
                     return;
                 }

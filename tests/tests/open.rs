@@ -27,7 +27,16 @@ async fn the_public_map_lists_and_filters_reports() -> Result {
     let flood = portal.create_report(&report("banjir", "Banjir setinggi lutut", 1.45, 125.2)).await?;
     portal.create_report(&report("kekerasan-anak", "RAHASIA-JANGAN-TAMPIL", 1.45, 125.2)).await?;
     let mut b = Browser::start(&portal.base()).await?;
-    b.open("/peta").await?;
+    // From the report form's map, which loads the smaller Leaflet: the public
+    // map then loads the one with popups over it.
+    b.open("/lapor").await?;
+    let label = b.driver().find(By::Css("label[for='kategori-sampah']")).await?;
+    b.tap(&label).await?;
+    b.click_button(&id("next")).await?;
+    b.wait("the form's map", "document.querySelector('.map.leaflet-container .leaflet-map-pane')").await?;
+    ensure!(b.js("return typeof L.Popup").await? == json!("undefined"), "the form's map loaded the smaller Leaflet");
+    let to_map = b.driver().find(By::Css("header a[href='/peta']")).await?;
+    b.tap(&to_map).await?;
     b.wait(
         "the page",
         &format!("document.querySelector('main h1')?.textContent.trim() === {}", json!(id("map_title"))),

@@ -41,35 +41,83 @@ impl Drop for AbortOnDrop {
     }
 }
 
-thread_local! {
-    static LEAFLET: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+/// Which of the two Leaflet builds a map needs (scripts/build-leaflet.sh).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Leaflet {
+    /// Tiles, markers and circles (app/leaflet.js): the report form's map
+    /// and Konsol 112's, about 26.7 KB brotli.
+    Basic,
+    /// With popups, tooltips, layer groups and circle markers
+    /// (app/leaflet-full.js): the public map of reports, about 29.6 KB.
+    Full,
 }
 
-/// Loads Leaflet's CSS and script (`/leaflet/`, the npm package the build
-/// copies) once; resolves when both have loaded. A failure (no signal) lets
-/// the next call try again.
+impl Leaflet {
+    fn script(self) -> &'static str {
+        match self {
+            Leaflet::Basic => "/leaflet/leaflet.js",
+            Leaflet::Full => "/leaflet/leaflet-full.js",
+        }
+    }
+}
+
+thread_local! {
+    /// The build loaded or on its way, and when it (with the style sheet) is there.
+    static LEAFLET: RefCell<Option<(Leaflet, js_sys::Promise)>> = const { RefCell::new(None) };
+}
+
+/// Loads Leaflet's CSS and the script of `build` (`/leaflet/`) once;
+/// resolves when both have loaded. A failure (no signal) lets the next call
+/// try again.
+///
+/// A page that needs the full build after the basic one (the public map,
+/// opened after the report form's map) loads it after the basic one has
+/// finished, so that the global `L` it sets is not set again by the basic
+/// one's script arriving later. Each build is the whole of Leaflet: the full
+/// one serves the basic one's maps too.
 ///
 /// The style sheet is waited for too: Leaflet finds its marker image through
 /// it when the first marker is made, and before it has applied, a marker
 /// asks for `marker-icon.png` beside the page instead (a broken image on
 /// Konsol 112, whose pages are under `/petugas/`).
-pub async fn load_leaflet() -> Result<(), JsValue> {
+pub async fn load_leaflet(build: Leaflet) -> Result<(), JsValue> {
+    const STYLE_SHEET: &[(&str, &str)] = &[("rel", "stylesheet"), ("href", "/leaflet/leaflet.css")];
     let promise = LEAFLET.with(|cell| {
-        cell.borrow_mut()
-            .get_or_insert_with(|| {
-                let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-                    return js_sys::Promise::reject(&JsValue::NULL);
-                };
-                let css = loaded(&doc, "link", &[("rel", "stylesheet"), ("href", "/leaflet/leaflet.css")]);
-                let script = loaded(&doc, "script", &[("src", "/leaflet/leaflet.js")]);
+        let mut cell = cell.borrow_mut();
+        if let Some((loaded_build, promise)) = &*cell
+            && *loaded_build >= build
+        {
+            return promise.clone();
+        }
+        let promise = match (cell.take(), web_sys::window().and_then(|w| w.document())) {
+            (_, None) => js_sys::Promise::reject(&JsValue::NULL),
+            (None, Some(doc)) => {
+                let css = loaded(&doc, "link", STYLE_SHEET);
+                let script = loaded(&doc, "script", &[("src", build.script())]);
                 js_sys::Promise::all(&js_sys::Array::of2(&css, &script))
-            })
-            .clone()
+            }
+            (Some((_, basic)), Some(doc)) => wasm_bindgen_futures::future_to_promise(async move {
+                // Once the basic build's loading has ended either way; with
+                // the style sheet again if that is what failed.
+                if JsFuture::from(basic).await.is_err() {
+                    JsFuture::from(loaded(&doc, "link", STYLE_SHEET)).await?;
+                }
+                JsFuture::from(loaded(&doc, "script", &[("src", build.script())])).await
+            }),
+        };
+        *cell = Some((build, promise.clone()));
+        promise
     });
-    match JsFuture::from(promise).await {
+    match JsFuture::from(promise.clone()).await {
         Ok(_) => Ok(()),
         Err(e) => {
-            LEAFLET.with(|cell| cell.borrow_mut().take());
+            // Unless a later call has already started another load.
+            LEAFLET.with(|cell| {
+                let mut cell = cell.borrow_mut();
+                if cell.as_ref().is_some_and(|(_, p)| JsValue::from(p) == JsValue::from(&promise)) {
+                    *cell = None;
+                }
+            });
             Err(e)
         }
     }

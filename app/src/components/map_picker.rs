@@ -19,7 +19,7 @@ use portal112_core::geo::{LatLng as Point, Polygon};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use portal112_web::load_leaflet;
+use portal112_web::{Leaflet, load_leaflet};
 
 use crate::i18n::{fill, use_i18n};
 
@@ -159,7 +159,7 @@ pub fn MapPicker(
             let show = show.clone();
             let map_config = map_config.clone();
             spawn_local(async move {
-                if load_leaflet().await.is_err() {
+                if load_leaflet(Leaflet::Basic).await.is_err() {
                     state.set(MapState::Failed);
                     return;
                 }

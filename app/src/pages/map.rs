@@ -92,7 +92,7 @@ pub fn MapPage() -> impl IntoView {
             let live = live.clone();
             let map_config = map_config.clone();
             spawn_local(async move {
-                if portal112_web::load_leaflet().await.is_err() {
+                if portal112_web::load_leaflet(portal112_web::Leaflet::Full).await.is_err() {
                     return;
                 }
                 let options = MapOptions::new();
