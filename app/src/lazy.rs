@@ -2,6 +2,7 @@
 //! the pages each have one (`parts`), and so do the report form's later
 //! steps (`pages::report`).
 
+use std::cell::Cell;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -26,6 +27,39 @@ impl From<SplitLoaderError> for LoadFailed {
 /// A view from a part, or why there is none.
 pub type Part = Result<Fresh, LoadFailed>;
 
+/// Where the first page the app builds is (see [`build_first_page_later`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FirstPage {
+    /// Built at once, like every page after it.
+    AtOnce,
+    /// To be built in a task of its own, when [`loaded`] is first called.
+    Later,
+    /// Its task is on its way.
+    Building,
+}
+
+thread_local! {
+    static FIRST_PAGE: Cell<FirstPage> = const { Cell::new(FirstPage::AtOnce) };
+}
+
+/// The next page [`loaded`] builds is built in a task of its own, after the
+/// rest of the view: on a cheap phone the app's frame and the page were one
+/// long task, which kept a tap waiting (Lighthouse: blocking time). The app
+/// builds its first view away from the page for that (`crate::start`), and
+/// waits with [`first_page_building`].
+pub fn build_first_page_later() {
+    FIRST_PAGE.set(FirstPage::Later);
+}
+
+/// Whether that page's task has yet to run. A view without a part (home,
+/// "not found", the configuration still loading) ends the wait at once.
+pub fn first_page_building() -> bool {
+    if FIRST_PAGE.get() == FirstPage::Later {
+        FIRST_PAGE.set(FirstPage::AtOnce);
+    }
+    FIRST_PAGE.get() == FirstPage::Building
+}
+
 /// How a page's module is fetched and the page built, boxed: [`loaded`] and
 /// the suspense in it are compiled once, not once per page.
 pub type PartLoad = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Part>>> + Send + Sync>;
@@ -42,8 +76,18 @@ pub fn loaded(load: PartLoad) -> Fresh {
         attempt.track();
         loading.set(true);
         let load = load.clone();
+        let later = FIRST_PAGE.get() == FirstPage::Later;
+        if later {
+            FIRST_PAGE.set(FirstPage::Building);
+        }
         let part = Suspend::new(SendWrapper::new(async move {
+            if later {
+                crate::next_task().await;
+            }
             let part = load().await;
+            if later {
+                FIRST_PAGE.set(FirstPage::AtOnce);
+            }
             loading.set(false);
             match part {
                 Ok(page) => Either::Left(page),
