@@ -76,10 +76,20 @@ pub fn loaded(load: PartLoad) -> Fresh {
         attempt.track();
         loading.set(true);
         let load = load.clone();
-        let later = FIRST_PAGE.get() == FirstPage::Later;
-        if later {
-            FIRST_PAGE.set(FirstPage::Building);
-        }
+        let later = match FIRST_PAGE.get() {
+            FirstPage::Later => {
+                FIRST_PAGE.set(FirstPage::Building);
+                true
+            }
+            // Built again before its task ran (the language changed, or
+            // "back" was pressed): the first page's task is cancelled with
+            // it, and this one is built at once, so the wait is over.
+            FirstPage::Building => {
+                FIRST_PAGE.set(FirstPage::AtOnce);
+                false
+            }
+            FirstPage::AtOnce => false,
+        };
         let part = Suspend::new(SendWrapper::new(async move {
             if later {
                 crate::next_task().await;
