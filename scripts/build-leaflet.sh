@@ -17,7 +17,13 @@ version="$(node -p 'require(process.argv[1]).version' "$root/node_modules/leafle
 for build in leaflet leaflet-full; do
   printf '\033[1m[leaflet]\033[0m %s\n' "Leaflet $version: app/$build.js -> leaflet/$build.js" >&2
   # The global name `L` is what the leaflet crate's bindings look up.
+  # Leaflet marks its private properties and methods with a leading `_`;
+  # nothing outside the bundle reads them (the apps reach only public
+  # methods), so they are renamed short: 1.6 KB brotli of 26.7. Kept: the
+  # `_leaflet_*` marks, which Leaflet reads both as `el._leaflet_id` and as
+  # `el['_leaflet_id']`, and `__super__`, which it compares as a string.
   "$root/node_modules/.bin/esbuild" "$root/app/$build.js" --bundle --minify --format=iife --global-name=L \
+    --mangle-props='^_' --reserve-props='^(__|_leaflet_)' \
     --log-level=warning --outfile="$staging/leaflet/$build.js" \
     --banner:js="/* @preserve Leaflet $version, a JS library for interactive maps. https://leafletjs.com (c) 2010-2023 Vladimir Agafonkin, (c) 2010-2011 CloudMade. BSD-2-Clause. */"
 done
