@@ -3,6 +3,11 @@
 //! and printer out of the WebAssembly, which citizens download on prepaid data.
 //! The city configuration, the largest thing the app reads, comes as postcard
 //! instead ([`config`]).
+//!
+//! A value that does not fit its type is `None` here, never a message: the
+//! workspace builds `serde-wasm-bindgen` with its error messages left
+//! unformatted (vendor/README.md), which keeps serde's message text and
+//! Rust's float printer out of every page.
 
 use portal112_core::dto::PublicConfig;
 use serde::Serialize;
