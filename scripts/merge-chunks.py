@@ -13,7 +13,8 @@ unthrottled, four times that on the phone Lighthouse models).
 Chunks are merged greedily while a merge makes the parts cheaper in all:
 merging two chunks saves each part that needs both one module (priced as
 OVERHEAD bytes: a request and an instantiation), and costs each part that
-needs only one of them the other's bytes (compressed size).
+needs only one of them the other's bytes (compressed size), each part's cost
+weighted by how much a citizen waits for it (WEIGHT).
 
 The modules can be merged safely because they are all alike: each imports
 nothing but the main module's memory, function table and stack pointer (from
@@ -46,6 +47,12 @@ from wasm_binary import encoded, import_end, leb, name_at, sections
 # chunks compress better than apart); at 5000, 8, but `/lapor` and `/peta`
 # grow by about 1 KB.
 OVERHEAD = 3000
+# How much each part's cost counts. The pages a citizen opens (the form,
+# tracking, the videos, the map, the figures) count in full; the parts that
+# arrive in the background, after a page is up (the form's later steps,
+# the outbox, "my reports"' refresh, English), count a quarter: a merge that
+# adds to them to spare a page a module is worth it, the other way not.
+WEIGHT = {"steps": 0.25, "outbox": 0.25, "mine": 0.25, "english": 0.25}
 SPLIT_MODULE = "__wasm_split"
 HUB = "__wasm_hub__"
 FEATURES = [
@@ -151,13 +158,16 @@ def merge(paths, binaryen, work):
 def groups_of(chunks, users, size):
     """Greedy merging: the pair whose merge lowers the parts' total cost most,
     until no merge lowers it."""
+    def weight(parts):
+        return sum(WEIGHT.get(p, 1.0) for p in parts)
+
     groups = [([c], set(users[c]), size[c]) for c in chunks]
     while True:
         best = None
         for a in range(len(groups)):
             for b in range(a + 1, len(groups)):
                 (_, ua, sa), (_, ub, sb) = groups[a], groups[b]
-                delta = -OVERHEAD * len(ua & ub) + sb * len(ua - ub) + sa * len(ub - ua)
+                delta = -OVERHEAD * weight(ua & ub) + sb * weight(ua - ub) + sa * weight(ub - ua)
                 if delta < 0 and (best is None or delta < best[0]):
                     best = (delta, a, b)
         if best is None:

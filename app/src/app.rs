@@ -36,7 +36,8 @@ fn watch_online() -> Online {
 /// visit), otherwise the one kept on the phone is used and refreshed.
 #[component]
 pub fn App(shell: Masthead, fresh_config: Option<PublicConfig>) -> impl IntoView {
-    let lang = RwSignal::new(device::saved_lang().unwrap_or(Lang::Id));
+    // English only if its part arrived (`start` fetched it for this phone).
+    let lang = RwSignal::new(device::saved_lang().filter(|l| crate::i18n::ready(*l)).unwrap_or(Lang::Id));
     provide_context(I18n { lang });
     let city = ConfigLoad::start(fresh_config);
     provide_context(city);

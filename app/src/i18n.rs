@@ -10,17 +10,65 @@ mod id;
 mod strings;
 
 use leptos::prelude::*;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use portal112_core::Lang;
 use portal112_core::dto::PublicConfig;
 pub use strings::Strings;
 
-/// The table for a language.
+/// The table for a language. English, the second language, is a part of
+/// the WebAssembly of its own ([`load`]); until it is here, the Indonesian
+/// table stands in.
 #[must_use]
 pub fn strings(lang: Lang) -> &'static Strings {
     match lang {
         Lang::Id => &id::STRINGS,
-        Lang::En => &en::STRINGS,
+        Lang::En => english().unwrap_or(&id::STRINGS),
     }
+}
+
+#[cfg(target_arch = "wasm32")]
+thread_local! {
+    static ENGLISH: std::cell::Cell<Option<&'static Strings>> = const { std::cell::Cell::new(None) };
+}
+
+/// The English table, once its part has arrived.
+#[cfg(target_arch = "wasm32")]
+fn english() -> Option<&'static Strings> {
+    ENGLISH.get()
+}
+
+/// Pages rendered ahead on the server have both tables at hand.
+#[cfg(not(target_arch = "wasm32"))]
+fn english() -> Option<&'static Strings> {
+    Some(&en::STRINGS)
+}
+
+/// The English table, in a part of its own: most citizens read Indonesian,
+/// and every page was carrying the second table's words (2 KB brotli).
+#[allow(clippy::unnecessary_wraps, reason = "a fallible split function returns Result")]
+#[wasm_split(english, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn english_table() -> Result<&'static Strings, SplitLoaderError> {
+    Ok(&en::STRINGS)
+}
+
+/// Makes `lang`'s table ready, fetching English's part the first time;
+/// whether it is ready (the part may not arrive on a weak connection).
+pub async fn load(lang: Lang) -> bool {
+    if lang == Lang::Id || english().is_some() {
+        return true;
+    }
+    let Ok(table) = english_table().await else { return false };
+    #[cfg(target_arch = "wasm32")]
+    ENGLISH.set(Some(table));
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = table;
+    true
+}
+
+/// Whether `lang`'s table is ready (see [`load`]).
+#[must_use]
+pub fn ready(lang: Lang) -> bool {
+    lang == Lang::Id || english().is_some()
 }
 
 /// The JavaScript-off notes of a language.

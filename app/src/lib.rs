@@ -48,9 +48,12 @@ pub fn start() {
         // measured), four times that on a cheap phone, which made the task
         // that starts the WebAssembly a long one.
         next_task().await;
-        // A language chosen before the server rendered pages ahead: tell it now.
+        // A language chosen before the server rendered pages ahead: tell it
+        // now. English's words are a part of their own, fetched with the
+        // page's (the page the server rendered is in English already).
         if let Some(lang) = device::saved_lang() {
             device::lang_cookie(lang);
+            i18n::load(lang).await;
         }
         // Fetched here only on a first visit, and handed to the app as it is,
         // so it is neither asked for nor read twice.

@@ -4,11 +4,12 @@
 //! swap does not move anything.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use portal112_core::Lang;
 
 use crate::config::Masthead;
 use crate::device;
-use crate::i18n::{fill, use_i18n};
+use crate::i18n::{self, fill, use_i18n};
 use crate::route::{Page, use_nav};
 
 /// The header; `masthead` comes from the configuration, or until it is
@@ -20,13 +21,22 @@ pub fn Header(masthead: Masthead) -> impl IntoView {
     let current = move |section: u8| move || (nav.page.get().section() == section).then_some("page");
     let tr = i18n.t();
     let lang = i18n.lang();
+    // Set when the other language's words did not arrive; the page stays in
+    // this one rather than mix the two.
+    let failed = RwSignal::new(false);
     let toggle = move |_| {
         let next = match i18n.lang.get_untracked() {
             Lang::Id => Lang::En,
             Lang::En => Lang::Id,
         };
-        device::save_lang(next);
-        i18n.lang.set(next);
+        spawn_local(async move {
+            if i18n::load(next).await {
+                device::save_lang(next);
+                i18n.lang.set(next);
+            } else {
+                failed.set(true);
+            }
+        });
     };
     let Masthead { number, service } = masthead;
     let call = fill(tr.call_now, &[("number", &number)]);
@@ -61,5 +71,12 @@ pub fn Header(masthead: Masthead) -> impl IntoView {
                 <a href=Page::Stats.path() aria-current=current(5)>{tr.nav_stats}</a>
             </nav>
         </header>
+        {move || failed.get().then(|| view! {
+            <p class="banner banner-offline" role="alert">
+                {tr.lang_failed}
+                " "
+                <span lang=move || match lang { Lang::Id => "en", Lang::En => "id" }>{tr.lang_failed_in_other}</span>
+            </p>
+        })}
     }
 }

@@ -28,6 +28,8 @@ pub static STRINGS: Strings = Strings {
     config_failed: "The city data could not be loaded yet. Check your signal.",
     retry: "Try again",
     part_failed: "This page has not loaded yet. Check your signal or data, then try again.",
+    lang_failed: "Indonesian could not be loaded yet. Check your signal or data, then try again.",
+    lang_failed_in_other: "Bahasa Indonesia belum bisa dimuat. Periksa sinyal atau data Anda, lalu coba lagi.",
     back: "Back",
     next: "Next",
     close: "Close",

@@ -28,6 +28,8 @@ pub static STRINGS: Strings = Strings {
     config_failed: "Data kota belum bisa dimuat. Periksa sinyal Anda.",
     retry: "Coba lagi",
     part_failed: "Halaman ini belum termuat. Periksa sinyal atau data Anda, lalu coba lagi.",
+    lang_failed: "Bahasa Inggris belum bisa dimuat. Periksa sinyal atau data Anda, lalu coba lagi.",
+    lang_failed_in_other: "English could not be loaded yet. Check your signal or data, then try again.",
     back: "Kembali",
     next: "Lanjut",
     close: "Tutup",

@@ -19,6 +19,10 @@ pub struct Strings {
     pub retry: &'static str,
     /// A page's part of the app did not arrive (a weak or lost connection).
     pub part_failed: &'static str,
+    /// The other language's words did not arrive (a weak or lost
+    /// connection), said in this language and in the other one.
+    pub lang_failed: &'static str,
+    pub lang_failed_in_other: &'static str,
     pub back: &'static str,
     pub next: &'static str,
     pub close: &'static str,
