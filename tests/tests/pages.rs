@@ -85,6 +85,46 @@ async fn the_language_switch_is_remembered() -> Result {
     b.finish().await
 }
 
+/// English's words are a part of the app of their own: when it cannot be
+/// fetched, the page stays whole in Indonesian and says so in both languages,
+/// and the next tap fetches it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn english_that_does_not_arrive_leaves_the_page_in_indonesian() -> Result {
+    let portal = Portal::start().await?;
+    let mut b = Browser::start(&portal.base()).await?;
+    let cdp = b.driver().cdp();
+    cdp.send_raw("Network.enable", json!({})).await?;
+    // Not even from the service worker's copy.
+    cdp.send_raw("Network.setBypassServiceWorker", json!({"bypass": true})).await?;
+    cdp.send_raw("Network.setBlockedURLs", json!({"urls": ["*split_english*"]})).await?;
+    b.open("/").await?;
+    let switch = b.driver().find(By::Css("header button.lang")).await?;
+    b.tap(&switch).await?;
+    let notice = ".banner[role=alert]";
+    b.wait("the notice", &format!("({}).includes({})", text_of(notice), json!(id("lang_failed")))).await?;
+    let page = b
+        .js(&format!(
+            "return {{ notice: {}, lang: document.documentElement.lang, title: {} }}",
+            text_of(notice),
+            text_of("main h1")
+        ))
+        .await?;
+    ensure!(page["notice"].as_str().is_some_and(|n| n.contains(&id("lang_failed_in_other"))), "{page:#}");
+    assert_eq!(page["lang"], "id", "{page:#}");
+    assert_eq!(page["title"], id("hero_title"), "{page:#}");
+    b.screenshot("bahasa-gagal").await?;
+    // The loader reports the blocked fetch.
+    ensure!(!b.take_errors().await.is_empty(), "the blocked part was not fetched");
+
+    cdp.send_raw("Network.setBlockedURLs", json!({"urls": []})).await?;
+    let switch = b.driver().find(By::Css("header button.lang")).await?;
+    b.tap(&switch).await?;
+    titled(&b, &en("hero_title")).await?;
+    assert_eq!(b.js("return document.documentElement.lang").await?, "en");
+    assert_eq!(b.js(&format!("return document.querySelectorAll('{notice}').length")).await?, 0);
+    b.finish().await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_status_change_appears_live_on_the_tracking_page() -> Result {
     let portal = Portal::start().await?;
