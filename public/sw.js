@@ -10,7 +10,8 @@
 //   offline: its names stay while each build makes it with only what that
 //   build's apps use, so a new app must never meet an older Leaflet. The
 //   report form's build is kept with the shell (a report is placed on the
-//   map offline too); the public map's, leaflet-full.js, once it is used;
+//   map offline too); the public map's, leaflet-full.js with its style
+//   sheet, once it is used;
 // - the city configuration (the app's, /api/v1/config.postcard, and the JSON):
 //   network first, cached copy when offline;
 // - everything else (reports, tickets, staff, Konsol 112): straight to the network.

@@ -45,10 +45,10 @@ impl Drop for AbortOnDrop {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Leaflet {
     /// Tiles, markers and circles (app/leaflet.js): the report form's map
-    /// and Konsol 112's, about 26.7 KB brotli.
+    /// and Konsol 112's, about 23.8 KB brotli.
     Basic,
     /// With popups, tooltips, layer groups and circle markers
-    /// (app/leaflet-full.js): the public map of reports, about 29.6 KB.
+    /// (app/leaflet-full.js): the public map of reports, about 27.7 KB.
     Full,
 }
 
@@ -57,6 +57,15 @@ impl Leaflet {
         match self {
             Leaflet::Basic => "/leaflet/leaflet.js",
             Leaflet::Full => "/leaflet/leaflet-full.js",
+        }
+    }
+
+    /// Its style sheet: the basic build's leaves out the rules of popups,
+    /// tooltips, the layers control and box zoom (scripts/leaflet-css.py).
+    fn style_sheet(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Leaflet::Basic => &[("rel", "stylesheet"), ("href", "/leaflet/leaflet.css")],
+            Leaflet::Full => &[("rel", "stylesheet"), ("href", "/leaflet/leaflet-full.css")],
         }
     }
 }
@@ -81,7 +90,6 @@ thread_local! {
 /// asks for `marker-icon.png` beside the page instead (a broken image on
 /// Konsol 112, whose pages are under `/petugas/`).
 pub async fn load_leaflet(build: Leaflet) -> Result<(), JsValue> {
-    const STYLE_SHEET: &[(&str, &str)] = &[("rel", "stylesheet"), ("href", "/leaflet/leaflet.css")];
     let promise = LEAFLET.with(|cell| {
         let mut cell = cell.borrow_mut();
         if let Some((loaded_build, promise)) = &*cell
@@ -92,16 +100,16 @@ pub async fn load_leaflet(build: Leaflet) -> Result<(), JsValue> {
         let promise = match (cell.take(), web_sys::window().and_then(|w| w.document())) {
             (_, None) => js_sys::Promise::reject(&JsValue::NULL),
             (None, Some(doc)) => {
-                let css = loaded(&doc, "link", STYLE_SHEET);
+                let css = loaded(&doc, "link", build.style_sheet());
                 let script = loaded(&doc, "script", &[("src", build.script())]);
                 js_sys::Promise::all(&js_sys::Array::of2(&css, &script))
             }
             (Some((_, basic)), Some(doc)) => wasm_bindgen_futures::future_to_promise(async move {
-                // Once the basic build's loading has ended either way; with
-                // the style sheet again if that is what failed.
-                if JsFuture::from(basic).await.is_err() {
-                    JsFuture::from(loaded(&doc, "link", STYLE_SHEET)).await?;
-                }
+                // Once the basic build's loading has ended either way, with
+                // this build's own style sheet (the basic one's stays: it
+                // holds nothing the full one does not).
+                let _ = JsFuture::from(basic).await;
+                JsFuture::from(loaded(&doc, "link", build.style_sheet())).await?;
                 JsFuture::from(loaded(&doc, "script", &[("src", build.script())])).await
             }),
         };
