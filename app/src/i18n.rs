@@ -39,6 +39,7 @@ fn english() -> Option<&'static Strings> {
 
 /// Pages rendered ahead on the server have both tables at hand.
 #[cfg(not(target_arch = "wasm32"))]
+#[expect(clippy::unnecessary_wraps, reason = "the same signature as in the browser, where it may be None")]
 fn english() -> Option<&'static Strings> {
     Some(&en::STRINGS)
 }

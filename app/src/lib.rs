@@ -114,7 +114,7 @@ pub fn start() {
             let _ = body.append_child(&node);
         }
         // The page is the app's now (it looks as before: scripts and tests ask this).
-        if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        if let Some(html) = document.document_element() {
             let _ = html.set_attribute("data-app", "");
         }
         // The service worker fetches every part in the background once it is
