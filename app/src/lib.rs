@@ -49,12 +49,18 @@ pub fn start() {
         // that starts the WebAssembly a long one.
         next_task().await;
         // A language chosen before the server rendered pages ahead: tell it
-        // now. English's words are a part of their own, fetched with the
-        // page's (the page the server rendered is in English already).
-        if let Some(lang) = device::saved_lang() {
+        // now. English's words are a part of their own: on a phone set to
+        // English they are fetched from here on, beside the configuration
+        // and the page's part (the page the server rendered is in English
+        // already), and waited for with the page's part.
+        let saved_lang = device::saved_lang();
+        if let Some(lang) = saved_lang {
             device::lang_cookie(lang);
-            i18n::load(lang).await;
+            wasm_bindgen_futures::spawn_local(async move {
+                i18n::load(lang).await;
+            });
         }
+        let lang = saved_lang.unwrap_or_default();
         // Fetched here only on a first visit, and handed to the app as it is,
         // so it is neither asked for nor read twice.
         let fresh_config = if device::has_cached_config() {
@@ -79,13 +85,14 @@ pub fn start() {
         // A part that fails to arrive is fetched again when the page is
         // built, which then says so and offers to try again.
         let _ = parts::preload(&page).await;
+        i18n::load(lang).await;
         next_task().await;
         // What the server rendered into the page from its data: the app's
         // first view shows the same.
         let (videos, ticket) = match &page {
             route::Page::Videos(_) => (parts::videos_list().await, None),
             route::Page::Track(Some(code)) => match portal112_core::TicketCode::parse(code) {
-                Ok(code) => (None, parts::ticket_first(code, device::saved_lang().unwrap_or_default()).await),
+                Ok(code) => (None, parts::ticket_first(code, lang).await),
                 Err(_) => (None, None),
             },
             _ => (None, None),
