@@ -36,7 +36,7 @@ parts_raw=0; parts_gz=0; parts_br=0
 first_raw=0; first_gz=0; first_br=0
 console_raw=0; console_gz=0; console_br=0
 leaf_raw=0; leaf_gz=0; leaf_br=0
-full_br=0; css_br=0; full_css_br=0
+full_br=0
 rows=""
 declare -A part_br=() chunk_br=()
 chunks_br=0
@@ -53,10 +53,9 @@ while IFS= read -r f; do
     role="first view"
   elif [[ "$rel" == leaflet/leaflet.js || "$rel" == leaflet/leaflet.css ]]; then
     role="map step (Leaflet)"
-    if [ "$rel" = leaflet/leaflet.css ]; then css_br=$b; fi
   elif [[ "$rel" == leaflet/leaflet-full.js || "$rel" == leaflet/leaflet-full.css ]]; then
     role="public map (Leaflet with popups)"
-    if [ "$rel" = leaflet/leaflet-full.js ]; then full_br=$b; else full_css_br=$b; fi
+    full_br=$((full_br + b))
   elif [[ "$rel" == petugas/* ]] && [[ "$name" =~ \.(html|js|wasm|css)$ ]]; then
     role="Konsol 112"
   fi
@@ -176,7 +175,7 @@ $(if [ -n "$served_first" ]; then echo "| first view of \`/\` as served (the hom
 | \`/lapor\` up to a usable map step (+ the form's part, Leaflet) | 236.4 KB | **$(kb $(($(with report) + leaf_br))) KB** | ≤ 160 KB | 184–201 KB |
 | \`/lacak/{code}\` (+ tracking's part) | 196.5 KB | $(kb $(($(with track)))) KB | | |
 | \`/video\` (+ the videos' part) | 196.5 KB | $(kb $(($(with videos)))) KB | | |
-| \`/peta\` (+ the map's part, Leaflet with popups) | 273.8 KB | $(kb $(($(with map) + full_br + full_css_br))) KB | | |
+| \`/peta\` (+ the map's part, Leaflet with popups) | 273.8 KB | $(kb $(($(with map) + full_br))) KB | | |
 | \`/statistik\` (+ the statistics' part) | 233.9 KB | $(kb $(($(with stats)))) KB | | |
 
 Each part alone: $(for k in $(printf '%s\n' "${!part_br[@]}" | LC_ALL=C sort); do printf '%s %s KB · ' "$k" "$(kb "${part_br[$k]}")"; done | sed 's/ · $//').

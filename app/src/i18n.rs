@@ -55,7 +55,7 @@ fn english_table() -> Result<&'static Strings, SplitLoaderError> {
 /// Makes `lang`'s table ready, fetching English's part the first time;
 /// whether it is ready (the part may not arrive on a weak connection).
 pub async fn load(lang: Lang) -> bool {
-    if lang == Lang::Id || english().is_some() {
+    if ready(lang) {
         return true;
     }
     let Ok(table) = english_table().await else { return false };

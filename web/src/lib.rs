@@ -48,7 +48,7 @@ pub enum Leaflet {
     /// and Konsol 112's, about 23.8 KB brotli.
     Basic,
     /// With popups, tooltips, layer groups and circle markers
-    /// (app/leaflet-full.js): the public map of reports, about 27.7 KB.
+    /// (app/leaflet-full.js): the public map of reports, about 26.6 KB.
     Full,
 }
 
@@ -62,10 +62,10 @@ impl Leaflet {
 
     /// Its style sheet: the basic build's leaves out the rules of popups,
     /// tooltips, the layers control and box zoom (scripts/leaflet-css.py).
-    fn style_sheet(self) -> &'static [(&'static str, &'static str)] {
+    fn style_sheet(self) -> &'static str {
         match self {
-            Leaflet::Basic => &[("rel", "stylesheet"), ("href", "/leaflet/leaflet.css")],
-            Leaflet::Full => &[("rel", "stylesheet"), ("href", "/leaflet/leaflet-full.css")],
+            Leaflet::Basic => "/leaflet/leaflet.css",
+            Leaflet::Full => "/leaflet/leaflet-full.css",
         }
     }
 }
@@ -100,7 +100,7 @@ pub async fn load_leaflet(build: Leaflet) -> Result<(), JsValue> {
         let promise = match (cell.take(), web_sys::window().and_then(|w| w.document())) {
             (_, None) => js_sys::Promise::reject(&JsValue::NULL),
             (None, Some(doc)) => {
-                let css = loaded(&doc, "link", build.style_sheet());
+                let css = loaded(&doc, "link", &[("rel", "stylesheet"), ("href", build.style_sheet())]);
                 let script = loaded(&doc, "script", &[("src", build.script())]);
                 js_sys::Promise::all(&js_sys::Array::of2(&css, &script))
             }
@@ -109,7 +109,7 @@ pub async fn load_leaflet(build: Leaflet) -> Result<(), JsValue> {
                 // this build's own style sheet (the basic one's stays: it
                 // holds nothing the full one does not).
                 let _ = JsFuture::from(basic).await;
-                JsFuture::from(loaded(&doc, "link", build.style_sheet())).await?;
+                JsFuture::from(loaded(&doc, "link", &[("rel", "stylesheet"), ("href", build.style_sheet())])).await?;
                 JsFuture::from(loaded(&doc, "script", &[("src", build.script())])).await
             }),
         };

@@ -21,6 +21,11 @@ pub fn Header(masthead: Masthead) -> impl IntoView {
     let current = move |section: u8| move || (nav.page.get().section() == section).then_some("page");
     let tr = i18n.t();
     let lang = i18n.lang();
+    // The language the switch offers, for the parts of the header written in it.
+    let other = match lang {
+        Lang::Id => "en",
+        Lang::En => "id",
+    };
     // Set when the other language's words did not arrive; the page stays in
     // this one rather than mix the two.
     let failed = RwSignal::new(false);
@@ -53,7 +58,7 @@ pub fn Header(masthead: Masthead) -> impl IntoView {
                     class="lang"
                     on:click=toggle
                     aria-label=tr.switch_to_label
-                    lang=move || match lang { Lang::Id => "en", Lang::En => "id" }
+                    lang=other
                 >
                     {tr.switch_to}
                 </button>
@@ -75,7 +80,7 @@ pub fn Header(masthead: Masthead) -> impl IntoView {
             <p class="banner banner-offline" role="alert">
                 {tr.lang_failed}
                 " "
-                <span lang=move || match lang { Lang::Id => "en", Lang::En => "id" }>{tr.lang_failed_in_other}</span>
+                <span lang=other>{tr.lang_failed_in_other}</span>
             </p>
         })}
     }
